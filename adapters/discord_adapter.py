@@ -1,0 +1,536 @@
+"""Discord adapter: thin glue between discord.py 2.x and Harbor's neutral ports.
+
+What it does
+- One slash command per CommandInfo, each with one optional string option "args", usable in
+  servers and in DMs with the bot; synced (bulk overwrite) on start.
+- Slash commands and button presses are handled generically from the raw interaction
+  payload: a button's custom_id is the Button.data, so buttons keep working after a restart
+  (no per-view state; views are only used to render components).
+- While answering an interaction, private replies in a server are ephemeral; the first
+  reply uses the interaction response, the rest are followups.
+- Private replies outside an interaction go to the member's DM.
+
+Message content degradation: with ``read_messages=True`` the privileged message_content
+intent is requested (it must be enabled in the developer portal) and every guild message
+reaches the handler, which crisis detection needs. Without it Discord sends guild messages
+with empty text, so only DMs and messages that mention the bot (whose text Discord still
+sends) are passed on; crisis wording in other channel messages goes unseen.
+
+discord.py turns gateway payloads into objects and drops the raw JSON; the adapter wraps
+the MESSAGE_CREATE and INTERACTION_CREATE parsers to keep the payload, so conversion
+(adapters.discord_convert) stays pure and testable with canned JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import traceback
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from typing import Any
+
+import aiohttp
+import discord
+
+from adapters import discord_convert as convert
+from bot import i18n
+from bot.ports import CommandInfo, Handler
+from bot.types import (
+    ChatRef,
+    EventKind,
+    Incoming,
+    Member,
+    Reply,
+    SendResult,
+    SendStatus,
+)
+
+_log = logging.getLogger(__name__)
+
+_ARGS_KEY = "discord.args_description"
+_DEFERRED_UPDATE = discord.InteractionResponseType.deferred_message_update
+# Discord fails an interaction not answered within 3 s; defer before that.
+DEFER_AFTER = 2.0
+_NOT_RUNNING = SendResult(SendStatus.FAILED, detail="discord adapter not running")
+
+
+def _args_description() -> str:
+    # The option's help text belongs in the catalog; until the key exists, a neutral word.
+    return i18n.t(_ARGS_KEY) if i18n.has(_ARGS_KEY) else "details"
+
+
+def _view(specs: Sequence[convert.ButtonSpec]) -> discord.ui.View | None:
+    if not specs:
+        return None
+    view = discord.ui.View(timeout=None)
+    for spec in specs:
+        view.add_item(
+            discord.ui.Button(
+                label=spec.label, custom_id=spec.custom_id, url=spec.url, row=spec.row
+            )
+        )
+    # Render only: stopped views are not kept in discord.py's view store (no state that
+    # would grow with every message); presses are handled from the raw interaction.
+    view.stop()
+    return view
+
+
+def _files(specs: Sequence[convert.FileSpec]) -> list[discord.File]:
+    return [discord.File(io.BytesIO(spec.content), filename=spec.filename) for spec in specs]
+
+
+def _error_result(exc: BaseException) -> SendResult:
+    if isinstance(exc, discord.RateLimited):
+        return SendResult(
+            SendStatus.RETRY_AFTER, retry_after=exc.retry_after, detail="rate limited"
+        )
+    if isinstance(exc, discord.HTTPException):
+        retry_after = None
+        if exc.status == 429 and exc.response is not None:
+            retry_after = float(exc.response.headers.get("Retry-After", "1") or 1)
+        return convert.result_for_error(exc.status, exc.code, retry_after)
+    return SendResult(SendStatus.FAILED, detail=type(exc).__name__)
+
+
+_SEND_ERRORS = (
+    discord.RateLimited,
+    discord.HTTPException,
+    aiohttp.ClientError,
+    OSError,
+    asyncio.TimeoutError,
+)
+
+
+def _log_handler_error(what: str, exc: BaseException) -> None:
+    # Frames only: an exception's message may quote what a member wrote.
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    _log.error("handler raised %s on a %s event\n%s", type(exc).__name__, what, frames)
+
+
+class DiscordAdapter:
+    platform = "discord"
+
+    def __init__(
+        self,
+        token: str,
+        commands: Sequence[CommandInfo],
+        *,
+        read_messages: bool = False,
+        moderator_role_id: str | None = None,
+        sharded: bool = False,
+        guild_ready_timeout: float = 2.0,
+        ready_timeout: float = 60.0,
+    ) -> None:
+        self._token = token
+        self._commands = tuple(commands)
+        self._read_messages = read_messages
+        self._moderator_role_id = moderator_role_id
+        self._sharded = sharded
+        self._guild_ready_timeout = guild_ready_timeout
+        self._ready_timeout = ready_timeout
+        self._client: discord.Client | None = None
+        self._handler: Handler | None = None
+        self._connect_task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    def _make_client(self) -> discord.Client:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True
+        intents.dm_messages = True
+        intents.message_content = self._read_messages
+        cls = discord.AutoShardedClient if self._sharded else discord.Client
+        return cls(
+            intents=intents,
+            guild_ready_timeout=self._guild_ready_timeout,
+            # Above this a 429 raises RateLimited (→ RETRY_AFTER) instead of blocking.
+            max_ratelimit_timeout=30.0,
+            # A support bot must never ping @everyone or roles by accident.
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    async def start(self, handler: Handler) -> None:
+        self._handler = handler
+        client = self._make_client()
+        self._client = client
+        self._hook_parsers(client)
+        # Client.dispatch looks handlers up by attribute name.
+        setattr(client, "on_guild_join", self._on_guild_join)  # noqa: B010
+        setattr(client, "on_guild_remove", self._on_guild_remove)  # noqa: B010
+        try:
+            await client.login(self._token)
+            await self._sync_commands(client)
+        except BaseException:
+            await client.close()
+            raise
+        connect = asyncio.create_task(client.connect(reconnect=True))
+        self._connect_task = connect
+        ready = asyncio.create_task(client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {ready, connect}, timeout=self._ready_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if ready in done:
+            return
+        ready.cancel()
+        failure = connect.exception() if connect.done() and not connect.cancelled() else None
+        await self.stop()
+        if failure is not None:
+            raise RuntimeError("Discord connection failed") from failure
+        raise TimeoutError("Discord did not become ready in time")
+
+    async def stop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
+        if self._connect_task is not None:
+            task, self._connect_task = self._connect_task, None
+            done, _ = await asyncio.wait({task}, timeout=10)
+            if not done:
+                task.cancel()
+            elif not task.cancelled() and task.exception() is not None:
+                _log.debug("discord connection ended with %s", type(task.exception()).__name__)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _sync_commands(self, client: discord.Client) -> None:
+        payload = [
+            convert.command_payload(
+                info,
+                args_description=_args_description(),
+                # With a configured moderator role, Manage Server would hide the command
+                # from that role; then visibility is left to the server's settings.
+                moderator_default=self._moderator_role_id is None,
+            )
+            for info in self._commands
+        ]
+        if client.application_id is None:
+            _log.warning("no application id: slash commands not synced")
+            return
+        try:
+            await client.http.bulk_upsert_global_commands(client.application_id, payload)
+        except discord.HTTPException as exc:
+            _log.warning("syncing slash commands failed: %s/%s", exc.status, exc.code)
+
+    # --- raw events -----------------------------------------------------------------
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _hook_parsers(self, client: discord.Client) -> None:
+        state = client._connection
+        parsers: dict[str, Callable[[Any], None]] = state.parsers
+        original_message = parsers["MESSAGE_CREATE"]
+        original_interaction = parsers["INTERACTION_CREATE"]
+
+        def message_create(data: Mapping[str, Any]) -> None:
+            original_message(data)
+            self._spawn(self._on_message(data))
+
+        def interaction_create(data: Mapping[str, Any]) -> None:
+            if data.get("type") not in (
+                convert.INTERACTION_APPLICATION_COMMAND,
+                convert.INTERACTION_COMPONENT,
+            ):
+                original_interaction(data)
+                return
+            # Handled here instead of by a command tree or view store: no per-command or
+            # per-message state, so anything still on screen works after a restart.
+            try:
+                interaction: discord.Interaction[discord.Client] = discord.Interaction(
+                    data=data,  # type: ignore[arg-type]
+                    state=state,
+                )
+            except Exception as exc:
+                _log.error("unreadable interaction payload: %s", type(exc).__name__)
+                return
+            self._spawn(self._on_interaction(data, interaction))
+
+        parsers["MESSAGE_CREATE"] = message_create
+        parsers["INTERACTION_CREATE"] = interaction_create
+
+    async def _call_handler(self, incoming: Incoming, what: str) -> list[Reply]:
+        if self._handler is None:
+            return []
+        try:
+            return list(await self._handler(incoming))
+        except Exception as exc:
+            _log_handler_error(what, exc)
+            return []
+
+    async def _on_message(self, data: Mapping[str, Any]) -> None:
+        try:
+            incoming = self._message_incoming(data)
+            if incoming is None:
+                return
+            for reply in await self._call_handler(incoming, "message"):
+                await self._send(reply, origin=incoming)
+        except Exception as exc:
+            _log.error("message event failed: %s", type(exc).__name__)
+
+    def _message_incoming(self, data: Mapping[str, Any]) -> Incoming | None:
+        client = self._client
+        if client is None or client.user is None:
+            return None
+        kwargs: dict[str, Any] = {}
+        guild_id = data.get("guild_id")
+        guild = client.get_guild(int(guild_id)) if guild_id else None
+        if guild is not None:
+            roles = {str(role.id): role.permissions.value for role in guild.roles}
+            roles["@everyone"] = guild.default_role.permissions.value
+            kwargs.update(role_permissions=roles, owner_id=str(guild.owner_id))
+            channel = guild.get_channel_or_thread(int(data["channel_id"]))
+            if isinstance(channel, discord.Thread):
+                kwargs["parent_channel_id"] = str(channel.parent_id)
+            if channel is not None:
+                kwargs["channel_title"] = channel.name
+        incoming = convert.incoming_from_message(
+            data,
+            bot_user_id=str(client.user.id),
+            moderator_role_id=self._moderator_role_id,
+            **kwargs,
+        )
+        if incoming is None:
+            return None
+        if not incoming.chat.private and not (self._read_messages or incoming.mentioned):
+            return None  # no message_content intent: Discord sent no text anyway
+        if not incoming.text and incoming.attachment is None:
+            return None
+        return incoming
+
+    async def _on_interaction(
+        self, data: Mapping[str, Any], interaction: discord.Interaction[discord.Client]
+    ) -> None:
+        try:
+            incoming = convert.incoming_from_interaction(
+                data, moderator_role_id=self._moderator_role_id
+            )
+            replies: list[Reply] = []
+            if incoming is not None:
+                replies = await self._handle_in_time(incoming, interaction)
+            answered = False
+            for reply in replies:
+                assert incoming is not None
+                if self._belongs_to(reply, incoming):
+                    await self._answer(interaction, reply, incoming)
+                    answered = True
+                else:
+                    await self._send(reply, origin=incoming)
+            if not interaction.response.is_done():
+                await self._acknowledge(interaction)
+            elif not answered and self._is_thinking(interaction):
+                await interaction.delete_original_response()
+        except Exception as exc:
+            _log.error("interaction event failed: %s", type(exc).__name__)
+
+    async def _handle_in_time(
+        self, incoming: Incoming, interaction: discord.Interaction[discord.Client]
+    ) -> list[Reply]:
+        """Run the handler; if it is slow, defer so Discord's 3-second deadline holds."""
+        task = asyncio.ensure_future(self._call_handler(incoming, "interaction"))
+        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+        if not done:
+            try:
+                if interaction.type is discord.InteractionType.component:
+                    await interaction.response.defer()
+                else:
+                    # Ephemeral, so that a private answer can never come out public.
+                    await interaction.response.defer(ephemeral=True, thinking=True)
+            except _SEND_ERRORS as exc:
+                _log.warning("deferring an interaction failed: %s", type(exc).__name__)
+        return await task
+
+    @staticmethod
+    def _is_thinking(interaction: discord.Interaction[discord.Client]) -> bool:
+        kind = interaction.response.type
+        return kind is discord.InteractionResponseType.deferred_channel_message
+
+    async def _on_guild_join(self, guild: discord.Guild) -> None:
+        await self._guild_event(guild, EventKind.JOINED_GROUP)
+
+    async def _on_guild_remove(self, guild: discord.Guild) -> None:
+        await self._guild_event(guild, EventKind.LEFT_GROUP)
+
+    async def _guild_event(self, guild: discord.Guild, kind: EventKind) -> None:
+        client = self._client
+        if client is None or client.user is None:
+            return
+        channel = guild.system_channel
+        chat = ChatRef(
+            self.platform,
+            str(channel.id if channel is not None else guild.id),
+            private=False,
+            title=guild.name,
+            guild_id=str(guild.id),
+        )
+        me = Member(self.platform, str(client.user.id), client.user.name)
+        incoming = Incoming(member=me, chat=chat, kind=kind)
+        for reply in await self._call_handler(incoming, kind.value):
+            await self._send(reply, origin=None)
+
+    # --- answering interactions -----------------------------------------------------
+
+    @staticmethod
+    def _belongs_to(reply: Reply, incoming: Incoming) -> bool:
+        """Whether a reply is the answer to the interaction (else it goes elsewhere)."""
+        if reply.private:
+            return reply.member is None or reply.member.user_id == incoming.member.user_id
+        return reply.chat.chat_id == incoming.chat.chat_id and (
+            reply.chat.thread_id == incoming.chat.thread_id
+        )
+
+    async def _answer(
+        self, interaction: discord.Interaction[discord.Client], reply: Reply, incoming: Incoming
+    ) -> SendResult:
+        ephemeral = reply.private and not incoming.chat.private
+        message_id: str | None = None
+        try:
+            for index, out in enumerate(convert.render(reply)):
+                message_id = await self._answer_one(
+                    interaction, out, ephemeral, edit=index == 0 and self._edits(interaction, reply)
+                )
+        except _SEND_ERRORS as exc:
+            return _error_result(exc)
+        return SendResult(SendStatus.SENT, message_id=message_id)
+
+    @staticmethod
+    def _edits(interaction: discord.Interaction[discord.Client], reply: Reply) -> bool:
+        message = interaction.message
+        return (
+            reply.edit_message_id is not None
+            and interaction.type is discord.InteractionType.component
+            and message is not None
+            and str(message.id) == reply.edit_message_id
+        )
+
+    @staticmethod
+    async def _answer_one(
+        interaction: discord.Interaction[discord.Client],
+        out: convert.OutgoingMessage,
+        ephemeral: bool,
+        *,
+        edit: bool,
+    ) -> str | None:
+        view = _view(out.buttons)
+        files = _files(out.files)
+        kwargs: dict[str, Any] = {}
+        if view is not None:
+            kwargs["view"] = view
+        if files:
+            kwargs["files"] = files
+        if not interaction.response.is_done():
+            if edit:
+                await interaction.response.edit_message(
+                    content=out.content, view=view, attachments=files
+                )
+                return str(interaction.message.id) if interaction.message else None
+            callback = await interaction.response.send_message(
+                out.content, ephemeral=ephemeral, **kwargs
+            )
+            return str(callback.message_id) if callback.message_id else None
+        if edit and interaction.response.type is _DEFERRED_UPDATE:
+            await interaction.edit_original_response(
+                content=out.content, view=view, attachments=files
+            )
+            return str(interaction.message.id) if interaction.message else None
+        sent = await interaction.followup.send(
+            out.content, ephemeral=ephemeral, wait=True, **kwargs
+        )
+        return str(sent.id)
+
+    @staticmethod
+    async def _acknowledge(interaction: discord.Interaction[discord.Client]) -> None:
+        """Nothing to say: close the interaction so the member sees no error."""
+        try:
+            if interaction.type is discord.InteractionType.component:
+                await interaction.response.defer()  # silent: the message stays as it is
+                return
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await interaction.delete_original_response()
+        except _SEND_ERRORS as exc:
+            _log.warning("acknowledging an interaction failed: %s", type(exc).__name__)
+
+    # --- sending --------------------------------------------------------------------
+
+    async def send(self, reply: Reply) -> SendResult:
+        return await self._send(reply, origin=None)
+
+    async def _send(self, reply: Reply, origin: Incoming | None) -> SendResult:
+        client = self._client
+        if client is None or client.is_closed():
+            return _NOT_RUNNING
+        try:
+            channel = await self._destination(client, reply)
+            if channel is None:
+                return SendResult(SendStatus.REJECTED, detail="private reply without a recipient")
+            return await self._post(channel, reply)
+        except ValueError as exc:  # a malformed id or reply, not Discord's fault
+            return SendResult(SendStatus.REJECTED, detail=type(exc).__name__)
+        except _SEND_ERRORS as exc:
+            result = _error_result(exc)
+            if (
+                isinstance(exc, discord.HTTPException)
+                and convert.is_cannot_dm(exc.status, exc.code)
+                and origin is not None
+                and not origin.chat.private
+                and reply.member is not None
+                and reply.member.user_id == origin.member.user_id
+            ):
+                await self._tell_dm_closed(client, origin)
+            return result
+
+    async def _destination(
+        self, client: discord.Client, reply: Reply
+    ) -> discord.PartialMessageable | discord.DMChannel | None:
+        if reply.private or reply.chat.private:
+            if reply.member is not None:
+                user_id = reply.member.user_id
+            elif reply.chat.private:
+                user_id = reply.chat.chat_id
+            else:
+                return None
+            return await client.create_dm(discord.Object(id=int(user_id)))
+        channel_id = int(reply.chat.thread_id or reply.chat.chat_id)
+        guild_id = int(reply.chat.guild_id) if reply.chat.guild_id else None
+        return client.get_partial_messageable(channel_id, guild_id=guild_id)
+
+    @staticmethod
+    async def _post(
+        channel: discord.PartialMessageable | discord.DMChannel, reply: Reply
+    ) -> SendResult:
+        messages = convert.render(reply)
+        message_id: str | None = None
+        for index, out in enumerate(messages):
+            view = _view(out.buttons)
+            if index == 0 and reply.edit_message_id and len(messages) == 1 and not out.files:
+                partial = channel.get_partial_message(int(reply.edit_message_id))
+                await partial.edit(content=out.content, view=view)
+                message_id = reply.edit_message_id
+                continue
+            kwargs: dict[str, Any] = {"nonce": out.nonce}
+            if view is not None:
+                kwargs["view"] = view
+            files = _files(out.files)
+            if files:
+                kwargs["files"] = files
+            sent = await channel.send(out.content, **kwargs)
+            message_id = str(sent.id)
+        return SendResult(SendStatus.SENT, message_id=message_id)
+
+    async def _tell_dm_closed(self, client: discord.Client, origin: Incoming) -> None:
+        """A private reply could not be delivered: say so where the member is, without
+        replying to (and so quoting) their message."""
+        channel_id = int(origin.chat.thread_id or origin.chat.chat_id)
+        channel = client.get_partial_messageable(channel_id)
+        text = f"<@{origin.member.user_id}> {i18n.t('private.dm_closed')}"
+        mention = discord.AllowedMentions(users=[discord.Object(id=int(origin.member.user_id))])
+        try:
+            await channel.send(text, allowed_mentions=mention)
+        except _SEND_ERRORS as exc:
+            _log.warning("telling a member their DMs are closed failed: %s", type(exc).__name__)

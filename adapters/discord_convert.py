@@ -1,0 +1,391 @@
+"""Pure translation between Discord's JSON payloads and Harbor's neutral types.
+
+No discord.py objects and no I/O here, so every rule is tested with canned payloads.
+Private chats are keyed by the member's user id (not the DM channel id), like Telegram's,
+so the core can address a member's private chat without knowing Discord's channel ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.ports import CommandInfo
+from bot.types import (
+    Button,
+    ChatRef,
+    Document,
+    EventKind,
+    Incoming,
+    Member,
+    Reply,
+    SendResult,
+    SendStatus,
+)
+
+PLATFORM = "discord"
+MAX_CONTENT = 2000  # Discord's limit for a message's text
+MAX_NONCE = 25  # Discord's limit for a nonce string
+EPHEMERAL = 1 << 6  # message flag: only the interacting member sees it
+
+ADMINISTRATOR = 1 << 3
+MANAGE_GUILD = 1 << 5
+
+# Gateway numbers that discord.py does not expose as plain constants.
+INTERACTION_APPLICATION_COMMAND = 2
+INTERACTION_COMPONENT = 3
+COMPONENT_BUTTON = 2
+OPTION_STRING = 3
+CONTEXT_GUILD, CONTEXT_BOT_DM, CONTEXT_PRIVATE_CHANNEL = 0, 1, 2
+INSTALL_GUILD = 0
+THREAD_CHANNEL_TYPES = frozenset({10, 11, 12})
+
+ARGS_OPTION = "args"
+
+Payload = Mapping[str, Any]
+
+
+# --- incoming -------------------------------------------------------------------------
+
+
+def is_moderator(
+    member: Payload | None,
+    *,
+    role_permissions: Mapping[str, int] | None = None,
+    owner_id: str | None = None,
+    moderator_role_id: str | None = None,
+) -> bool:
+    """Manage Server or Administrator, or the community's configured moderator role.
+
+    Interactions carry the member's resolved `permissions`; gateway messages do not, so
+    then the permissions are summed from the cached guild roles (`role_permissions`,
+    with the @everyone role under the key "@everyone")."""
+    if not member:
+        return False
+    roles = [str(r) for r in member.get("roles", ())]
+    if moderator_role_id is not None and moderator_role_id in roles:
+        return True
+    user = member.get("user") or {}
+    if owner_id is not None and str(user.get("id")) == owner_id:
+        return True
+    if "permissions" in member:
+        bits = int(member["permissions"])
+    elif role_permissions is not None:
+        bits = 0
+        for role_id in roles:
+            bits |= role_permissions.get(role_id, 0)
+        bits |= role_permissions.get("@everyone", 0)
+    else:
+        return False
+    return bool(bits & (ADMINISTRATOR | MANAGE_GUILD))
+
+
+def _member(user: Payload, guild_member: Payload | None) -> Member:
+    nick = (guild_member or {}).get("nick")
+    name = nick or user.get("global_name") or user.get("username") or ""
+    return Member(PLATFORM, str(user["id"]), str(name))
+
+
+def _chat(
+    channel_id: str,
+    guild_id: str | None,
+    user_id: str,
+    *,
+    parent_id: str | None = None,
+    title: str = "",
+) -> ChatRef:
+    if guild_id is None:
+        return ChatRef(PLATFORM, user_id, private=True)
+    if parent_id is not None:
+        return ChatRef(PLATFORM, parent_id, False, title, thread_id=channel_id, guild_id=guild_id)
+    return ChatRef(PLATFORM, channel_id, False, title, guild_id=guild_id)
+
+
+def _mention_pattern(bot_user_id: str) -> re.Pattern[str]:
+    return re.compile(rf"<@!?{re.escape(bot_user_id)}>")
+
+
+def incoming_from_message(
+    payload: Payload,
+    *,
+    bot_user_id: str,
+    role_permissions: Mapping[str, int] | None = None,
+    owner_id: str | None = None,
+    moderator_role_id: str | None = None,
+    parent_channel_id: str | None = None,
+    channel_title: str = "",
+) -> Incoming | None:
+    """A MESSAGE_CREATE payload → Incoming; None for bots, webhooks and system messages.
+
+    `parent_channel_id` is the parent channel when the message was posted in a thread
+    (the payload alone cannot tell)."""
+    author = payload.get("author") or {}
+    if author.get("bot") or payload.get("webhook_id") or payload.get("type", 0) not in (0, 19):
+        return None
+    if str(author.get("id")) == bot_user_id:
+        return None
+    guild_id = payload.get("guild_id")
+    guild_id = str(guild_id) if guild_id is not None else None
+    member_payload = payload.get("member")
+    if member_payload is not None:
+        member_payload = {**member_payload, "user": author}
+    mention = _mention_pattern(bot_user_id)
+    content = str(payload.get("content") or "")
+    referenced = payload.get("referenced_message") or {}
+    mentioned = (
+        any(str(u.get("id")) == bot_user_id for u in payload.get("mentions", ()))
+        or bool(mention.search(content))
+        or str((referenced.get("author") or {}).get("id")) == bot_user_id
+    )
+    attachment = None
+    if payload.get("attachments"):
+        first = payload["attachments"][0]
+        # Only the name and type travel: fetching the bytes is the core's decision.
+        attachment = Document(
+            str(first.get("filename", "")),
+            b"",
+            str(first.get("content_type") or "application/octet-stream"),
+        )
+    return Incoming(
+        member=_member(author, member_payload),
+        chat=_chat(
+            str(payload["channel_id"]),
+            guild_id,
+            str(author["id"]),
+            parent_id=parent_channel_id,
+            title=channel_title,
+        ),
+        text=mention.sub("", content).strip(),
+        is_moderator=guild_id is not None
+        and is_moderator(
+            member_payload,
+            role_permissions=role_permissions,
+            owner_id=owner_id,
+            moderator_role_id=moderator_role_id,
+        ),
+        message_id=str(payload["id"]),
+        attachment=attachment,
+        mentioned=mentioned or guild_id is None,
+    )
+
+
+def incoming_from_interaction(
+    payload: Payload, *, moderator_role_id: str | None = None
+) -> Incoming | None:
+    """An INTERACTION_CREATE payload (slash command or button press) → Incoming."""
+    guild_member = payload.get("member")
+    user = (guild_member or {}).get("user") or payload.get("user")
+    if not user:
+        return None
+    guild_id = payload.get("guild_id")
+    guild_id = str(guild_id) if guild_id is not None else None
+    channel = payload.get("channel") or {}
+    channel_id = str(payload.get("channel_id") or channel.get("id") or "")
+    parent_id = None
+    if channel.get("type") in THREAD_CHANNEL_TYPES and channel.get("parent_id"):
+        parent_id = str(channel["parent_id"])
+    chat = _chat(
+        channel_id, guild_id, str(user["id"]), parent_id=parent_id, title=channel.get("name") or ""
+    )
+    member = _member(user, guild_member)
+    moderator = guild_id is not None and is_moderator(
+        guild_member, moderator_role_id=moderator_role_id
+    )
+    data = payload.get("data") or {}
+    kind = payload.get("type")
+    if kind == INTERACTION_APPLICATION_COMMAND:
+        name = str(data.get("name", "")).lower()
+        args = ""
+        for option in data.get("options", ()):
+            if option.get("name") == ARGS_OPTION:
+                args = str(option.get("value", "")).strip()
+        return Incoming(
+            member=member,
+            chat=chat,
+            text=f"/{name} {args}".strip(),
+            command=name,
+            args=args,
+            is_moderator=moderator,
+            message_id=None,
+            mentioned=True,
+        )
+    if kind == INTERACTION_COMPONENT and data.get("component_type") == COMPONENT_BUTTON:
+        message = payload.get("message") or {}
+        return Incoming(
+            member=member,
+            chat=chat,
+            is_moderator=moderator,
+            button=str(data.get("custom_id", "")),
+            kind=EventKind.BUTTON,
+            message_id=str(message["id"]) if "id" in message else None,
+            mentioned=True,
+        )
+    return None
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+def command_payload(
+    info: CommandInfo, *, args_description: str, moderator_default: bool
+) -> dict[str, Any]:
+    """The application-command JSON for one CommandInfo: one optional string "args".
+
+    `moderator_default` hides moderator commands from non-moderators by default
+    (Manage Server); server admins can still widen that in their integration settings."""
+    contexts = []
+    if info.in_group:
+        contexts.append(CONTEXT_GUILD)
+    if info.in_private:
+        contexts += [CONTEXT_BOT_DM, CONTEXT_PRIVATE_CHANNEL]
+    payload: dict[str, Any] = {
+        "type": 1,
+        "name": info.name.lower(),
+        "description": info.description[:100],
+        "options": [
+            {
+                "type": OPTION_STRING,
+                "name": ARGS_OPTION,
+                "description": args_description[:100],
+                "required": False,
+            }
+        ],
+        "contexts": contexts,
+        "integration_types": [INSTALL_GUILD],
+    }
+    if info.moderator and moderator_default:
+        payload["default_member_permissions"] = str(MANAGE_GUILD)
+    return payload
+
+
+# --- outgoing -------------------------------------------------------------------------
+
+
+def split_content(text: str, limit: int = MAX_CONTENT) -> list[str]:
+    """Split text into pieces of at most `limit` characters, at a line break or space
+    where possible, so that no word is cut in half."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit + 1)
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, limit + 1)
+        if cut <= 0:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+def nonce_for(dedupe_key: str | None, part: int = 0) -> str | None:
+    """A nonce (≤ 25 chars) derived from the outbox id: the same message, retried, gets
+    the same nonce, so Discord (with enforce_nonce) drops the duplicate."""
+    if dedupe_key is None:
+        return None
+    digest = hashlib.blake2b(dedupe_key.encode(), digest_size=10).hexdigest()
+    nonce = digest if part == 0 else f"{digest}.{part}"
+    assert len(nonce) <= MAX_NONCE
+    return nonce
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonSpec:
+    """One rendered button: a link (url) or a callback (custom_id)."""
+
+    label: str
+    custom_id: str | None
+    url: str | None
+    row: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileSpec:
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """The send kwargs of one Discord message, still free of discord.py objects."""
+
+    content: str
+    nonce: str | None = None
+    buttons: tuple[ButtonSpec, ...] = ()
+    files: tuple[FileSpec, ...] = ()
+
+
+def button_specs(rows: Iterable[Sequence[Button]]) -> tuple[ButtonSpec, ...]:
+    """Rows of buttons → specs; Discord allows 5 rows of 5, the rest is dropped."""
+    specs: list[ButtonSpec] = []
+    for row_index, row in enumerate(list(rows)[:5]):
+        for button in list(row)[:5]:
+            label = button.label[:80]
+            if button.url:
+                specs.append(ButtonSpec(label, None, button.url, row_index))
+            else:
+                specs.append(ButtonSpec(label, button.data[:100] or label[:100], None, row_index))
+    return tuple(specs)
+
+
+def components_json(buttons: Sequence[ButtonSpec]) -> list[dict[str, Any]]:
+    """The component rows Discord expects (what discord.py renders from the same specs)."""
+    rows: dict[int, list[dict[str, Any]]] = {}
+    for spec in buttons:
+        item: dict[str, Any] = {"type": COMPONENT_BUTTON, "label": spec.label}
+        if spec.url:
+            item.update(style=5, url=spec.url)
+        else:
+            item.update(style=2, custom_id=spec.custom_id)
+        rows.setdefault(spec.row, []).append(item)
+    return [{"type": 1, "components": items} for _, items in sorted(rows.items())]
+
+
+def render(reply: Reply) -> list[OutgoingMessage]:
+    """A Reply → the messages to send: text split at 2000 characters; buttons and files
+    ride on the last piece so they sit under the whole text."""
+    pieces = split_content(reply.text)
+    files: list[FileSpec] = []
+    if reply.image is not None:
+        files.append(FileSpec("image.png", reply.image))
+    if reply.document is not None:
+        files.append(FileSpec(reply.document.filename, reply.document.content))
+    buttons = button_specs(reply.buttons)
+    out: list[OutgoingMessage] = []
+    for index, piece in enumerate(pieces):
+        last = index == len(pieces) - 1
+        out.append(
+            OutgoingMessage(
+                content=piece,
+                nonce=nonce_for(reply.dedupe_key, index),
+                buttons=buttons if last else (),
+                files=tuple(files) if last else (),
+            )
+        )
+    return out
+
+
+# --- errors ---------------------------------------------------------------------------
+
+CANNOT_DM = 50007
+
+
+def is_cannot_dm(status: int, code: int) -> bool:
+    return status == 403 and code == CANNOT_DM
+
+
+def result_for_error(status: int, code: int = 0, retry_after: float | None = None) -> SendResult:
+    """An HTTP error from Discord → a neutral result. 403/404 stop further sends (repeated
+    403s count towards Discord's invalid-request ban); 5xx are worth retrying."""
+    detail = f"discord {status}/{code}"
+    if status == 429:
+        return SendResult(SendStatus.RETRY_AFTER, retry_after=retry_after or 1.0, detail=detail)
+    if status in (403, 404):
+        return SendResult(SendStatus.BLOCKED, detail=detail)
+    if status >= 500 or status == 0:
+        return SendResult(SendStatus.FAILED, detail=detail)
+    return SendResult(SendStatus.REJECTED, detail=detail)

@@ -1,0 +1,323 @@
+"""Pure translations between Telegram's Bot API shapes and Harbor's neutral types.
+
+Nothing here touches the network, so every rule (commands, mentions, splitting, keyboards)
+is testable with canned JSON. Replies are sent as plain text (no parse_mode): member-written
+text then never needs escaping and can never break a message with a stray `<` or `*`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+
+from bot.types import Button, ChatRef, EventKind, Incoming, Member, Reply
+
+PLATFORM = "telegram"
+TEXT_LIMIT = 4096  # Bot API: text of one message
+CAPTION_LIMIT = 1024  # Bot API: caption of a photo or document
+# The id Telegram shows as the sender when a group admin posts anonymously.
+ANONYMOUS_ADMIN_ID = 1087968824
+
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?=\s|$)(.*)$", re.DOTALL)
+_GROUP_TYPES = frozenset({"group", "supergroup"})
+_PRESENT = frozenset({"member", "administrator", "creator", "restricted"})
+_GONE = frozenset({"left", "kicked"})
+
+JSON = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    """A document the glue may download; conversion never fetches it."""
+
+    file_id: str
+    filename: str
+    mime: str
+    size: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Converted:
+    incoming: Incoming
+    document: FileRef | None = None
+    # Posted by an anonymous group admin (or as the group itself): only admins can do that.
+    anonymous_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    """One Bot API call, as keyword arguments of the python-telegram-bot method."""
+
+    method: Literal["send_message", "send_photo", "send_document", "edit_message_text"]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+# --- Telegram → Incoming -------------------------------------------------------------------
+
+
+def convert_update(
+    update: Update | JSON, *, bot_username: str, bot_id: int | None = None
+) -> Converted | None:
+    """Translate one update; None when it is nothing Harbor acts on (edits, service
+    messages, other bots' commands, channel posts, ...)."""
+    data: JSON = update.to_dict() if isinstance(update, Update) else update
+    if "message" in data:
+        return _from_message(data["message"], bot_username, bot_id)
+    if "callback_query" in data:
+        return _from_callback(data["callback_query"])
+    if "my_chat_member" in data:
+        return _from_my_chat_member(data["my_chat_member"])
+    return None
+
+
+def parse_command(text: str, bot_username: str) -> tuple[str, str] | None:
+    """`/Sober@HarborBot 2026-03-14` → ("sober", "2026-03-14"); None when `text` is no
+    command or is addressed to another bot."""
+    match = _COMMAND.match(text)
+    if match is None:
+        return None
+    name, target, rest = match.groups()
+    if target and target.lower() != bot_username.lower():
+        return None
+    return name.lower(), rest.strip()
+
+
+def _chat_ref(chat: JSON, message: JSON | None = None) -> ChatRef:
+    # Only forum topics are threads; a plain reply also carries message_thread_id.
+    thread = None
+    if message is not None and message.get("is_topic_message") and message.get("message_thread_id"):
+        thread = str(message["message_thread_id"])
+    return ChatRef(
+        platform=PLATFORM,
+        chat_id=str(chat["id"]),
+        private=chat.get("type") == "private",
+        title=str(chat.get("title") or ""),
+        thread_id=thread,
+    )
+
+
+def _member(user: JSON) -> Member:
+    name = " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p)
+    return Member(PLATFORM, str(user["id"]), name or str(user.get("username") or user["id"]))
+
+
+def _is_mentioned(message: JSON, text: str, bot_username: str, bot_id: int | None) -> bool:
+    replied = message.get("reply_to_message") or {}
+    author = replied.get("from") or {}
+    if author and (
+        (bot_id is not None and author.get("id") == bot_id)
+        or str(author.get("username", "")).lower() == bot_username.lower()
+    ):
+        return True
+    handle = f"@{bot_username}".lower()
+    entities = message.get("entities") or message.get("caption_entities") or []
+    for entity in entities:
+        if entity.get("type") != "mention":
+            continue
+        # Entity offsets count UTF-16 code units, not Python characters.
+        units = text.encode("utf-16-le")
+        start, length = 2 * int(entity["offset"]), 2 * int(entity["length"])
+        if units[start : start + length].decode("utf-16-le", "replace").lower() == handle:
+            return True
+    if not entities and bot_username:
+        return re.search(rf"(?<!\w){re.escape(handle)}(?!\w)", text.lower()) is not None
+    return False
+
+
+def _from_message(message: JSON, bot_username: str, bot_id: int | None) -> Converted | None:
+    user, chat = message.get("from"), message.get("chat")
+    if not user or not chat or chat.get("type") == "channel":
+        return None
+    sender_chat = message.get("sender_chat") or {}
+    anonymous_admin = sender_chat.get("id") == chat["id"]
+    if user.get("is_bot") and not anonymous_admin:
+        return None  # never converse with other bots: loops
+    text = str(message.get("text") or message.get("caption") or "")
+    document = _file_ref(message.get("document"))
+    if not text and document is None:
+        return None  # joins, pins, stickers, photos without caption, ...
+    command, args = None, ""
+    if text.startswith("/"):
+        parsed = parse_command(text, bot_username)
+        if parsed is None:
+            # "/x@OtherBot" is not ours; a lone "/" or "/ hmm" is just text.
+            if _COMMAND.match(text):
+                return None
+        else:
+            command, args = parsed
+    incoming = Incoming(
+        member=_member(user),
+        chat=_chat_ref(chat, message),
+        text=text,
+        command=command,
+        args=args,
+        message_id=str(message["message_id"]),
+        mentioned=_is_mentioned(message, text, bot_username, bot_id),
+    )
+    return Converted(incoming, document=document, anonymous_admin=anonymous_admin)
+
+
+def _file_ref(document: JSON | None) -> FileRef | None:
+    if not document:
+        return None
+    size = document.get("file_size")
+    return FileRef(
+        file_id=str(document["file_id"]),
+        filename=str(document.get("file_name") or "document"),
+        mime=str(document.get("mime_type") or "application/octet-stream"),
+        size=int(size) if size is not None else None,
+    )
+
+
+def _from_callback(query: JSON) -> Converted | None:
+    message = query.get("message")
+    if not message or "chat" not in message:
+        return None  # a button under an inline-mode message: Harbor sends none
+    incoming = Incoming(
+        member=_member(query["from"]),
+        chat=_chat_ref(message["chat"], message),
+        text="",
+        button=str(query.get("data") or ""),
+        kind=EventKind.BUTTON,
+        message_id=str(message["message_id"]),
+    )
+    return Converted(incoming)
+
+
+def _from_my_chat_member(change: JSON) -> Converted | None:
+    chat = change["chat"]
+    if chat.get("type") not in _GROUP_TYPES:
+        return None  # private-chat block/unblock shows up as send failures instead
+    old = _status(change["old_chat_member"])
+    new = _status(change["new_chat_member"])
+    if old in _GONE and new in _PRESENT:
+        kind = EventKind.JOINED_GROUP
+    elif old in _PRESENT and new in _GONE:
+        kind = EventKind.LEFT_GROUP
+    else:
+        return None  # promotions and restrictions are no join or leave
+    return Converted(Incoming(member=_member(change["from"]), chat=_chat_ref(chat), kind=kind))
+
+
+def _status(chat_member: JSON) -> str:
+    status = str(chat_member.get("status", ""))
+    # A restricted user may or may not still be in the chat.
+    if status == "restricted" and not chat_member.get("is_member", True):
+        return "left"
+    return status
+
+
+# --- Reply → Bot API calls -----------------------------------------------------------------
+
+
+def utf16_len(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units (an emoji may count 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Split at line boundaries into pieces of at most `limit` UTF-16 units; a single
+    overlong line is cut at its last space, or hard when it has none."""
+    if utf16_len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while utf16_len(line) > limit:
+            head, line = _cut(line, limit)
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(head)
+        if utf16_len(current) + utf16_len(line) > limit:
+            pieces.append(current)
+            current = ""
+        current += line
+    if current:
+        pieces.append(current)
+    # A trailing newline at a cut point is noise in the sent message.
+    return [p.rstrip("\n") for p in pieces if p.strip()]
+
+
+def _cut(line: str, limit: int) -> tuple[str, str]:
+    end = limit
+    while utf16_len(line[:end]) > limit:
+        end -= 1
+    space = line.rfind(" ", 0, end)
+    if space > limit // 2:
+        return line[:space], line[space + 1 :]
+    return line[:end], line[end:]
+
+
+def keyboard(buttons: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    rows = [[_button(b) for b in row] for row in buttons if row]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _button(button: Button) -> InlineKeyboardButton:
+    if button.url:
+        return InlineKeyboardButton(button.label, url=button.url)
+    return InlineKeyboardButton(button.label, callback_data=button.data or button.label)
+
+
+def target_chat(reply: Reply) -> tuple[str, str | None] | None:
+    """(chat_id, thread_id) the reply goes to; None when a private reply has no
+    recipient (it must never fall back to the group)."""
+    if not reply.private:
+        return reply.chat.chat_id, reply.chat.thread_id
+    if reply.member is not None:
+        return reply.member.user_id, None  # a private chat's id is the user's id
+    return (reply.chat.chat_id, None) if reply.chat.private else None
+
+
+def reply_calls(reply: Reply) -> list[ApiCall]:
+    """The Bot API calls that deliver `reply`, in order. Buttons go on the last message
+    so they sit under the whole text."""
+    target = target_chat(reply)
+    if target is None:
+        return []
+    chat_id, thread_id = target
+    base: dict[str, Any] = {"chat_id": chat_id}
+    if thread_id is not None:
+        base["message_thread_id"] = int(thread_id)
+    markup = keyboard(reply.buttons)
+    text = reply.text
+
+    plain = reply.image is None and reply.document is None
+    if reply.edit_message_id and plain and text and utf16_len(text) <= TEXT_LIMIT:
+        kwargs = {"chat_id": chat_id, "message_id": int(reply.edit_message_id), "text": text}
+        if markup is not None:
+            kwargs["reply_markup"] = markup
+        return [ApiCall("edit_message_text", kwargs)]
+
+    calls: list[ApiCall] = []
+    attachment = _attachment_call(reply, base)
+    if attachment is not None:
+        if text and utf16_len(text) <= CAPTION_LIMIT:
+            attachment.kwargs["caption"] = text
+            text = ""
+        calls.append(attachment)
+    if text:
+        calls.extend(ApiCall("send_message", {**base, "text": p}) for p in split_text(text))
+    if calls and markup is not None:
+        calls[-1].kwargs["reply_markup"] = markup
+    return calls
+
+
+def _attachment_call(reply: Reply, base: dict[str, Any]) -> ApiCall | None:
+    if reply.image is not None:
+        return ApiCall("send_photo", {**base, "photo": InputFile(reply.image, "chart.png")})
+    if reply.document is not None:
+        doc = reply.document
+        return ApiCall("send_document", {**base, "document": InputFile(doc.content, doc.filename)})
+    return None
+
+
+def fallback_call(call: ApiCall) -> ApiCall:
+    """A new message carrying what a failed edit would have shown."""
+    kwargs = {k: v for k, v in call.kwargs.items() if k != "message_id"}
+    return ApiCall("send_message", kwargs)

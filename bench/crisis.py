@@ -1,0 +1,102 @@
+"""Throughput of bot.crisis_detect.detect on ordinary chat and on crisis messages.
+
+Run: .venv/bin/python bench/crisis.py   (prints messages/s and µs/message; exits 0)
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.crisis_detect import detect, prefilter_passes  # noqa: E402
+
+OPENERS = ["", "hey all, ", "morning fam! ", "quick check-in: ", "ok so ", "Honestly ", "lol ",
+           "hola a todos, ", "buenos días, ", "Update: "]
+BODIES = [
+    "day {n} sober and feeling {feel}",
+    "made it to my {when} meeting, {feel} about it",
+    "cravings were {level} today but I called my sponsor",
+    "does anyone know a good {what} near {place}?",
+    "grateful for this group and for {thing}",
+    "I relapsed {time} and I'm back at day one",
+    "who's going to the {when} meeting at {place}?",
+    "just finished step {n}, my sponsor says I'm doing {feel}",
+    "my kid asked about my {thing} today",
+    "got my {n} day keytag!!",
+    "the speaker at {place} was {feel}, really needed that",
+    "trying to stay busy: {what}, {what} and more {what}",
+    "work was {level} but I didn't drink",
+    "llevo {n} días limpio y me siento {feel_es}",
+    "hoy fui a la reunión de {place}, fue {feel_es}",
+    "tengo ganas de beber pero hablé con mi padrino",
+    "can someone share the zoom link for the {when} meeting?",
+    "this heat is killing me but I'm staying sober",
+    "my feet are killing me after the walk",
+    "I'm not giving up, {n} days and counting",
+    "thinking of you all today ❤️",
+    "I cut back on coffee like you suggested 😅",
+    "We're doing a gratitude list at {place} tonight",
+    "I’m so proud of myself for going to {n} meetings this week",
+]
+FILL = {
+    "feel": ["good", "okay", "amazing", "nervous", "hopeful", "tired", "great", "so-so"],
+    "feel_es": ["bien", "tranquilo", "genial", "cansado", "esperanzado"],
+    "when": ["7pm", "noon", "Saturday morning", "Tuesday night", "early", "women's"],
+    "level": ["rough", "intense", "manageable", "mild", "awful", "quiet"],
+    "what": ["therapist", "gym", "coffee shop", "AA group", "yoga class", "bookshop"],
+    "place": ["the clubhouse", "St. Mark's", "downtown", "Leeds", "the library", "Madrid"],
+    "thing": ["my sponsor", "another 24 hours", "my family", "recovery", "my sobriety"],
+    "time": ["yesterday", "last night", "over the weekend", "on Friday"],
+}
+CRISIS = [
+    "I want to die", "I'm going to kill myself tonight", "I took too many pills",
+    "my friend overdosed and isn't breathing", "I've been cutting again", "kms",
+    "I don't want to be here anymore", "quiero morirme", "me voy a matar",
+    "no reason to live", "k1ll mys3lf", "he's turning blue", "tomé demasiadas pastillas",
+]
+
+
+def ordinary_corpus(n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        body = rng.choice(BODIES)
+        for key, values in FILL.items():
+            while "{" + key + "}" in body:
+                body = body.replace("{" + key + "}", rng.choice(values), 1)
+        body = body.replace("{n}", str(rng.randint(1, 900)))
+        out.append(rng.choice(OPENERS) + body)
+    return out
+
+
+def measure(label: str, msgs: list[str], fn: Callable[[str], object]) -> None:
+    for m in msgs[:2000]:  # warm-up
+        fn(m)
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for m in msgs:
+            fn(m)
+        best = min(best, time.perf_counter() - t0)
+    print(f"{label:<34} {len(msgs) / best:>12,.0f} msg/s {best / len(msgs) * 1e6:>8.2f} µs/msg")
+
+
+def main() -> int:
+    ordinary = ordinary_corpus(100_000)
+    passed = sum(prefilter_passes(m) for m in ordinary)
+    flagged = sum(detect(m).crisis for m in ordinary)
+    print(f"ordinary corpus: {len(ordinary):,} messages, {passed / len(ordinary):.1%} reach the "
+          f"full analysis, {flagged} flagged")
+    measure("detect() ordinary", ordinary, detect)
+    crisis = CRISIS * (20_000 // len(CRISIS))
+    measure("detect() crisis", crisis, detect)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Harbor's platform-neutral core: it never imports telegram or discord."""

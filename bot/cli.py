@@ -1,0 +1,181 @@
+"""The `harbor` command: run, console, and the operator tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from bot.clock import ManualClock, SystemClock
+from bot.config import ConfigError, Settings, load_settings
+from storage.db import StorageError
+
+DEFAULT_CONFIG = Path("config.toml")
+
+
+def _settings(path: str | None) -> Settings:
+    if path is not None:
+        return load_settings(Path(path))
+    return load_settings(DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.harbor.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # These libraries log request URLs (with the bot token) or message payloads at INFO/DEBUG.
+    for noisy in ("httpx", "httpcore", "telegram", "discord", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+async def _open_store(database: str):  # type: ignore[no-untyped-def]
+    from storage.sqlite import open_sqlite_store
+
+    return await open_sqlite_store(database)
+
+
+async def run_console(
+    settings: Settings, database: str, script: bool, start: datetime | None = None
+) -> int:
+    from adapters.console import ConsoleAdapter
+    from bot.app import Harbor
+
+    store = await _open_store(database)
+    clock = ManualClock(start or SystemClock().now())
+    harbor = Harbor.build(store, clock, settings)
+
+    async def on_time() -> None:
+        await harbor.tick()
+
+    console = ConsoleAdapter(out=sys.stdout, clock=clock, on_time=on_time)
+    harbor.attach(console)
+    await console.start(harbor.core.handle)
+    try:
+        if script:
+            await console.run_lines(sys.stdin, echo=True)
+        else:
+            print(
+                "Harbor console. You are Alex, in a private chat with the bot. "
+                "Type /start, or :help for console commands."
+            )
+            while True:
+                line = await asyncio.to_thread(_prompt, console.state.member)
+                if line is None or line.strip().casefold() in (":quit", ":q", ":exit"):
+                    break
+                await console.push(line)
+                await harbor.tick()
+    finally:
+        await store.close()
+    return 0
+
+
+def _prompt(name: str) -> str | None:
+    try:
+        return input(f"{name}> ")
+    except EOFError:
+        return None
+
+
+async def run_bot(settings: Settings) -> int:
+    from bot.app import Harbor
+
+    if not settings.telegram.token and not settings.discord.token:
+        print(
+            "No Telegram or Discord token configured: starting the console on "
+            f"{settings.harbor.database}.",
+            file=sys.stderr,
+        )
+        return await run_console(settings, settings.harbor.database, not sys.stdin.isatty())
+    store = await _open_store(settings.harbor.database)
+    harbor = Harbor.build(store, SystemClock(), settings)
+    infos = harbor.command_infos()
+    if settings.telegram.token:
+        from adapters.telegram_adapter import TelegramAdapter
+
+        tg = settings.telegram
+        harbor.attach(
+            TelegramAdapter(
+                tg.token,
+                infos,
+                base_url=tg.api_base_url,
+                webhook_url=tg.webhook_url or None,
+                webhook_secret=tg.webhook_secret or None,
+                webhook_listen=tg.webhook_listen,
+                webhook_port=tg.webhook_port,
+                admin_cache_seconds=tg.admin_cache_seconds,
+            )
+        )
+    if settings.discord.token:
+        from adapters.discord_adapter import DiscordAdapter
+
+        dc = settings.discord
+        harbor.attach(
+            DiscordAdapter(
+                dc.token,
+                infos,
+                read_messages=dc.read_messages,
+                moderator_role_id=dc.moderator_role_id or None,
+                sharded=dc.sharded,
+            )
+        )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await harbor.run_forever(stop)
+    return 0
+
+
+def _aware(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date-time: {text!r}") from None
+    if when.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a UTC offset, e.g. 2026-11-25T12:00+00:00")
+    return when
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harbor", description="Harbor peer-support bot")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run", help="start the configured adapters (the console without tokens)")
+    run.add_argument("--config")
+    con = sub.add_parser("console", help="talk to Harbor in the terminal")
+    con.add_argument("--config")
+    con.add_argument("--db", help="database file (default: the config's, ./harbor.db)")
+    con.add_argument(
+        "--clock",
+        type=_aware,
+        help="start the console clock here, e.g. "
+        "2026-11-25T12:00+00:00 (default: now); scripts use it to be repeatable",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = _settings(args.config)
+        _configure_logging(settings)
+        if args.cmd == "console":
+            database = args.db or settings.harbor.database
+            return asyncio.run(run_console(settings, database, not sys.stdin.isatty(), args.clock))
+        return asyncio.run(run_bot(settings))
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except StorageError as exc:
+        print(f"storage: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Settings: a TOML file validated by pydantic, tokens from the environment.
+
+A wrong setting stops start-up with one line naming the key (ConfigError), never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
+
+from bot.dates_basic import parse_hhmm
+
+PROGRAMS = ("general", "NA", "AA", "SMART")
+
+
+class ConfigError(Exception):
+    """A configuration problem, explained in one line."""
+
+
+def _valid_tz(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name such as 'Europe/London')"
+        ) from exc
+    return name
+
+
+def _valid_hhmm(text: str) -> str:
+    parse_hhmm(text)
+    return text
+
+
+def _valid_country(code: str) -> str:
+    if len(code) != 2 or not code.isalpha():
+        raise ValueError(f"country must be a two-letter ISO code such as 'US', not {code!r}")
+    return code.upper()
+
+
+TimeZone = Annotated[str, AfterValidator(_valid_tz)]
+ClockTime = Annotated[str, AfterValidator(_valid_hhmm)]
+Country = Annotated[str, AfterValidator(_valid_country)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HarborSettings(_Section):
+    database: str = "harbor.db"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_message_chars: int = Field(default=4000, ge=100, le=100_000)
+
+
+class CommunityDefaults(_Section):
+    timezone: TimeZone = "UTC"
+    country: Country | None = None
+    checkin_time: ClockTime = "09:00"
+    celebration_time: ClockTime = "09:00"
+    program: Literal["general", "NA", "AA", "SMART"] = "general"
+    language: str = "en"
+    date_locale: str = "en_US"
+
+
+class TelegramSettings(_Section):
+    token: str = ""
+    api_base_url: str = "https://api.telegram.org"
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    admin_cache_seconds: float = Field(default=300.0, ge=0)
+
+
+class DiscordSettings(_Section):
+    token: str = ""
+    read_messages: bool = False
+    moderator_role_id: str = ""
+    sharded: bool = False
+
+
+class SchedulerSettings(_Section):
+    sweep_seconds: float = Field(default=20.0, gt=0, le=3600)
+    batch_size: int = Field(default=2000, ge=1, le=100_000)
+    stale_after_minutes: int = Field(default=180, ge=1)
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    telegram_per_second: float = Field(default=25.0, gt=0)
+    telegram_group_per_minute: int = Field(default=20, ge=1)
+    discord_per_second: float = Field(default=40.0, gt=0)
+    nudge_after_days: int = Field(default=3, ge=1, le=60)
+
+
+class CrisisSettings(_Section):
+    repeat_minutes: int = Field(default=30, ge=0, le=1440)
+    detection: bool = True
+
+
+class Settings(_Section):
+    harbor: HarborSettings = HarborSettings()
+    community: CommunityDefaults = CommunityDefaults()
+    telegram: TelegramSettings = TelegramSettings()
+    discord: DiscordSettings = DiscordSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    crisis: CrisisSettings = CrisisSettings()
+
+
+def _one_line(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    key = ".".join(str(part) for part in err["loc"])
+    if err["type"] == "extra_forbidden":
+        return f"config: unknown setting '{key}'"
+    msg = err["msg"].removeprefix("Value error, ")
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"config: '{key}': {msg}{more}"
+
+
+def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Read `path` (optional), apply HARBOR_* token variables, validate. Raises ConfigError."""
+    env = dict(os.environ) if env is None else env
+    data: dict[str, object] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config: file not found: {path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config: {path} is not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"config: cannot read {path}: {exc.strerror}") from None
+    for section, var in (
+        ("telegram", "HARBOR_TELEGRAM_TOKEN"),
+        ("discord", "HARBOR_DISCORD_TOKEN"),
+    ):
+        if env.get(var):
+            table = data.setdefault(section, {})
+            if not isinstance(table, dict):
+                raise ConfigError(f"config: '{section}' must be a table")
+            table["token"] = env[var]
+    if env.get("HARBOR_DATABASE"):
+        harbor = data.setdefault("harbor", {})
+        if isinstance(harbor, dict):
+            harbor["database"] = env["HARBOR_DATABASE"]
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc)) from None

@@ -1,0 +1,445 @@
+"""Daily check-ins: the prompt plan, the check-in itself (mood, cravings, sober today, an
+optional private note), streaks, /progress charts, nudges after a gap, and buddies."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.checkin_calc import CheckinPoint, checkin_streak, next_prompt_utc, summarize
+from bot.context import Context
+from bot.dates import ClockInputError, parse_clock
+from bot.dates_basic import parse_hhmm
+from bot.progress_chart import render_chart, render_text
+from bot.types import Button
+from storage.base import CheckinPlan, CheckinRow, OutboxItem, PromptAdvance, Store
+
+MAX_NOTE = 1000
+ALERT_CRAVINGS = 8
+SOBER_CHOICES = ("yes", "no", "skip")
+
+
+def _today(ctx: Context, tz: ZoneInfo | None = None) -> date:
+    return ctx.now().astimezone(tz or ctx.tz()).date()
+
+
+def _default_time(ctx: Context) -> str:
+    if ctx.community is not None and ctx.community.checkin_time:
+        return ctx.community.checkin_time
+    return ctx.settings.community.checkin_time
+
+
+def mood_buttons(day: str) -> tuple[tuple[Button, ...], ...]:
+    faces = ("1 😞", "2 🙁", "3 😐", "4 🙂", "5 😄")
+    return (tuple(Button(f, f"ci:mood:{day}:{i + 1}") for i, f in enumerate(faces)),)
+
+
+def craving_buttons(day: str) -> tuple[tuple[Button, ...], ...]:
+    return (
+        tuple(Button(str(n), f"ci:crav:{day}:{n}") for n in range(0, 6)),
+        tuple(Button(str(n), f"ci:crav:{day}:{n}") for n in range(6, 11)),
+    )
+
+
+def sober_buttons(text: Callable[..., str], day: str) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (
+            Button(text("checkin.sober_yes"), f"ci:sober:{day}:yes"),
+            Button(text("checkin.sober_no"), f"ci:sober:{day}:no"),
+            Button(text("checkin.sober_skip"), f"ci:sober:{day}:skip"),
+        ),
+    )
+
+
+def prompt_body(text: Callable[..., str], day: str, nudge: bool) -> dict[str, object]:
+    """The daily prompt as an outbox body: the first question with its buttons."""
+    intro = text("checkin.nudge") if nudge else text("checkin.prompt")
+    return {
+        "text": intro + "\n\n" + text("checkin.ask_mood"),
+        "buttons": [[[b.label, b.data] for b in row] for row in mood_buttons(day)],
+    }
+
+
+async def _save_plan(ctx: Context, *, enabled: bool, local_time: str) -> CheckinPlan:
+    tz = ctx.tz()
+    next_at = next_prompt_utc(parse_hhmm(local_time), tz, ctx.now()) if enabled else None
+    plan = await ctx.store.checkins.plan(ctx.member.id)
+    return await ctx.store.checkins.save_plan(
+        ctx.member.id,
+        enabled=enabled,
+        local_time=local_time,
+        tz=tz.key,
+        next_at=int(next_at.timestamp()) if next_at else None,
+        last_day=None if plan and plan.last_day else _today(ctx, tz).isoformat(),
+    )
+
+
+async def replan(ctx: Context, tz_name: str) -> None:
+    """The member moved to another time zone: their prompt follows their new local time."""
+    plan = await ctx.store.checkins.plan(ctx.member.id)
+    if plan is None or not plan.enabled:
+        return
+    next_at = next_prompt_utc(parse_hhmm(plan.local_time), ZoneInfo(tz_name), ctx.now())
+    await ctx.store.checkins.save_plan(
+        ctx.member.id,
+        enabled=True,
+        local_time=plan.local_time,
+        tz=tz_name,
+        next_at=int(next_at.timestamp()),
+        last_day=None,
+    )
+
+
+# -- /checkin ----------------------------------------------------------------------------------
+
+
+async def checkin(ctx: Context) -> None:
+    words = ctx.event.args.split(maxsplit=1)
+    sub = words[0].casefold() if words else ""
+    plan = await ctx.store.checkins.plan(ctx.member.id)
+    if sub == "on":
+        local_time = plan.local_time if plan else _default_time(ctx)
+        await _save_plan(ctx, enabled=True, local_time=local_time)
+        ctx.whisper(ctx.text("checkin.on", time=local_time, tz=ctx.tz_name()))
+    elif sub == "off":
+        if plan is not None:
+            await _save_plan(ctx, enabled=False, local_time=plan.local_time)
+        ctx.whisper(ctx.text("checkin.off"))
+    elif sub == "time":
+        await _set_time(ctx, words[1] if len(words) > 1 else "", plan)
+    elif sub == "":
+        day = _today(ctx).isoformat()
+        ctx.whisper(ctx.text("checkin.ask_mood"), mood_buttons(day))
+    else:
+        ctx.whisper(ctx.text("checkin.usage"))
+
+
+async def _set_time(ctx: Context, value: str, plan: CheckinPlan | None) -> None:
+    try:
+        at = parse_clock(value)
+    except ClockInputError:
+        ctx.whisper(ctx.text("time.invalid") + " " + ctx.text("checkin.time_example"))
+        return
+    local_time = at.strftime("%H:%M")
+    await _save_plan(ctx, enabled=True, local_time=local_time)
+    ctx.whisper(ctx.text("checkin.time_set", time=local_time, tz=ctx.tz_name()))
+
+
+async def optin_button(ctx: Context) -> None:
+    if (ctx.event.button or "").endswith(":yes"):
+        local_time = _default_time(ctx)
+        await _save_plan(ctx, enabled=True, local_time=local_time)
+        ctx.whisper(ctx.text("checkin.on", time=local_time, tz=ctx.tz_name()), edit=True)
+    else:
+        ctx.whisper(ctx.text("checkin.optin_later"), edit=True)
+
+
+def ask_optin(ctx: Context) -> None:
+    ctx.say(
+        ctx.text("checkin.optin", time=_default_time(ctx)),
+        (
+            (
+                Button(ctx.text("checkin.optin_yes"), "cio:yes"),
+                Button(ctx.text("checkin.optin_no"), "cio:no"),
+            ),
+        ),
+    )
+
+
+# -- the check-in itself (buttons) -------------------------------------------------------------
+
+
+async def checkin_button(ctx: Context) -> None:
+    parts = (ctx.event.button or "").split(":")
+    if len(parts) != 4:
+        ctx.whisper(ctx.text("core.stale_button"))
+        return
+    _, step, day, value = parts
+    today = _today(ctx).isoformat()
+    if day != today:
+        # Yesterday's buttons: nothing is recorded on the wrong day.
+        ctx.whisper(ctx.text("checkin.old_button"), mood_buttons(today))
+        return
+    if step == "mood" and value.isdigit() and 1 <= int(value) <= 5:
+        await ctx.store.checkins.record(ctx.member.id, day, ctx.now_ts(), mood=int(value))
+        ctx.whisper(ctx.text("checkin.ask_cravings"), craving_buttons(day), edit=True)
+    elif step == "crav" and value.isdigit() and 0 <= int(value) <= 10:
+        row = await ctx.store.checkins.record(ctx.member.id, day, ctx.now_ts(), cravings=int(value))
+        await _maybe_alert_buddy(ctx, row)
+        ctx.whisper(ctx.text("checkin.ask_sober"), sober_buttons(ctx.text, day), edit=True)
+    elif step == "sober" and value in SOBER_CHOICES:
+        row = await ctx.store.checkins.record(ctx.member.id, day, ctx.now_ts(), sober=value)
+        await _maybe_alert_buddy(ctx, row)
+        await ctx.store.conversations.set(
+            ctx.member.id, f"checkin:note:{day}", {}, ctx.now_ts() + 3600
+        )
+        ctx.whisper(
+            await _done_text(ctx, row),
+            ((Button(ctx.text("checkin.no_note"), f"ci:done:{day}:-"),),),
+            edit=True,
+        )
+    elif step == "done":
+        await ctx.store.conversations.clear(ctx.member.id)
+        ctx.whisper(ctx.text("checkin.saved_no_note"), edit=True)
+    else:
+        ctx.whisper(ctx.text("core.stale_button"))
+
+
+async def _done_text(ctx: Context, row: CheckinRow) -> str:
+    key = {"no": "checkin.thanks_not_sober", "yes": "checkin.thanks_sober"}.get(
+        row.sober or "", "checkin.thanks"
+    )
+    streak = await _streak(ctx)
+    text = ctx.text(key)
+    if row.cravings is not None and row.cravings >= ALERT_CRAVINGS:
+        text += "\n\n" + ctx.text("checkin.high_cravings")
+    text += "\n\n" + ctx.text("checkin.streak", days=streak) if streak > 1 else ""
+    return text + "\n\n" + ctx.text("checkin.ask_note", max=MAX_NOTE)
+
+
+async def _streak(ctx: Context) -> int:
+    today = _today(ctx)
+    rows = await ctx.store.checkins.since(ctx.member.id, (today - timedelta(days=400)).isoformat())
+    return checkin_streak((date.fromisoformat(r.day) for r in rows), today)
+
+
+async def note_reply(ctx: Context) -> None:
+    """Free text after the check-in: the optional private note."""
+    convo = await ctx.store.conversations.get(ctx.member.id, ctx.now_ts())
+    if convo is None:
+        return
+    day = convo.state.rsplit(":", 1)[1]
+    note = ctx.event.text.strip()
+    if len(note) > MAX_NOTE:
+        ctx.whisper(ctx.text("checkin.note_too_long", max=MAX_NOTE))
+        return
+    await ctx.store.checkins.record(ctx.member.id, day, ctx.now_ts(), note=note)
+    await ctx.store.conversations.clear(ctx.member.id)
+    ctx.whisper(ctx.text("checkin.note_saved"))
+
+
+async def _maybe_alert_buddy(ctx: Context, row: CheckinRow) -> None:
+    hard_day = (row.cravings is not None and row.cravings >= ALERT_CRAVINGS) or row.sober == "no"
+    if not hard_day:
+        return
+    plan = await ctx.store.checkins.plan(ctx.member.id)
+    if plan is None or not plan.buddy_alerts:
+        return
+    items = [
+        OutboxItem(
+            f"buddy:{ctx.member.id}:{buddy.id}:{row.day}",
+            "buddy_alert",
+            buddy.id,
+            buddy.platform,
+            buddy.user_id,
+            True,
+            {"text": ctx.text("buddy.heads_up", name=ctx.member.display_name)},
+            ctx.now_ts(),
+            ctx.now_ts() + 12 * 3600,
+        )
+        for buddy, status in await ctx.store.checkins.buddies(ctx.member.id)
+        if status == "active"
+    ]
+    if items:
+        await ctx.store.outbox.enqueue(items)
+
+
+# -- /progress -----------------------------------------------------------------------------------
+
+
+async def progress(ctx: Context) -> None:
+    words = ctx.event.args.casefold().split()
+    days = 30 if "30" in words else 7
+    as_text = "text" in words
+    today = _today(ctx)
+    first = today - timedelta(days=days - 1)
+    rows = await ctx.store.checkins.since(ctx.member.id, first.isoformat())
+    if not rows:
+        ctx.whisper(ctx.text("progress.none"))
+        return
+    points = [CheckinPoint(date.fromisoformat(r.day), r.mood, r.cravings) for r in rows]
+    summary = summarize(points) or ctx.text("progress.little_data")
+    header = ctx.text("progress.header", days=days, count=len(rows))
+    if as_text:
+        ctx.whisper(f"{header}\n{summary}\n\n{render_text(points, days, end=today)}")
+        return
+    # matplotlib is CPU-bound: keep it off the event loop.
+    png = await asyncio.to_thread(
+        render_chart, points, days, ctx.text("progress.title", days=days), end=today
+    )
+    ctx.whisper(f"{header}\n{summary}\n" + ctx.text("progress.text_hint"), image=png)
+
+
+# -- buddies -----------------------------------------------------------------------------------
+
+
+async def buddy(ctx: Context) -> None:
+    arg = ctx.event.args.strip()
+    words = arg.casefold().split()
+    if not arg:
+        await _list_buddies(ctx)
+    elif words == ["off"]:
+        ended = await ctx.store.checkins.end_buddies(ctx.member.id)
+        ctx.whisper(ctx.text("buddy.ended") if ended else ctx.text("buddy.none"))
+    elif words[:1] == ["alerts"] and len(words) == 2 and words[1] in ("on", "off"):
+        plan = await ctx.store.checkins.plan(ctx.member.id)
+        if plan is None:
+            await _save_plan(ctx, enabled=False, local_time=_default_time(ctx))
+        await ctx.store.checkins.set_buddy_alerts(ctx.member.id, words[1] == "on")
+        ctx.whisper(ctx.text(f"buddy.alerts_{words[1]}"))
+    else:
+        await _invite(ctx, arg)
+
+
+async def _list_buddies(ctx: Context) -> None:
+    pairs = await ctx.store.checkins.buddies(ctx.member.id)
+    if not pairs:
+        ctx.whisper(ctx.text("buddy.usage"))
+        return
+    lines = [
+        ctx.text(f"buddy.status_{status.replace('-', '_')}", name=m.display_name)
+        for m, status in pairs
+    ]
+    ctx.whisper("\n".join(lines))
+
+
+async def _invite(ctx: Context, name: str) -> None:
+    community = ctx.community
+    if community is None:
+        ctx.whisper(ctx.text("buddy.no_community"))
+        return
+    other = await ctx.store.members.find_by_name(ctx.member.platform, community.id, name)
+    if other is None or other.id == ctx.member.id:
+        ctx.whisper(ctx.text("buddy.not_found", name=name[:40]))
+        return
+    pairs = await ctx.store.checkins.buddies(ctx.member.id)
+    incoming = next((s for m, s in pairs if m.id == other.id), None)
+    if incoming == "invited-in":
+        await ctx.store.checkins.accept(ctx.member.id, other.id)
+        ctx.whisper(ctx.text("buddy.accepted", name=other.display_name))
+        return
+    await ctx.store.checkins.invite(ctx.member.id, other.id, ctx.now_ts())
+    await ctx.store.outbox.enqueue(
+        [
+            OutboxItem(
+                f"buddy-invite:{ctx.member.id}:{other.id}",
+                "buddy_invite",
+                other.id,
+                other.platform,
+                other.user_id,
+                True,
+                {
+                    "text": ctx.text("buddy.invited_you", name=ctx.member.display_name),
+                    "buttons": [
+                        [
+                            [ctx.text("buddy.accept"), f"bud:yes:{ctx.member.id}"],
+                            [ctx.text("buddy.decline"), f"bud:no:{ctx.member.id}"],
+                        ]
+                    ],
+                },
+                ctx.now_ts(),
+            )
+        ]
+    )
+    ctx.whisper(ctx.text("buddy.invite_sent", name=other.display_name))
+
+
+async def buddy_button(ctx: Context) -> None:
+    parts = (ctx.event.button or "").split(":")
+    if len(parts) != 3 or not parts[2].isdigit():
+        ctx.whisper(ctx.text("core.stale_button"))
+        return
+    inviter = await ctx.store.members.get(int(parts[2]))
+    if inviter is None:
+        ctx.whisper(ctx.text("core.stale_button"))
+        return
+    if parts[1] == "yes" and await ctx.store.checkins.accept(ctx.member.id, inviter.id):
+        ctx.whisper(ctx.text("buddy.accepted", name=inviter.display_name), edit=True)
+    else:
+        ctx.whisper(ctx.text("buddy.declined"), edit=True)
+
+
+# -- the daily prompts, planned by the sweep -----------------------------------------------------
+
+
+class CheckinSource:
+    """Moves due daily prompts into the outbox (one per member and local day: the dedupe key)
+    and advances each plan to its next local prompt time, in one transaction. After downtime a
+    prompt already older than the stale limit is not planned at all."""
+
+    name = "checkins"
+
+    def __init__(
+        self, store: Store, text: Callable[..., str], stale_after: timedelta, nudge_after_days: int
+    ) -> None:
+        self.store = store
+        self.text = text
+        self.stale_after = int(stale_after.total_seconds())
+        self.nudge_after_days = nudge_after_days
+        self._bodies: dict[tuple[str, bool], dict[str, object]] = {}
+
+    async def sweep(self, now: datetime, limit: int) -> int:
+        ts = int(now.timestamp())
+        due = await self.store.checkins.due(ts, limit)
+        items: list[OutboxItem] = []
+        advances: list[PromptAdvance] = []
+        zones: dict[str, ZoneInfo] = {}
+        times: dict[str, time] = {}
+        for d in due:
+            p = d.plan
+            assert p.next_at is not None
+            tz = zones.get(p.tz) or zones.setdefault(p.tz, ZoneInfo(p.tz))
+            at = times.get(p.local_time) or times.setdefault(p.local_time, parse_hhmm(p.local_time))
+            occurrence = datetime.fromtimestamp(p.next_at, tz)
+            if ts - p.next_at > self.stale_after:
+                # Downtime: skip what is too late, but keep one that is still fresh.
+                cutoff = datetime.fromtimestamp(ts - self.stale_after, tz)
+                occurrence = next_prompt_utc(at, tz, cutoff).astimezone(tz)
+            following = occurrence
+            nudge = False
+            if occurrence.timestamp() <= ts:
+                day = occurrence.date()
+                nudge = self._needs_nudge(p, day)
+                occ_ts = int(occurrence.timestamp())
+                items.append(
+                    OutboxItem(
+                        f"prompt:{p.member_id}:{day.isoformat()}",
+                        "prompt",
+                        p.member_id,
+                        d.platform,
+                        d.user_id,
+                        True,
+                        self._body(day.isoformat(), nudge),
+                        occ_ts,
+                        occ_ts + self.stale_after,
+                    )
+                )
+                following = next_prompt_utc(at, tz, occurrence)
+            advances.append(
+                PromptAdvance(
+                    p.member_id,
+                    p.next_at,
+                    int(following.timestamp()),
+                    p.last_day if nudge else None,
+                )
+            )
+        if advances:
+            await self.store.checkins.advance(items, advances)
+        return len(due)
+
+    def _needs_nudge(self, plan: CheckinPlan, today: date) -> bool:
+        """A gentle nudge replaces the prompt once per gap of missed check-ins."""
+        if plan.last_day is None or plan.nudged_for == plan.last_day:
+            return False
+        return (today - date.fromisoformat(plan.last_day)).days > self.nudge_after_days
+
+    def _body(self, day: str, nudge: bool) -> dict[str, object]:
+        key = (day, nudge)
+        body = self._bodies.get(key)
+        if body is None:
+            if len(self._bodies) > 64:
+                self._bodies.clear()
+            body = self._bodies[key] = prompt_body(self.text, day, nudge)
+        return body

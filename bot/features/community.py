@@ -1,0 +1,122 @@
+"""/community: moderators show and set their community's defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.config import PROGRAMS
+from bot.context import Context
+from bot.dates_basic import parse_hhmm
+from bot.timezones import resolve_timezone
+
+_ON = {"on": 1, "yes": 1, "true": 1, "1": 1, "off": 0, "no": 0, "false": 0, "0": 0}
+
+
+def _switch(value: str) -> int:
+    if value.casefold() not in _ON:
+        raise ValueError("community.bad_switch")
+    return _ON[value.casefold()]
+
+
+def _timezone(value: str) -> str:
+    tz = resolve_timezone(value)
+    if tz is None:
+        raise ValueError("community.bad_tz")
+    return tz
+
+
+def _time(value: str) -> str:
+    try:
+        return parse_hhmm(value).strftime("%H:%M")
+    except ValueError:
+        raise ValueError("community.bad_time") from None
+
+
+def _program(value: str) -> str:
+    match = next((p for p in PROGRAMS if p.casefold() == value.casefold()), None)
+    if match is None:
+        raise ValueError("community.bad_program")
+    return match
+
+
+def _days(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 60:
+        raise ValueError("community.bad_days")
+    return int(value)
+
+
+# setting typed by moderators -> (column, parser)
+SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "tz": ("tz", _timezone),
+    "timezone": ("tz", _timezone),
+    "country": ("country", str.upper),
+    "program": ("program", _program),
+    "celebrations": ("allow_celebrations", _switch),
+    "leaderboard": ("leaderboard", _switch),
+    "crisis_line": ("crisis_public_line", _switch),
+    "crisis_alerts": ("crisis_alerts", _switch),
+    "checkin": ("checkin_time", _time),
+    "nudge": ("nudge_after_days", _days),
+}
+
+
+async def community(ctx: Context) -> None:
+    assert ctx.community is not None  # Where.GROUP guarantees a community
+    key, _, value = ctx.event.args.strip().partition(" ")
+    key, value = key.casefold(), value.strip()
+    if not key:
+        ctx.say(_summary(ctx))
+        return
+    if key == "announce":
+        await ctx.store.communities.update(
+            ctx.community.id,
+            announce_chat_id=ctx.event.chat.chat_id,
+            announce_thread_id=ctx.event.chat.thread_id,
+        )
+        ctx.say(ctx.text("community.announce_set"))
+        return
+    if key not in SETTINGS or not value:
+        ctx.say(ctx.text("community.usage", keys=", ".join(["announce", *SETTINGS])))
+        return
+    column, parse = SETTINGS[key]
+    try:
+        parsed = parse(value)
+    except ValueError as exc:
+        ctx.say(ctx.text(str(exc.args[0]), value=value[:40], programs=", ".join(PROGRAMS)))
+        return
+    if column == "country" and not ctx.services.helplines.known(parsed):
+        ctx.say(
+            ctx.text(
+                "community.bad_country",
+                value=value[:20],
+                known=", ".join(ctx.services.helplines.countries()),
+            )
+        )
+        return
+    await ctx.store.communities.update(ctx.community.id, **{column: parsed})
+    ctx.say(ctx.text("community.set", key=key, value=str(value)[:40]))
+
+
+def _summary(ctx: Context) -> str:
+    c = ctx.community
+    assert c is not None
+    defaults = ctx.settings.community
+
+    def onoff(flag: bool) -> str:
+        return ctx.text("community.on") if flag else ctx.text("community.off")
+
+    return ctx.text(
+        "community.summary",
+        title=c.title or c.chat_id,
+        tz=c.tz or f"{defaults.timezone} (default)",
+        country=c.country or (defaults.country or "—"),
+        program=c.program,
+        celebrations=onoff(c.allow_celebrations),
+        announce=ctx.text("community.announce_here") if c.announce_chat_id else "—",
+        leaderboard=onoff(c.leaderboard),
+        crisis_line=onoff(c.crisis_public_line),
+        crisis_alerts=onoff(c.crisis_alerts),
+        checkin=c.checkin_time or defaults.checkin_time,
+        nudge=c.nudge_after_days or ctx.settings.scheduler.nudge_after_days,
+    )

@@ -1,0 +1,165 @@
+"""Crisis support: /crisis (/sos) and automatic detection of crisis language.
+
+This runs as a guard, before anything touches storage: the reply must go out even when the
+database is down. Storage is only asked, with a short timeout, for the member's country, the
+community's settings and its moderators; when it can't answer, the configured default country
+(else the international lines) is used and no alert is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.crisis_detect import Detection, detect
+from bot.helplines import CountryLines, Helpline, Helplines
+from bot.i18n import t
+from bot.types import ChatRef, Incoming, Member, Reply
+from storage.base import CommunityRow, Store
+
+log = logging.getLogger("harbor.crisis")
+
+COMMANDS = ("crisis", "sos")
+STORE_TIMEOUT = 0.25  # seconds: the crisis reply never waits long for the database
+
+
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    country: str | None
+    community: CommunityRow | None
+    moderators: tuple[Member, ...]
+
+
+def format_line(line: Helpline) -> str:
+    how = line.contact_type.replace("+", " / ")
+    hours = f", {line.hours}" if line.hours else ""
+    flag = " " + t("crisis.unverified") if line.unverified else ""
+    return f"• {line.service}: {line.dial} ({how}{hours}){flag}"
+
+
+def crisis_text(
+    lines: CountryLines, detection: Detection | None, alerts: bool, automatic: bool
+) -> str:
+    """The calm, short reply: not alone, numbers to call or text now, emergency first when an
+    overdose may be happening. Numbers come only from the data file."""
+    emergency = " / ".join(e.dial for e in lines.emergency) or t("crisis.local_emergency")
+    parts: list[str] = []
+    if detection is not None and detection.kind == "overdose":
+        parts.append(t("crisis.overdose_first", emergency=emergency))
+    parts.append(t("crisis.opening_auto") if automatic else t("crisis.opening"))
+    if detection is None or detection.kind != "overdose":
+        parts.append(t("crisis.danger", emergency=emergency))
+    if lines.crisis:
+        parts.append(
+            t("crisis.lines_header", country=lines.country_name)
+            + "\n"
+            + "\n".join(format_line(x) for x in lines.crisis)
+        )
+    if lines.drugs:
+        parts.append(
+            t("crisis.drugs_header") + "\n" + "\n".join(format_line(x) for x in lines.drugs)
+        )
+    parts.append(t("crisis.checked", checked=lines.checked))
+    if automatic:
+        parts.append(t("crisis.automated"))
+    if alerts:
+        parts.append(t("crisis.moderator_may_reach_out"))
+    return "\n\n".join(parts)
+
+
+class CrisisResponder:
+    """The guard for every event, and the /crisis command."""
+
+    def __init__(
+        self,
+        helplines: Helplines,
+        settings: Settings,
+        store: Store,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.helplines = helplines
+        self.settings = settings
+        self.store = store
+        self._monotonic = monotonic
+        self._last_auto: dict[tuple[str, str], float] = {}  # in memory: works without a db
+
+    async def guard(self, event: Incoming) -> tuple[list[Reply], bool]:
+        if event.command in COMMANDS:
+            return await self.answer(event, detection=None), True
+        if not self.settings.crisis.detection or not event.text or event.command:
+            return [], False
+        detection = detect(event.text)
+        if not detection.crisis:
+            return [], False
+        key = (event.member.platform, event.member.user_id)
+        now = self._monotonic()
+        last = self._last_auto.get(key)
+        if last is not None and now - last < self.settings.crisis.repeat_minutes * 60:
+            return [], False  # not the same list on every message
+        self._last_auto[key] = now
+        log.warning("crisis language detected (%s) on %s", detection.kind, event.chat.platform)
+        return await self.answer(event, detection), False
+
+    async def answer(self, event: Incoming, detection: Detection | None) -> list[Reply]:
+        found = await self._lookup(event)
+        country = found.country
+        if country is None and found.community is not None:
+            country = found.community.country
+        if country is None:
+            country = self.settings.community.country
+        lines = self.helplines.for_country(country)
+        group = not event.chat.private
+        alerts = bool(
+            group and found.community and found.community.crisis_alerts and found.moderators
+        )
+        automatic = detection is not None
+        replies = [
+            Reply(
+                chat=event.chat,
+                text=crisis_text(lines, detection, alerts, automatic),
+                private=True,
+                member=event.member,
+            )
+        ]
+        if group and not automatic:
+            replies.append(Reply(chat=event.chat, text=t("crisis.sent_privately"), notice=True))
+        if group and automatic and found.community and found.community.crisis_public_line:
+            replies.append(Reply(chat=event.chat, text=t("crisis.public_line")))
+        if alerts and automatic:
+            where = event.permalink or t("crisis.alert_no_link", title=event.chat.title or "")
+            text = t(
+                "crisis.alert",
+                name=event.member.display_name,
+                group=event.chat.title or event.chat.chat_id,
+                where=where,
+            )
+            for mod in found.moderators:
+                if mod.user_id == event.member.user_id:
+                    continue
+                dm = ChatRef(mod.platform, mod.user_id, private=True)
+                replies.append(Reply(chat=dm, text=text, private=True, member=mod))
+        return replies
+
+    async def _lookup(self, event: Incoming) -> _Lookup:
+        try:
+            return await asyncio.wait_for(self._query(event), STORE_TIMEOUT)
+        except Exception as exc:  # the database is down or slow: answer without it
+            log.warning("crisis reply without storage: %s", type(exc).__name__)
+            return _Lookup(None, None, ())
+
+    async def _query(self, event: Incoming) -> _Lookup:
+        member = await self.store.members.find(event.member.platform, event.member.user_id)
+        community = None
+        moderators: tuple[Member, ...] = ()
+        if event.chat.community_id is not None:
+            community = await self.store.communities.find(
+                event.chat.platform, event.chat.community_id
+            )
+            if community is not None and community.crisis_alerts:
+                rows = await self.store.communities.moderators(community.id)
+                moderators = tuple(Member(r.platform, r.user_id, r.display_name) for r in rows)
+        return _Lookup(member.country if member else None, community, moderators)

@@ -1,0 +1,226 @@
+"""Members, communities, memberships and conversation state on SQLite."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from storage.base import (
+    COMMUNITY_SETTINGS,
+    MEMBER_SETTINGS,
+    CommunityRow,
+    Conversation,
+    MemberRow,
+)
+from storage.db import Database
+
+_MEMBER_COLS = (
+    "id, platform, user_id, display_name, tz, country, date_locale, has_private_chat, paused"
+)
+_COMMUNITY_COLS = (
+    "id, platform, chat_id, title, tz, country, program, allow_celebrations, announce_chat_id,"
+    " announce_thread_id, leaderboard, crisis_public_line, crisis_alerts, checkin_time,"
+    " nudge_after_days, active"
+)
+
+
+def member_row(r: sqlite3.Row | tuple[Any, ...]) -> MemberRow:
+    return MemberRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]))
+
+
+def community_row(r: sqlite3.Row | tuple[Any, ...]) -> CommunityRow:
+    return CommunityRow(
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        r[6],
+        bool(r[7]),
+        r[8],
+        r[9],
+        bool(r[10]),
+        bool(r[11]),
+        bool(r[12]),
+        r[13],
+        r[14],
+        bool(r[15]),
+    )
+
+
+def _assignments(fields: dict[str, Any], allowed: frozenset[str]) -> tuple[str, list[Any]]:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"not a setting: {sorted(unknown)}")
+    names = sorted(fields)
+    return ", ".join(f"{n} = ?" for n in names), [fields[n] for n in names]
+
+
+class SQLiteMembers:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def touch(
+        self, platform: str, user_id: str, display_name: str, now: int, private_chat: bool
+    ) -> MemberRow:
+        def unit(c: sqlite3.Connection) -> MemberRow:
+            c.execute(
+                "INSERT INTO members (platform, user_id, display_name, created_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (platform, user_id) DO NOTHING",
+                (platform, user_id, display_name, now),
+            )
+            c.execute(
+                "UPDATE members SET display_name = ?, has_private_chat = MAX(has_private_chat, ?)"
+                " WHERE platform = ? AND user_id = ?"
+                " AND (display_name != ? OR (? AND has_private_chat = 0))",
+                (
+                    display_name,
+                    int(private_chat),
+                    platform,
+                    user_id,
+                    display_name,
+                    int(private_chat),
+                ),
+            )
+            row = c.execute(
+                f"SELECT {_MEMBER_COLS} FROM members WHERE platform = ? AND user_id = ?",
+                (platform, user_id),
+            ).fetchone()
+            return member_row(row)
+
+        return await self._db.write(unit)
+
+    async def get(self, member_id: int) -> MemberRow | None:
+        row = await self._db.fetchone(
+            f"SELECT {_MEMBER_COLS} FROM members WHERE id = ?", (member_id,)
+        )
+        return member_row(row) if row else None
+
+    async def find(self, platform: str, user_id: str) -> MemberRow | None:
+        row = await self._db.fetchone(
+            f"SELECT {_MEMBER_COLS} FROM members WHERE platform = ? AND user_id = ?",
+            (platform, user_id),
+        )
+        return member_row(row) if row else None
+
+    async def find_by_name(self, platform: str, community_id: int, name: str) -> MemberRow | None:
+        wanted = name.strip().lstrip("@").casefold()
+        rows = await self._db.fetchall(
+            f"SELECT {', '.join('m.' + c.strip() for c in _MEMBER_COLS.split(','))}"
+            " FROM members m JOIN memberships s ON s.member_id = m.id"
+            " WHERE m.platform = ? AND s.community_id = ?",
+            (platform, community_id),
+        )
+        for r in rows:
+            if wanted in (str(r[3]).casefold(), str(r[2]).casefold()):
+                return member_row(r)
+        return None
+
+    async def update(self, member_id: int, **fields: Any) -> None:
+        sets, values = _assignments(fields, MEMBER_SETTINGS)
+        await self._db.execute(f"UPDATE members SET {sets} WHERE id = ?", (*values, member_id))
+
+    async def set_paused(self, member_id: int, paused: bool) -> None:
+        await self._db.execute(
+            "UPDATE members SET paused = ? WHERE id = ?", (int(paused), member_id)
+        )
+
+    async def count(self) -> int:
+        return int(await self._db.scalar("SELECT COUNT(*) FROM members"))
+
+
+class SQLiteCommunities:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def ensure(self, platform: str, chat_id: str, title: str, now: int) -> CommunityRow:
+        def unit(c: sqlite3.Connection) -> CommunityRow:
+            c.execute(
+                "INSERT INTO communities (platform, chat_id, title, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (platform, chat_id) DO UPDATE SET"
+                " title = CASE WHEN excluded.title != '' THEN excluded.title ELSE title END,"
+                " active = 1"
+                " WHERE title != excluded.title OR active = 0",
+                (platform, chat_id, title, now),
+            )
+            row = c.execute(
+                f"SELECT {_COMMUNITY_COLS} FROM communities WHERE platform = ? AND chat_id = ?",
+                (platform, chat_id),
+            ).fetchone()
+            return community_row(row)
+
+        return await self._db.write(unit)
+
+    async def get(self, community_id: int) -> CommunityRow | None:
+        row = await self._db.fetchone(
+            f"SELECT {_COMMUNITY_COLS} FROM communities WHERE id = ?", (community_id,)
+        )
+        return community_row(row) if row else None
+
+    async def find(self, platform: str, chat_id: str) -> CommunityRow | None:
+        row = await self._db.fetchone(
+            f"SELECT {_COMMUNITY_COLS} FROM communities WHERE platform = ? AND chat_id = ?",
+            (platform, chat_id),
+        )
+        return community_row(row) if row else None
+
+    async def update(self, community_id: int, **fields: Any) -> None:
+        sets, values = _assignments(fields, COMMUNITY_SETTINGS)
+        await self._db.execute(
+            f"UPDATE communities SET {sets} WHERE id = ?", (*values, community_id)
+        )
+
+    async def note_member(
+        self, member_id: int, community_id: int, is_moderator: bool, now: int
+    ) -> None:
+        # Only write when something changed or an hour passed: this runs on every group message.
+        await self._db.execute(
+            "INSERT INTO memberships (member_id, community_id, is_moderator, last_seen)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (member_id, community_id) DO UPDATE SET"
+            " is_moderator = excluded.is_moderator, last_seen = excluded.last_seen"
+            " WHERE is_moderator != excluded.is_moderator OR last_seen < excluded.last_seen - 3600",
+            (member_id, community_id, int(is_moderator), now),
+        )
+
+    async def of_member(self, member_id: int) -> list[CommunityRow]:
+        cols = ", ".join("c." + c.strip() for c in _COMMUNITY_COLS.split(","))
+        rows = await self._db.fetchall(
+            f"SELECT {cols} FROM communities c JOIN memberships s ON s.community_id = c.id"
+            " WHERE s.member_id = ? AND c.active = 1 ORDER BY s.last_seen DESC",
+            (member_id,),
+        )
+        return [community_row(r) for r in rows]
+
+    async def moderators(self, community_id: int) -> list[MemberRow]:
+        cols = ", ".join("m." + c.strip() for c in _MEMBER_COLS.split(","))
+        rows = await self._db.fetchall(
+            f"SELECT {cols} FROM members m JOIN memberships s ON s.member_id = m.id"
+            " WHERE s.community_id = ? AND s.is_moderator = 1",
+            (community_id,),
+        )
+        return [member_row(r) for r in rows]
+
+
+class SQLiteConversations:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, member_id: int, now: int) -> Conversation | None:
+        row = await self._db.fetchone(
+            "SELECT state, data FROM conversations WHERE member_id = ? AND expires_at > ?",
+            (member_id, now),
+        )
+        return Conversation(row[0], json.loads(row[1])) if row else None
+
+    async def set(self, member_id: int, state: str, data: dict[str, Any], expires_at: int) -> None:
+        await self._db.execute(
+            "INSERT INTO conversations (member_id, state, data, expires_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (member_id) DO UPDATE SET state = excluded.state, data = excluded.data,"
+            " expires_at = excluded.expires_at",
+            (member_id, state, json.dumps(data), expires_at),
+        )
+
+    async def clear(self, member_id: int) -> None:
+        await self._db.execute("DELETE FROM conversations WHERE member_id = ?", (member_id,))

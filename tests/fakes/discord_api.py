@@ -1,0 +1,560 @@
+"""A fake Discord REST API and gateway on 127.0.0.1, enough for the real discord.py to log in,
+connect, receive events and send messages.
+
+REST lives under `fake.api_base` (point `discord.http.Route.BASE` at it) and the gateway at
+`fake.gateway_url` (point `DiscordWebSocket.DEFAULT_GATEWAY` at it; /gateway/bot returns it
+too). Every REST call is recorded; `fail_next()` makes the next matching call fail; `dispatch()`
+pushes a gateway event to every connected client. Responses use the exact content type
+`application/json`, as discord.py insists on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+JSONDict = dict[str, Any]
+
+TOKEN = "fake-bot-token"
+BOT_ID = "900000000000000001"
+APP_ID = BOT_ID
+GUILD_ID = "910000000000000001"
+CHANNEL_ID = "920000000000000001"  # #general, the guild's system channel
+ANNOUNCE_ID = "920000000000000002"
+MOD_ROLE_ID = "930000000000000001"  # a role with Manage Server
+HELPER_ROLE_ID = "930000000000000002"  # a role without any moderator permission
+OWNER_ID = "940000000000000001"
+MEMBER_ID = "940000000000000002"  # a regular member
+MODERATOR_ID = "940000000000000003"  # holds MOD_ROLE_ID
+TIMESTAMP = "2024-05-01T12:00:00.000000+00:00"
+MANAGE_GUILD = 1 << 5
+SEND_MESSAGES_ETC = 0x0000_0000_0006_4C40  # view, send, embed, attach, history, reactions
+
+
+def user(user_id: str, name: str = "sam", *, bot: bool = False) -> JSONDict:
+    return {
+        "id": user_id,
+        "username": name,
+        "discriminator": "0",
+        "global_name": name.title(),
+        "avatar": None,
+        "bot": bot,
+    }
+
+
+BOT_USER = user(BOT_ID, "harbor", bot=True)
+
+
+def guild_member(user_id: str, name: str, roles: list[str]) -> JSONDict:
+    return {
+        "user": user(user_id, name),
+        "roles": roles,
+        "joined_at": TIMESTAMP,
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+    }
+
+
+def _role(role_id: str, name: str, permissions: int, position: int) -> JSONDict:
+    return {
+        "id": role_id,
+        "name": name,
+        "permissions": str(permissions),
+        "position": position,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+    }
+
+
+def _text_channel(channel_id: str, name: str, position: int) -> JSONDict:
+    return {
+        "id": channel_id,
+        "type": 0,
+        "guild_id": GUILD_ID,
+        "name": name,
+        "position": position,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+        "topic": None,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+    }
+
+
+def guild_payload() -> JSONDict:
+    return {
+        "id": GUILD_ID,
+        "name": "Harbor Test Server",
+        "owner_id": OWNER_ID,
+        "unavailable": False,
+        "member_count": 4,
+        "large": False,
+        "system_channel_id": CHANNEL_ID,
+        "roles": [
+            _role(GUILD_ID, "@everyone", SEND_MESSAGES_ETC, 0),
+            _role(MOD_ROLE_ID, "moderators", MANAGE_GUILD, 2),
+            _role(HELPER_ROLE_ID, "helpers", 0, 1),
+        ],
+        "channels": [
+            _text_channel(CHANNEL_ID, "general", 0),
+            _text_channel(ANNOUNCE_ID, "announcements", 1),
+        ],
+        "members": [
+            {**guild_member(BOT_ID, "harbor", []), "user": BOT_USER},
+            guild_member(OWNER_ID, "owner", []),
+            guild_member(MEMBER_ID, "sam", [HELPER_ROLE_ID]),
+            guild_member(MODERATOR_ID, "mo", [MOD_ROLE_ID]),
+        ],
+        "threads": [],
+        "emojis": [],
+        "stickers": [],
+        "features": [],
+        "voice_states": [],
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "soundboard_sounds": [],
+        "preferred_locale": "en-US",
+    }
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str  # below the API base, e.g. "/channels/1/messages"
+    query: dict[str, str]
+    body: Any  # the JSON body, or multipart's payload_json
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+@dataclass
+class _Failure:
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    body: JSONDict
+    headers: dict[str, str]
+
+
+class FakeDiscord:
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self.identifies: list[JSONDict] = []
+        self.commands: list[JSONDict] = []
+        self._failures: list[_Failure] = []
+        self._ids = itertools.count(990_000_000_000_000_001)
+        self._sockets: list[tuple[web.WebSocketResponse, itertools.count[int]]] = []
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def close(self) -> None:
+        for ws, _ in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def new_id(self) -> str:
+        return str(next(self._ids))
+
+    # --- test controls ----------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        body: JSONDict | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """The next `method` call whose path matches `path_regex` answers `status`."""
+        self._failures.append(
+            _Failure(
+                method,
+                re.compile(path_regex),
+                status,
+                body or {"code": 0, "message": "injected failure"},
+                headers or {},
+            )
+        )
+
+    def fail_dm_closed(self) -> None:
+        """The next message to a DM channel answers 403 / 50007 (cannot DM this user)."""
+        self.fail_next(
+            "POST",
+            r"^/channels/8\d+/messages$",  # the fake's DM channel ids start with 8
+            403,
+            {"code": 50007, "message": "Cannot send messages to this user"},
+        )
+
+    def rate_limit_next(self, method: str, path_regex: str, retry_after: float) -> None:
+        """A real-looking 429: with `Via`, so discord.py does not take it for a CF ban."""
+        self.fail_next(
+            method,
+            path_regex,
+            429,
+            {"message": "You are being rate limited.", "retry_after": retry_after, "global": False},
+            {"Via": "1.1 google", "Retry-After": str(retry_after), "X-RateLimit-Scope": "user"},
+        )
+
+    def requests_to(self, method: str, path_regex: str) -> list[Recorded]:
+        pattern = re.compile(path_regex)
+        return [r for r in self.requests if r.method == method and pattern.search(r.path)]
+
+    async def wait_for_request(
+        self, method: str, path_regex: str, *, count: int = 1, within: float = 5.0
+    ) -> list[Recorded]:
+        """Wait until at least `count` matching calls were recorded; return them all."""
+
+        def enough() -> bool:
+            return len(self.requests_to(method, path_regex)) >= count
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(enough), within)
+        return self.requests_to(method, path_regex)
+
+    async def wait_connected(self, within: float = 5.0) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._sockets)), within)
+
+    async def dispatch(self, event: str, payload: JSONDict) -> None:
+        """Push a gateway DISPATCH event to every connected client."""
+        for ws, seq in list(self._sockets):
+            await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(seq), "d": payload}))
+
+    # --- gateway ----------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        seq = itertools.count(1)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
+        try:
+            async for msg in ws:
+                data = json.loads(msg.data)
+                if data["op"] == 1:  # heartbeat
+                    await ws.send_str(json.dumps({"op": 11}))
+                elif data["op"] == 2:  # identify
+                    await self._identified(ws, seq, data["d"])
+        finally:
+            async with self._changed:
+                self._sockets = [(s, c) for s, c in self._sockets if s is not ws]
+                self._changed.notify_all()
+        return ws
+
+    async def _identified(
+        self, ws: web.WebSocketResponse, seq: itertools.count[int], identify: JSONDict
+    ) -> None:
+        self.identifies.append(identify)
+        ready = {
+            "v": 10,
+            "user": BOT_USER,
+            "guilds": [{"id": GUILD_ID, "unavailable": True}],
+            "session_id": "fake-session",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": APP_ID, "flags": 0},
+            "shard": identify.get("shard", [0, 1]),
+            "private_channels": [],
+            "relationships": [],
+        }
+        await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(seq), "d": ready}))
+        guild = guild_payload()
+        await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": next(seq), "d": guild}))
+        async with self._changed:
+            self._sockets.append((ws, seq))
+            self._changed.notify_all()
+
+    # --- REST -------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        body: Any = None
+        files: list[tuple[str, bytes]] = []
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            for name, value in form.items():
+                if name == "payload_json":
+                    body = json.loads(str(value))
+                elif isinstance(value, web.FileField):
+                    files.append((value.filename, value.file.read()))
+        elif request.can_read_body:
+            raw = await request.read()
+            body = json.loads(raw) if raw else None
+        async with self._changed:
+            self.requests.append(Recorded(request.method, path, dict(request.query), body, files))
+            self._changed.notify_all()
+        for failure in self._failures:
+            if failure.method == request.method and failure.pattern.search(path):
+                self._failures.remove(failure)
+                return _json(failure.body, failure.status, failure.headers)
+        for method, pattern, route in self._routes():
+            match = pattern.match(path)
+            if method == request.method and match:
+                result = route(body or {}, *match.groups())
+                if result is None:
+                    return web.Response(status=204)
+                return _json(result)
+        return _json({"code": 0, "message": f"fake: no route {request.method} {path}"}, 404)
+
+    def _routes(self) -> list[tuple[str, re.Pattern[str], Callable[..., JSONDict | None]]]:
+        routes: list[tuple[str, str, Callable[..., JSONDict | None]]] = [
+            ("GET", r"/users/@me$", lambda _b: BOT_USER),
+            ("GET", r"/gateway$", lambda _b: {"url": self.gateway_url}),
+            ("GET", r"/gateway/bot$", self._gateway_bot),
+            ("GET", r"/(?:oauth2/)?applications/@me$", self._application),
+            ("PUT", r"/applications/(\d+)/commands$", self._put_commands),
+            ("POST", r"/channels/(\d+)/messages$", self._create_message),
+            ("PATCH", r"/channels/(\d+)/messages/(\d+)$", self._edit_message),
+            ("GET", r"/channels/(\d+)$", self._get_channel),
+            ("POST", r"/users/@me/channels$", self._create_dm),
+            ("POST", r"/interactions/(\d+)/([^/]+)/callback$", self._callback),
+            ("POST", r"/webhooks/(\d+)/([^/]+)$", self._followup),
+            ("PATCH", r"/webhooks/(\d+)/([^/]+)/messages/([^/]+)$", self._edit_followup),
+            ("DELETE", r"/webhooks/(\d+)/([^/]+)/messages/([^/]+)$", lambda *_: None),
+        ]
+        return [(m, re.compile(p), f) for m, p, f in routes]
+
+    def _gateway_bot(self, _body: JSONDict) -> JSONDict:
+        return {
+            "url": self.gateway_url,
+            "shards": 1,
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 1000,
+                "reset_after": 0,
+                "max_concurrency": 1,
+            },
+        }
+
+    def _application(self, _body: JSONDict) -> JSONDict:
+        return {
+            "id": APP_ID,
+            "name": "Harbor",
+            "icon": None,
+            "description": "",
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": user(OWNER_ID, "owner"),
+            "team": None,
+            "verify_key": "00",
+            "flags": 0,
+            "summary": "",
+            "rpc_origins": [],
+        }
+
+    def _put_commands(self, body: Any, _app: str) -> Any:
+        self.commands = [
+            {**c, "id": self.new_id(), "application_id": APP_ID, "version": "1"} for c in body
+        ]
+        return self.commands
+
+    def message(self, channel_id: str, body: JSONDict, *, webhook: bool = False) -> JSONDict:
+        data: JSONDict = {
+            "id": self.new_id(),
+            "channel_id": channel_id,
+            "author": BOT_USER,
+            "content": body.get("content") or "",
+            "timestamp": TIMESTAMP,
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": body.get("flags", 0),
+            "components": body.get("components", []),
+        }
+        if "nonce" in body:
+            data["nonce"] = body["nonce"]
+        if webhook:
+            data["webhook_id"] = APP_ID
+        return data
+
+    def _create_message(self, body: JSONDict, channel_id: str) -> JSONDict:
+        return self.message(channel_id, body)
+
+    def _edit_message(self, body: JSONDict, channel_id: str, message_id: str) -> JSONDict:
+        return {**self.message(channel_id, body), "id": message_id, "edited_timestamp": TIMESTAMP}
+
+    def _get_channel(self, _body: JSONDict, channel_id: str) -> JSONDict:
+        return _text_channel(channel_id, "general", 0)
+
+    def _create_dm(self, body: JSONDict) -> JSONDict:
+        recipient = str(body.get("recipient_id"))
+        # A stable DM channel id per member, as on Discord.
+        return {
+            "id": str(800_000_000_000_000_000 + int(recipient) % 10**15),
+            "type": 1,
+            "recipients": [user(recipient)],
+            "last_message_id": None,
+        }
+
+    def _callback(self, body: JSONDict, interaction_id: str, _token: str) -> JSONDict:
+        response: JSONDict = {
+            "interaction": {
+                "id": interaction_id,
+                "type": 2,
+                "response_message_id": self.new_id(),
+                "response_message_loading": body.get("type") == 5,
+                "response_message_ephemeral": bool((body.get("data") or {}).get("flags", 0) & 64),
+            }
+        }
+        return response
+
+    def _followup(self, body: JSONDict, _app: str, _token: str) -> JSONDict:
+        return self.message(CHANNEL_ID, body, webhook=True)
+
+    def _edit_followup(self, body: JSONDict, _app: str, _token: str, message_id: str) -> JSONDict:
+        return {**self.message(CHANNEL_ID, body, webhook=True), "id": message_id}
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # Exactly "application/json": discord.py compares the header verbatim.
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={**(headers or {}), "Content-Type": "application/json"},
+    )
+
+
+# --- payload builders for tests -------------------------------------------------------
+
+
+def message_create(
+    fake: FakeDiscord,
+    content: str,
+    *,
+    author_id: str = MEMBER_ID,
+    name: str = "sam",
+    channel_id: str = CHANNEL_ID,
+    guild: bool = True,
+    mentions: list[JSONDict] | None = None,
+) -> JSONDict:
+    data: JSONDict = {
+        "id": fake.new_id(),
+        "channel_id": channel_id,
+        "author": user(author_id, name),
+        "content": content,
+        "timestamp": TIMESTAMP,
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": mentions or [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "type": 0,
+    }
+    if guild:
+        data["guild_id"] = GUILD_ID
+        roles = [MOD_ROLE_ID] if author_id == MODERATOR_ID else [HELPER_ROLE_ID]
+        data["member"] = {
+            k: v for k, v in guild_member(author_id, name, roles).items() if k != "user"
+        }
+    return data
+
+
+def _interaction(
+    fake: FakeDiscord,
+    kind: int,
+    data: JSONDict,
+    *,
+    user_id: str,
+    guild: bool,
+    permissions: int,
+    message: JSONDict | None = None,
+) -> JSONDict:
+    channel_id = CHANNEL_ID if guild else str(800_000_000_000_000_000 + int(user_id) % 10**15)
+    payload: JSONDict = {
+        "id": fake.new_id(),
+        "application_id": APP_ID,
+        "type": kind,
+        "data": data,
+        "token": f"tok-{fake.new_id()}",
+        "version": 1,
+        "channel_id": channel_id,
+        "locale": "en-US",
+        "app_permissions": "0",
+        "attachment_size_limit": 10 * 1024 * 1024,
+        "entitlements": [],
+        "authorizing_integration_owners": {"0": GUILD_ID} if guild else {"1": user_id},
+        "context": 0 if guild else 1,
+    }
+    if guild:
+        payload["guild_id"] = GUILD_ID
+        payload["guild_locale"] = "en-US"
+        payload["channel"] = _text_channel(CHANNEL_ID, "general", 0)
+        member = guild_member(user_id, "sam", [HELPER_ROLE_ID])
+        payload["member"] = {**member, "permissions": str(permissions)}
+    else:
+        payload["user"] = user(user_id, "sam")
+        payload["channel"] = {"id": channel_id, "type": 1, "recipients": [user(user_id)]}
+    if message is not None:
+        payload["message"] = message
+    return payload
+
+
+def slash_command(
+    fake: FakeDiscord,
+    name: str,
+    args: str | None = None,
+    *,
+    user_id: str = MEMBER_ID,
+    guild: bool = True,
+    permissions: int = SEND_MESSAGES_ETC,
+) -> JSONDict:
+    data: JSONDict = {"id": fake.new_id(), "name": name, "type": 1}
+    if args is not None:
+        data["options"] = [{"name": "args", "type": 3, "value": args}]
+    return _interaction(fake, 2, data, user_id=user_id, guild=guild, permissions=permissions)
+
+
+def button_press(
+    fake: FakeDiscord,
+    custom_id: str,
+    *,
+    user_id: str = MEMBER_ID,
+    guild: bool = True,
+    permissions: int = SEND_MESSAGES_ETC,
+) -> JSONDict:
+    message = fake.message(CHANNEL_ID, {"content": "How are you today?"})
+    data = {"custom_id": custom_id, "component_type": 2}
+    return _interaction(
+        fake, 3, data, user_id=user_id, guild=guild, permissions=permissions, message=message
+    )

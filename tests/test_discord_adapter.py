@@ -1,0 +1,408 @@
+"""End to end: the real discord.py, driven by DiscordAdapter, against the fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import discord
+import discord.gateway
+import discord.http
+import pytest
+import yarl
+
+from adapters import discord_adapter
+from adapters.discord_adapter import DiscordAdapter
+from adapters.discord_convert import nonce_for
+from bot.i18n import t
+from bot.ports import CommandInfo
+from bot.types import Button, ChatRef, Document, EventKind, Incoming, Member, Reply, SendStatus
+from tests.fakes import discord_api as fd
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.netguard import install_network_guard
+
+COMMANDS = [
+    CommandInfo("checkin", "Daily check-in"),
+    CommandInfo("announce", "Post an announcement", in_private=False, moderator=True),
+]
+WAIT = 5.0
+
+
+class Recorder:
+    """A small real handler: records events and answers from a table of functions."""
+
+    def __init__(self) -> None:
+        self.events: asyncio.Queue[Incoming] = asyncio.Queue()
+        self.answer: Callable[[Incoming], list[Reply]] = lambda _incoming: []
+
+    async def __call__(self, incoming: Incoming) -> list[Reply]:
+        self.events.put_nowait(incoming)
+        return self.answer(incoming)
+
+    async def next(self) -> Incoming:
+        return await asyncio.wait_for(self.events.get(), WAIT)
+
+
+@pytest.fixture
+def no_network() -> None:
+    # Idempotent, and left in place: conftest may have installed it for the whole session.
+    install_network_guard()
+
+
+@pytest.fixture
+async def fake(monkeypatch: pytest.MonkeyPatch, no_network: None) -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", server.api_base)
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url)
+    )
+    yield server
+    await server.close()
+
+
+StartAdapter = Callable[..., Awaitable[tuple[DiscordAdapter, Recorder]]]
+
+
+@pytest.fixture
+async def start_adapter(fake: FakeDiscord) -> AsyncIterator[StartAdapter]:
+    started: list[DiscordAdapter] = []
+
+    async def start(**options: Any) -> tuple[DiscordAdapter, Recorder]:
+        adapter = DiscordAdapter(
+            fd.TOKEN, COMMANDS, guild_ready_timeout=0.05, ready_timeout=WAIT, **options
+        )
+        handler = Recorder()
+        await adapter.start(handler)
+        started.append(adapter)
+        return adapter, handler
+
+    yield start
+    for adapter in started:
+        await asyncio.wait_for(adapter.stop(), WAIT)
+
+
+def guild_chat(channel_id: str = fd.CHANNEL_ID) -> ChatRef:
+    return ChatRef("discord", channel_id, False, guild_id=fd.GUILD_ID)
+
+
+async def test_start_syncs_commands_and_identifies(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    await start_adapter()
+    assert [c["name"] for c in fake.commands] == ["checkin", "announce"]
+    checkin = fake.commands[0]
+    assert checkin["options"][0]["name"] == "args"
+    assert checkin["options"][0]["required"] is False
+    assert checkin["contexts"] == [0, 1, 2]
+    assert fake.commands[1]["contexts"] == [0]
+    assert fake.commands[1]["default_member_permissions"] == str(fd.MANAGE_GUILD)
+    intents = discord.Intents._from_value(fake.identifies[0]["intents"])
+    assert not intents.message_content
+
+
+async def test_slash_command_reply_with_buttons(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    _, handler = await start_adapter()
+    handler.answer = lambda incoming: [
+        Reply(
+            incoming.chat,
+            "How are you today?",
+            buttons=((Button("Good", "ci:good"), Button("Help", url="https://example.org")),),
+        )
+    ]
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin", "mood"))
+    incoming = await handler.next()
+    assert incoming.command == "checkin"
+    assert incoming.args == "mood"
+    assert incoming.chat.guild_id == fd.GUILD_ID
+    assert not incoming.is_moderator
+
+    [call] = await fake.wait_for_request("POST", r"/interactions/\d+/[^/]+/callback$")
+    assert call.body["type"] == 4
+    data = call.body["data"]
+    assert data["content"] == "How are you today?"
+    assert not data.get("flags", 0) & 64
+    [row] = data["components"]
+    good, link = row["components"]
+    assert good["custom_id"] == "ci:good"
+    assert link["url"] == "https://example.org"
+    assert link["style"] == 5
+
+
+async def test_private_reply_to_slash_command_in_server_is_ephemeral(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    _, handler = await start_adapter()
+    handler.answer = lambda incoming: [
+        Reply(incoming.chat, "Only you see this.", private=True, member=incoming.member),
+        Reply(incoming.chat, "And this too.", private=True, member=incoming.member),
+    ]
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin"))
+    [callback] = await fake.wait_for_request("POST", r"/callback$")
+    assert callback.body["data"]["content"] == "Only you see this."
+    assert callback.body["data"]["flags"] & 64
+    [followup] = await fake.wait_for_request("POST", rf"^/webhooks/{fd.APP_ID}/[^/]+$")
+    assert followup.body["content"] == "And this too."
+    assert followup.body["flags"] & 64
+    assert not fake.requests_to("POST", r"^/channels/")  # nothing public, no DM
+
+
+async def test_no_reply_is_acknowledged_ephemerally(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    await start_adapter()
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin"))
+    [callback] = await fake.wait_for_request("POST", r"/callback$")
+    assert callback.body["type"] == 5  # deferred, ephemeral "thinking"
+    assert callback.body["data"]["flags"] & 64
+    await fake.wait_for_request("DELETE", r"/messages/@original$")
+
+
+async def test_channel_message_private_reply_goes_to_dm(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    _, handler = await start_adapter(read_messages=True)
+    handler.answer = lambda incoming: [
+        Reply(incoming.chat, "You're not alone.", private=True, member=incoming.member)
+    ]
+    await fake.dispatch("MESSAGE_CREATE", fd.message_create(fake, "rough day today"))
+    incoming = await handler.next()
+    assert incoming.text == "rough day today"
+    assert incoming.chat == ChatRef(
+        "discord", fd.CHANNEL_ID, False, "general", guild_id=fd.GUILD_ID
+    )
+    assert not incoming.mentioned
+    [dm] = await fake.wait_for_request("POST", r"^/users/@me/channels$")
+    assert str(dm.body["recipient_id"]) == fd.MEMBER_ID
+    [message] = await fake.wait_for_request("POST", r"^/channels/\d+/messages$")
+    assert message.path != f"/channels/{fd.CHANNEL_ID}/messages"  # the DM, nothing public
+    assert message.body["content"] == "You're not alone."
+    intents = discord.Intents._from_value(fake.identifies[0]["intents"])
+    assert intents.message_content
+
+
+async def test_without_message_content_only_mentions_and_dms_pass(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    _, handler = await start_adapter()
+    # Without the intent Discord sends guild messages without text: nothing to pass on.
+    await fake.dispatch("MESSAGE_CREATE", fd.message_create(fake, ""))
+    mention = fd.message_create(
+        fake, f"<@{fd.BOT_ID}> hello", author_id=fd.MODERATOR_ID, mentions=[fd.BOT_USER]
+    )
+    await fake.dispatch("MESSAGE_CREATE", mention)
+    incoming = await handler.next()
+    assert incoming.text == "hello"
+    assert incoming.mentioned
+    assert incoming.is_moderator  # from the cached guild role with Manage Server
+    dm = fd.message_create(fake, "hi there", channel_id="800000000000000009", guild=False)
+    await fake.dispatch("MESSAGE_CREATE", dm)
+    incoming = await handler.next()
+    assert incoming.chat == ChatRef("discord", fd.MEMBER_ID, True)
+    assert handler.events.empty()
+
+
+async def test_button_press_reaches_handler_and_edits(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    _, handler = await start_adapter()
+    handler.answer = lambda incoming: [
+        Reply(incoming.chat, "Thanks for checking in.", edit_message_id=incoming.message_id)
+    ]
+    press = fd.button_press(fake, "ci:good")
+    await fake.dispatch("INTERACTION_CREATE", press)
+    incoming = await handler.next()
+    assert incoming.kind is EventKind.BUTTON
+    assert incoming.button == "ci:good"
+    assert incoming.message_id == press["message"]["id"]
+    [callback] = await fake.wait_for_request("POST", r"/callback$")
+    assert callback.body["type"] == 7  # update the pressed message
+    assert callback.body["data"]["content"] == "Thanks for checking in."
+    assert callback.body["data"]["components"] == []
+
+
+async def test_button_press_without_reply_is_deferred(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    await start_adapter()
+    await fake.dispatch("INTERACTION_CREATE", fd.button_press(fake, "noop"))
+    [callback] = await fake.wait_for_request("POST", r"/callback$")
+    assert callback.body["type"] == 6  # deferred update: silent
+
+
+async def test_announcement_to_public_channel_with_nonce(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    adapter, _ = await start_adapter()
+    reply = Reply(guild_chat(fd.ANNOUNCE_ID), "Meeting moved to 7pm.", dedupe_key="outbox-42")
+    result = await adapter.send(reply)
+    assert result.status is SendStatus.SENT
+    assert result.message_id
+    [call] = fake.requests_to("POST", rf"^/channels/{fd.ANNOUNCE_ID}/messages$")
+    assert call.body["content"] == "Meeting moved to 7pm."
+    assert call.body["nonce"] == nonce_for("outbox-42")
+    assert call.body["enforce_nonce"] is True
+    assert call.body["allowed_mentions"]["parse"] == []
+
+
+async def test_long_text_is_split_and_image_attached(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    adapter, _ = await start_adapter()
+    text = ("word " * 500).strip()  # 2499 characters
+    document = Document("progress.csv", b"day,mood\n1,ok\n", "text/csv")
+    reply = Reply(guild_chat(), text, image=b"\x89PNG fake", document=document, dedupe_key="k1")
+    result = await adapter.send(reply)
+    assert result.ok
+    first, second = fake.requests_to("POST", rf"^/channels/{fd.CHANNEL_ID}/messages$")
+    assert len(first.body["content"]) <= 2000
+    assert first.body["content"] + " " + second.body["content"] == text
+    assert first.body["nonce"] != second.body["nonce"]
+    assert second.files == [
+        ("image.png", b"\x89PNG fake"),
+        ("progress.csv", b"day,mood\n1,ok\n"),
+    ]
+    assert second.body["nonce"] == nonce_for("k1", 1)
+
+
+async def test_dm_closed_is_blocked_and_member_told_in_channel(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    adapter, handler = await start_adapter(read_messages=True)
+    handler.answer = lambda incoming: [
+        Reply(incoming.chat, "Private words.", private=True, member=incoming.member)
+    ]
+    fake.fail_dm_closed()
+    await fake.dispatch("MESSAGE_CREATE", fd.message_create(fake, "I need help"))
+    await handler.next()
+    [notice] = await fake.wait_for_request("POST", rf"^/channels/{fd.CHANNEL_ID}/messages$")
+    assert notice.body["content"] == f"<@{fd.MEMBER_ID}> {t('private.dm_closed')}"
+    assert "message_reference" not in notice.body
+    assert [str(u) for u in notice.body["allowed_mentions"]["users"]] == [fd.MEMBER_ID]
+    assert "Private words." not in notice.body["content"]
+
+    # Outside any conversation (e.g. scheduled): just BLOCKED, nothing posted publicly.
+    fake.fail_dm_closed()
+    member = Member("discord", fd.MEMBER_ID, "Sam")
+    result = await adapter.send(
+        Reply(ChatRef("discord", fd.MEMBER_ID, True), "Reminder", private=True, member=member)
+    )
+    assert result.status is SendStatus.BLOCKED
+    assert len(fake.requests_to("POST", rf"^/channels/{fd.CHANNEL_ID}/messages$")) == 1
+
+
+async def test_rate_limit_is_waited_out_by_discord_py(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    adapter, _ = await start_adapter()
+    fake.rate_limit_next("POST", rf"^/channels/{fd.ANNOUNCE_ID}/messages$", retry_after=0.05)
+    result = await adapter.send(Reply(guild_chat(fd.ANNOUNCE_ID), "Hello", dedupe_key="k2"))
+    # discord.py sleeps retry_after and retries itself: the send succeeds.
+    assert result.status is SendStatus.SENT
+    calls = fake.requests_to("POST", rf"^/channels/{fd.ANNOUNCE_ID}/messages$")
+    assert len(calls) == 2
+    assert calls[0].body["nonce"] == calls[1].body["nonce"]
+
+
+async def test_long_rate_limit_becomes_retry_after(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    adapter, _ = await start_adapter()
+    fake.rate_limit_next("POST", r"/messages$", retry_after=120.0)
+    result = await adapter.send(Reply(guild_chat(), "Hello"))
+    assert result.status is SendStatus.RETRY_AFTER
+    assert result.retry_after == 120.0
+
+
+async def test_http_errors_map_to_send_results(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    adapter, _ = await start_adapter()
+    fake.fail_next("POST", r"/messages$", 404, {"code": 10003, "message": "Unknown Channel"})
+    assert (await adapter.send(Reply(guild_chat(), "x"))).status is SendStatus.BLOCKED
+    fake.fail_next("POST", r"/messages$", 400, {"code": 50035, "message": "Invalid Form Body"})
+    assert (await adapter.send(Reply(guild_chat(), "x"))).status is SendStatus.REJECTED
+    fake.fail_next("POST", r"/messages$", 503, {"code": 0, "message": "unavailable"})
+    assert (await adapter.send(Reply(guild_chat(), "x"))).status is SendStatus.FAILED
+
+
+async def test_handler_exception_does_not_kill_the_client(
+    fake: FakeDiscord, start_adapter: StartAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, handler = await start_adapter(read_messages=True)
+
+    def answer(incoming: Incoming) -> list[Reply]:
+        if incoming.command is None:
+            raise RuntimeError(incoming.text)  # an error message quoting the member
+        return [Reply(incoming.chat, "still here")]
+
+    handler.answer = answer
+    with caplog.at_level(logging.ERROR, logger="adapters.discord_adapter"):
+        await fake.dispatch("MESSAGE_CREATE", fd.message_create(fake, "my private words"))
+        await handler.next()
+        await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin"))
+        await handler.next()
+        [callback] = await fake.wait_for_request("POST", r"/callback$")
+    assert callback.body["data"]["content"] == "still here"
+    assert "handler raised RuntimeError" in caplog.text
+    assert "my private words" not in caplog.text
+
+
+async def test_slow_handler_defers_then_answers_privately(
+    fake: FakeDiscord, start_adapter: StartAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(discord_adapter, "DEFER_AFTER", 0.01)
+    adapter, _ = await start_adapter()
+    release = asyncio.Event()
+
+    async def slow(incoming: Incoming) -> list[Reply]:
+        await release.wait()
+        return [Reply(incoming.chat, "Done.", private=True, member=incoming.member)]
+
+    adapter._handler = slow  # a handler that waits for the test
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin"))
+    [callback] = await fake.wait_for_request("POST", r"/callback$")
+    assert callback.body == {"type": 5, "data": {"flags": 64}}  # ephemeral "thinking"
+    release.set()
+    [followup] = await fake.wait_for_request("POST", rf"^/webhooks/{fd.APP_ID}/[^/]+$")
+    assert followup.body["content"] == "Done."
+    assert followup.body["flags"] & 64
+
+
+async def test_guild_join_and_remove_events(fake: FakeDiscord, start_adapter: StartAdapter) -> None:
+    _, handler = await start_adapter()
+    # A guild the bot was just added to: no "unavailable" key, unlike startup's guilds.
+    other = {**fd.guild_payload(), "id": "910000000000000002", "name": "New Server"}
+    del other["unavailable"]
+    await fake.dispatch("GUILD_CREATE", other)
+    joined = await handler.next()
+    assert joined.kind is EventKind.JOINED_GROUP
+    assert joined.chat.guild_id == "910000000000000002"
+    await fake.dispatch("GUILD_DELETE", {"id": "910000000000000002"})
+    left = await handler.next()
+    assert left.kind is EventKind.LEFT_GROUP
+
+
+async def test_sharded_client_connects_via_gateway_bot(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    adapter, handler = await start_adapter(sharded=True)
+    assert fake.requests_to("GET", r"^/gateway/bot$")
+    assert fake.identifies[0]["shard"] == [0, 1]
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin", guild=False))
+    incoming = await handler.next()
+    assert incoming.chat.private
+    assert (await adapter.send(Reply(guild_chat(), "hi"))).ok
+
+
+async def test_bad_token_fails_start(fake: FakeDiscord) -> None:
+    fake.fail_next("GET", r"^/users/@me$", 401, {"code": 0, "message": "401: Unauthorized"})
+    adapter = DiscordAdapter("wrong", COMMANDS, ready_timeout=WAIT)
+    with pytest.raises(discord.LoginFailure):
+        await adapter.start(Recorder())
+    await adapter.stop()
+    assert not fake.identifies

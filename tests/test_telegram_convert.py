@@ -1,0 +1,303 @@
+"""Canned Bot API JSON → Incoming, and Reply → Bot API call arguments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from telegram import Bot, InputFile, Update
+
+from adapters.telegram_convert import (
+    ANONYMOUS_ADMIN_ID,
+    TEXT_LIMIT,
+    convert_update,
+    keyboard,
+    parse_command,
+    reply_calls,
+    split_text,
+    utf16_len,
+)
+from bot.types import Button, ChatRef, Document, EventKind, Member, Reply
+
+BOT = "HarborBot"
+BOT_ID = 999
+ALICE = {"id": 11, "is_bot": False, "first_name": "Alice", "last_name": "B", "username": "ali"}
+PRIVATE = {"id": 11, "type": "private", "first_name": "Alice"}
+GROUP = {"id": -100123, "type": "supergroup", "title": "Recovery Circle"}
+
+
+def message(text: str = "", chat: dict[str, Any] = PRIVATE, **extra: Any) -> dict[str, Any]:
+    msg: dict[str, Any] = {"message_id": 7, "date": 1_700_000_000, "chat": chat, "from": ALICE}
+    if text:
+        msg["text"] = text
+    msg.update(extra)
+    return {"update_id": 1, "message": msg}
+
+
+def convert(update: dict[str, Any]) -> Any:
+    converted = convert_update(update, bot_username=BOT, bot_id=BOT_ID)
+    return None if converted is None else converted.incoming
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/sober@HarborBot 2026-03-14", ("sober", "2026-03-14")),
+        ("/Sober 2026-03-14", ("sober", "2026-03-14")),
+        ("/start", ("start", "")),
+        ("/start@harborbot", ("start", "")),
+        ("/meetings  online\nmonday ", ("meetings", "online\nmonday")),
+        ("/sober@OtherBot 2026-03-14", None),
+        ("hello /sober", None),
+        ("/", None),
+        ("/sober-now", None),
+    ],
+)
+def test_parse_command(text: str, expected: tuple[str, str] | None) -> None:
+    assert parse_command(text, BOT) == expected
+
+
+def test_private_command_becomes_incoming() -> None:
+    event = convert(message("/sober@HarborBot 2026-03-14"))
+    assert event.command == "sober"
+    assert event.args == "2026-03-14"
+    assert event.text == "/sober@HarborBot 2026-03-14"
+    assert event.kind is EventKind.MESSAGE
+    assert event.chat == ChatRef("telegram", "11", private=True)
+    assert event.member == Member("telegram", "11", "Alice B")
+    assert event.message_id == "7"
+    assert event.is_moderator is False
+
+
+def test_command_for_another_bot_is_ignored() -> None:
+    assert convert(message("/start@OtherBot", chat=GROUP)) is None
+
+
+def test_plain_group_text() -> None:
+    event = convert(message("feeling shaky today", chat=GROUP))
+    assert event.command is None
+    assert event.chat.private is False
+    assert event.chat.title == "Recovery Circle"
+    assert event.chat.community_id == "-100123"
+    assert event.mentioned is False
+
+
+def test_forum_topic_sets_thread_but_plain_reply_thread_does_not() -> None:
+    topic = convert(message("hi", chat=GROUP, message_thread_id=5, is_topic_message=True))
+    assert topic.chat.thread_id == "5"
+    reply = convert(message("hi", chat=GROUP, message_thread_id=5))
+    assert reply.chat.thread_id is None
+
+
+def test_mention_by_entity_with_utf16_offsets() -> None:
+    text = "💙 @HarborBot help"
+    event = convert(
+        message(text, chat=GROUP, entities=[{"type": "mention", "offset": 3, "length": 10}])
+    )
+    assert event.mentioned is True
+
+
+def test_mention_of_someone_else_is_not_ours() -> None:
+    text = "@HarborBotFan hi"
+    entities = [{"type": "mention", "offset": 0, "length": 13}]
+    assert convert(message(text, chat=GROUP, entities=entities)).mentioned is False
+
+
+def test_reply_to_the_bot_counts_as_mention() -> None:
+    bot_msg = {"message_id": 3, "date": 1, "chat": GROUP, "from": {"id": BOT_ID, "is_bot": True}}
+    event = convert(message("thanks", chat=GROUP, reply_to_message=bot_msg))
+    assert event.mentioned is True
+
+
+def test_service_messages_edits_and_bots_are_ignored() -> None:
+    assert convert(message("", chat=GROUP, new_chat_members=[ALICE])) is None
+    assert convert({"update_id": 2, "edited_message": message("x")["message"]}) is None
+    bot_author = message("/start", chat=GROUP)
+    bot_author["message"]["from"] = {"id": 5, "is_bot": True, "first_name": "Spam"}
+    assert convert(bot_author) is None
+
+
+def test_anonymous_admin_is_flagged() -> None:
+    update = message("/settings", chat=GROUP, sender_chat=GROUP)
+    update["message"]["from"] = {
+        "id": ANONYMOUS_ADMIN_ID,
+        "is_bot": True,
+        "first_name": "Group",
+        "username": "GroupAnonymousBot",
+    }
+    converted = convert_update(update, bot_username=BOT, bot_id=BOT_ID)
+    assert converted is not None
+    assert converted.anonymous_admin is True
+    assert converted.incoming.command == "settings"
+
+
+def test_document_gives_file_reference_without_download() -> None:
+    doc = {
+        "file_id": "F1",
+        "file_unique_id": "U1",
+        "file_name": "meetings.json",
+        "mime_type": "application/json",
+        "file_size": 120,
+    }
+    converted = convert_update(
+        message(document=doc, caption="/import"), bot_username=BOT, bot_id=BOT_ID
+    )
+    assert converted is not None
+    assert converted.incoming.command == "import"
+    assert converted.incoming.attachment is None
+    assert converted.document is not None
+    assert (converted.document.file_id, converted.document.size) == ("F1", 120)
+    assert converted.document.filename == "meetings.json"
+
+
+def test_callback_query_becomes_button() -> None:
+    update = {
+        "update_id": 3,
+        "callback_query": {
+            "id": "q1",
+            "from": ALICE,
+            "chat_instance": "c",
+            "data": "checkin:ok",
+            "message": {"message_id": 42, "date": 1, "chat": GROUP, "text": "How are you?"},
+        },
+    }
+    event = convert(update)
+    assert event.kind is EventKind.BUTTON
+    assert event.button == "checkin:ok"
+    assert event.message_id == "42"
+    assert event.chat.chat_id == "-100123"
+
+
+def _membership(old: str, new: str, chat: dict[str, Any] = GROUP) -> dict[str, Any]:
+    me = {"id": BOT_ID, "is_bot": True, "first_name": "Harbor", "username": BOT}
+    return {
+        "update_id": 4,
+        "my_chat_member": {
+            "chat": chat,
+            "from": ALICE,
+            "date": 1,
+            "old_chat_member": {"status": old, "user": me},
+            "new_chat_member": {"status": new, "user": me},
+        },
+    }
+
+
+def test_my_chat_member_join_and_leave() -> None:
+    assert convert(_membership("left", "member")).kind is EventKind.JOINED_GROUP
+    assert convert(_membership("left", "administrator")).kind is EventKind.JOINED_GROUP
+    assert convert(_membership("member", "kicked")).kind is EventKind.LEFT_GROUP
+    assert convert(_membership("administrator", "left")).kind is EventKind.LEFT_GROUP
+    assert convert(_membership("member", "administrator")) is None  # a promotion
+    assert convert(_membership("member", "kicked", chat=PRIVATE)) is None  # a block
+
+
+def test_accepts_a_telegram_update_object() -> None:
+    bot = Bot("123:abc")
+    update = Update.de_json(message("/start@HarborBot dm"), bot)
+    assert update is not None
+    event = convert_update(update, bot_username=BOT, bot_id=BOT_ID)
+    assert event is not None
+    assert (event.incoming.command, event.incoming.args) == ("start", "dm")
+    assert event.incoming.member.display_name == "Alice B"
+
+
+# --- replies -----------------------------------------------------------------------------
+
+PRIVATE_REF = ChatRef("telegram", "11", private=True)
+GROUP_REF = ChatRef("telegram", "-100123", private=False, thread_id="5")
+ALICE_MEMBER = Member("telegram", "11", "Alice")
+
+
+def test_plain_reply_is_unescaped_plain_text() -> None:
+    text = "<b>not bold</b> & *not italic* _x_"
+    (call,) = reply_calls(Reply(chat=PRIVATE_REF, text=text))
+    assert call.method == "send_message"
+    assert call.kwargs == {"chat_id": "11", "text": text}  # no parse_mode: nothing to escape
+
+
+def test_group_reply_keeps_topic() -> None:
+    (call,) = reply_calls(Reply(chat=GROUP_REF, text="hi"))
+    assert call.kwargs["chat_id"] == "-100123"
+    assert call.kwargs["message_thread_id"] == 5
+
+
+def test_private_reply_goes_to_member_never_the_group() -> None:
+    (call,) = reply_calls(Reply(chat=GROUP_REF, text="secret", private=True, member=ALICE_MEMBER))
+    assert call.kwargs["chat_id"] == "11"
+    assert "message_thread_id" not in call.kwargs
+    assert reply_calls(Reply(chat=GROUP_REF, text="secret", private=True)) == []
+
+
+def test_buttons_become_inline_keyboard_on_last_message() -> None:
+    buttons = (
+        (Button("Yes", data="y"), Button("No", data="n")),
+        (Button("Open chat", url="https://t.me/HarborBot?start=dm"),),
+    )
+    calls = reply_calls(Reply(chat=PRIVATE_REF, text="x\n" * 3000, buttons=buttons))
+    assert len(calls) == 2
+    assert "reply_markup" not in calls[0].kwargs
+    markup = calls[-1].kwargs["reply_markup"].to_dict()
+    assert markup == {
+        "inline_keyboard": [
+            [{"text": "Yes", "callback_data": "y"}, {"text": "No", "callback_data": "n"}],
+            [{"text": "Open chat", "url": "https://t.me/HarborBot?start=dm"}],
+        ]
+    }
+    assert keyboard(()) is None
+
+
+def test_split_at_line_boundaries() -> None:
+    lines = [f"line {i:05d} " + "x" * 40 for i in range(300)]
+    text = "\n".join(lines)
+    pieces = split_text(text)
+    assert len(pieces) > 1
+    assert all(utf16_len(p) <= TEXT_LIMIT for p in pieces)
+    # Every piece starts at a line start, and nothing is lost.
+    assert all(p.startswith("line ") for p in pieces)
+    assert "\n".join(pieces) == text
+
+
+def test_split_exactly_at_limit_is_one_message() -> None:
+    assert split_text("a" * TEXT_LIMIT) == ["a" * TEXT_LIMIT]
+
+
+def test_split_overlong_line_and_emoji_counted_as_two() -> None:
+    words = " ".join(["word"] * 2000)  # one 9999-character line
+    pieces = split_text(words)
+    assert all(utf16_len(p) <= TEXT_LIMIT for p in pieces)
+    assert " ".join(pieces) == words
+    emoji = "💙" * 3000  # 3000 characters, 6000 UTF-16 units, no spaces
+    parts = split_text(emoji)
+    assert [utf16_len(p) for p in parts] == [4096, 1904]
+    assert "".join(parts) == emoji
+
+
+def test_image_with_short_caption_and_buttons() -> None:
+    buttons = ((Button("ok"),),)
+    reply = Reply(chat=PRIVATE_REF, text="Your streak", image=b"\x89PNG", buttons=buttons)
+    (call,) = reply_calls(reply)
+    assert call.method == "send_photo"
+    assert isinstance(call.kwargs["photo"], InputFile)
+    assert call.kwargs["caption"] == "Your streak"
+    assert call.kwargs["reply_markup"].to_dict()["inline_keyboard"][0][0]["callback_data"] == "ok"
+
+
+def test_document_with_long_text_sends_text_separately() -> None:
+    doc = Document("meetings.ics", b"BEGIN:VCALENDAR", "text/calendar")
+    calls = reply_calls(Reply(chat=PRIVATE_REF, text="y" * 2000, document=doc))
+    assert [c.method for c in calls] == ["send_document", "send_message"]
+    assert "caption" not in calls[0].kwargs
+    assert calls[0].kwargs["document"].filename == "meetings.ics"
+
+
+def test_edit_reply() -> None:
+    reply = Reply(chat=PRIVATE_REF, text="Saved", edit_message_id="42")
+    (call,) = reply_calls(reply)
+    assert call.method == "edit_message_text"
+    assert call.kwargs == {"chat_id": "11", "message_id": 42, "text": "Saved"}
+    # Too long to edit in place: new messages instead.
+    long_edit = Reply(chat=PRIVATE_REF, text="z" * 5000, edit_message_id="42")
+    assert {c.method for c in reply_calls(long_edit)} == {"send_message"}
