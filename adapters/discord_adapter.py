@@ -317,6 +317,8 @@ class DiscordAdapter:
             answered = False
             for reply in replies:
                 assert incoming is not None
+                if reply.notice and not incoming.chat.private:
+                    continue  # the private answer is ephemeral: no public "sent you a DM"
                 if self._belongs_to(reply, incoming):
                     await self._answer(interaction, reply, incoming)
                     answered = True

@@ -169,6 +169,11 @@ def incoming_from_message(
         message_id=str(payload["id"]),
         attachment=attachment,
         mentioned=mentioned or guild_id is None,
+        permalink=(
+            f"https://discord.com/channels/{guild_id}/{payload['channel_id']}/{payload['id']}"
+            if guild_id is not None
+            else None
+        ),
     )
 
 

@@ -157,8 +157,22 @@ def _from_message(message: JSON, bot_username: str, bot_id: int | None) -> Conve
         args=args,
         message_id=str(message["message_id"]),
         mentioned=_is_mentioned(message, text, bot_username, bot_id),
+        permalink=message_link(chat, message["message_id"]),
     )
     return Converted(incoming, document=document, anonymous_admin=anonymous_admin)
+
+
+def message_link(chat: JSON, message_id: int) -> str | None:
+    """A t.me link to a group message (moderator alerts point to it, never quote it).
+    Public groups link by username; supergroups by their internal id; basic groups have none."""
+    if chat.get("type") not in _GROUP_TYPES:
+        return None
+    if chat.get("username"):
+        return f"https://t.me/{chat['username']}/{message_id}"
+    chat_id = str(chat.get("id", ""))
+    if chat_id.startswith("-100"):
+        return f"https://t.me/c/{chat_id[4:]}/{message_id}"
+    return None
 
 
 def _file_ref(document: JSON | None) -> FileRef | None:

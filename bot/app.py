@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -101,6 +102,8 @@ class Harbor:
     sweeper: Sweeper
     adapters: dict[str, Adapter] = field(default_factory=dict)
     dispatcher: Dispatcher | None = None
+    # Real time for rate limits; tests tie it to their manual clock.
+    monotonic: Callable[[], float] = time.monotonic
 
     @classmethod
     def build(
@@ -111,6 +114,7 @@ class Harbor:
         helplines: Helplines | None = None,
         guards: Sequence[Guard] | None = None,
         sources: Sequence[Source] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> Harbor:
         router = build_router()
         services = Services(router=router, helplines=helplines or Helplines.load())
@@ -122,11 +126,17 @@ class Harbor:
             sources if sources is not None else build_sources(store, settings),
             settings.scheduler.batch_size,
         )
-        return cls(store=store, clock=clock, settings=settings, core=core, sweeper=sweeper)
+        return cls(
+            store=store, clock=clock, settings=settings, core=core, sweeper=sweeper,
+            monotonic=monotonic,
+        )
 
     def attach(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
-        self.dispatcher = Dispatcher(self.store, self.adapters, self.clock, self.settings.scheduler)
+        self.dispatcher = Dispatcher(
+            self.store, self.adapters, self.clock, self.settings.scheduler,
+            monotonic=self.monotonic,
+        )
 
     async def tick(self) -> DispatchStats:
         """One round of scheduled work: sweep what is due, then send what is ready."""

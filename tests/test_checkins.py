@@ -204,7 +204,8 @@ async def test_buddy_gets_heads_up_only_when_allowed(console: ConsoleAdapter) ->
     await console.push(":press 2")
     said = await console.push(":press 9")
     await console.push(":advance 1m")
-    assert not any("checked in and is having a hard day" in s.text for s in console.said)  # not allowed yet
+    # Not allowed yet: no heads-up.
+    assert not any("checked in and is having a hard day" in s.text for s in console.said)
     await console.push("/buddy alerts on")
     await console.push("/checkin")
     await console.push(":press 2")

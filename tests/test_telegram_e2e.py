@@ -1,0 +1,179 @@
+"""Harbor end to end on Telegram: the real core and the real python-telegram-bot against the
+fake Bot API server, with a real SQLite file and the injected clock for scheduled work."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from adapters.telegram_adapter import TelegramAdapter
+from bot.app import Harbor
+from bot.clock import ManualClock
+from bot.config import Settings
+from storage.sqlite import SQLiteStore, open_sqlite_store
+from tests.fakes.telegram_api import Call, FakeTelegramAPI, group_chat, private_chat, user
+
+ALICE = user(11, "Alice")
+MORGAN = user(22, "Morgan")
+GROUP = group_chat(-1001234, "Recovery Circle")
+WAIT = 5.0
+
+
+@pytest.fixture(autouse=True)
+def _timedelta_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegramAPI]:
+    api = FakeTelegramAPI()
+    await api.start()
+    yield api
+    await api.stop()
+
+
+@pytest.fixture
+async def tstore(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    store = await open_sqlite_store(tmp_path / "tg.db")
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def bot(fake: FakeTelegramAPI, tstore: SQLiteStore,
+              clock: ManualClock) -> AsyncIterator[Harbor]:
+    settings = Settings.model_validate({"community": {"country": "US"}})
+    harbor = Harbor.build(tstore, clock, settings, monotonic=lambda: clock.now().timestamp())
+    adapter = TelegramAdapter(fake.token, harbor.command_infos(), base_url=fake.root_url)
+    harbor.attach(adapter)
+    await adapter.start(harbor.core.handle)
+    fake.set_admins(int(GROUP["id"]), [MORGAN])
+    yield harbor
+    await adapter.stop()
+
+
+def to(chat_id: int, contains: str = "") -> object:
+    def match(call: Call) -> bool:
+        return str(call.params.get("chat_id")) == str(chat_id) and contains in str(
+            call.params.get("text", ""))
+    return match
+
+
+def buttons(call: Call) -> list[str]:
+    markup = call.params.get("reply_markup")
+    data = json.loads(markup) if isinstance(markup, str) else markup or {}
+    return [b.get("callback_data") or b.get("url") for row in data.get("inline_keyboard", [])
+            for b in row]
+
+
+async def test_start_in_private(fake: FakeTelegramAPI, bot: Harbor) -> None:
+    fake.push_message(private_chat(ALICE), ALICE, "/start")
+    welcome = await fake.wait_for_call("sendMessage", to(11, "Welcome, Alice"), within=WAIT)
+    assert welcome.params["chat_id"] in (11, "11")
+    ask = await fake.wait_for_call("sendMessage", to(11, "time zone"), within=WAIT)
+    assert "set:tz:America/Chicago" in buttons(ask)
+    commands = fake.calls_to("setMyCommands")
+    assert commands, "the command menus are registered"
+
+
+async def test_checkin_through_inline_buttons(fake: FakeTelegramAPI, bot: Harbor,
+                                              tstore: SQLiteStore) -> None:
+    fake.push_message(private_chat(ALICE), ALICE, "/checkin")
+    ask = await fake.wait_for_call("sendMessage", to(11, "mood"), within=WAIT)
+    mood4 = next(b for b in buttons(ask) if b.endswith(":4"))
+    fake.push_callback(private_chat(ALICE), ALICE, mood4, message_id=1)
+    cravings = await fake.wait_for_call(
+        "editMessageText", lambda c: "cravings" in str(c.params.get("text")), within=WAIT)
+    fake.push_callback(private_chat(ALICE), ALICE,
+                       next(b for b in buttons(cravings) if b.endswith(":2")), message_id=1)
+    sober = await fake.wait_for_call(
+        "editMessageText", lambda c: "Sober today" in str(c.params.get("text")), within=WAIT)
+    fake.push_callback(private_chat(ALICE), ALICE,
+                       next(b for b in buttons(sober) if b.endswith(":yes")), message_id=1)
+    await fake.wait_for_call("editMessageText",
+                             lambda c: "Thank you for checking in" in str(c.params.get("text")),
+                             within=WAIT)
+    member = await tstore.members.find("telegram", "11")
+    assert member is not None
+    row = await tstore.checkins.get(member.id, "2026-11-25")
+    assert row is not None and (row.mood, row.cravings, row.sober) == (4, 2, "yes")
+    assert len(fake.calls_to("answerCallbackQuery")) == 3
+
+
+async def test_sober_date(fake: FakeTelegramAPI, bot: Harbor) -> None:
+    fake.push_message(private_chat(ALICE), ALICE, "/sober 2026-10-01 alcohol")
+    reply = await fake.wait_for_call("sendMessage", to(11, "alcohol: 55 days"), within=WAIT)
+    assert "Next milestone: 60 days" in reply.params["text"]
+
+
+async def test_crisis_in_group_answers_privately_with_numbers(fake: FakeTelegramAPI,
+                                                              bot: Harbor) -> None:
+    fake.push_message(GROUP, ALICE, "honestly I want to kill myself tonight")
+    private = await fake.wait_for_call("sendMessage", to(11, "988"), within=WAIT)
+    text = private.params["text"]
+    assert "You're not alone" in text or "not alone" in text
+    assert "911" in text and "automated message" in text
+    fake.push_message(GROUP, MORGAN, "/help")  # a later message, to know the first was handled
+    await fake.wait_for_call("sendMessage", to(GROUP["id"], "Here's what I can do"), within=WAIT)
+    group_posts = [c for c in fake.calls_to("sendMessage")
+                   if str(c.params["chat_id"]) == str(GROUP["id"])]
+    assert all("988" not in str(c.params.get("text")) for c in group_posts)
+    assert len(group_posts) == 1  # only the /help answer: nothing public about Alice
+
+
+async def test_moderator_alert_points_to_the_message(fake: FakeTelegramAPI, bot: Harbor) -> None:
+    fake.push_message(GROUP, MORGAN, "/community crisis_alerts on")
+    await fake.wait_for_call("sendMessage", to(GROUP["id"], "Saved"), within=WAIT)
+    sent = fake.push_message(GROUP, ALICE, "i want to end my life")
+    alert = await fake.wait_for_call("sendMessage", to(22, "caring check-in"), within=WAIT)
+    message_id = sent["message"]["message_id"]
+    assert f"https://t.me/c/1234/{message_id}" in alert.params["text"]
+    assert "end my life" not in alert.params["text"]
+
+
+async def test_milestone_post_delivered_to_the_group(fake: FakeTelegramAPI, bot: Harbor,
+                                                     clock: ManualClock) -> None:
+    fake.push_message(GROUP, MORGAN, "/community celebrations on")
+    fake.push_message(GROUP, MORGAN, "/community announce")
+    await fake.wait_for_call("sendMessage", to(GROUP["id"], "announcement channel"), within=WAIT)
+    fake.push_message(GROUP, ALICE, "hello everyone")
+    fake.push_message(private_chat(ALICE), ALICE, "/celebrate on")
+    fake.push_message(private_chat(ALICE), ALICE, "/sober 2026-10-01 alcohol")
+    await fake.wait_for_call("sendMessage", to(11, "alcohol: 55 days"), within=WAIT)
+    clock.set(clock.now() + timedelta(days=5))  # 2026-11-30 12:00 UTC, after 09:00 UTC
+    await bot.tick()
+    post = await fake.wait_for_call("sendMessage", to(GROUP["id"], "celebrates 60 days"),
+                                    within=WAIT)
+    assert "alcohol" not in post.params["text"]
+
+
+async def test_blocked_member_is_paused(fake: FakeTelegramAPI, bot: Harbor, clock: ManualClock,
+                                        tstore: SQLiteStore) -> None:
+    fake.push_message(private_chat(ALICE), ALICE, "/checkin on")
+    await fake.wait_for_call("sendMessage", to(11, "Daily check-ins are on"), within=WAIT)
+    fake.fail_blocked("sendMessage", chat_id=11)
+    clock.set(clock.now() + timedelta(days=1))
+    stats = await bot.tick()
+    assert stats.held == 1
+    member = await tstore.members.find("telegram", "11")
+    assert member is not None and member.paused
+
+
+async def test_retry_after_is_obeyed_and_nothing_lost(fake: FakeTelegramAPI, bot: Harbor,
+                                                      clock: ManualClock) -> None:
+    fake.push_message(private_chat(ALICE), ALICE, "/checkin on")
+    await fake.wait_for_call("sendMessage", to(11, "Daily check-ins are on"), within=WAIT)
+    fake.fail_retry_after("sendMessage", 3, chat_id=11)
+    clock.set(clock.now() + timedelta(hours=21))  # the 09:00 UTC prompt is due
+    first = await bot.tick()
+    assert first.retried == 1 and first.sent == 0
+    clock.set(clock.now() + timedelta(seconds=2))
+    assert (await bot.tick()).sent == 0  # still inside "retry after 3 s"
+    clock.set(clock.now() + timedelta(seconds=1))
+    second = await bot.tick()
+    assert second.sent == 1
+    await fake.wait_for_call("sendMessage", to(11, "daily check-in"), within=WAIT)
