@@ -19,7 +19,7 @@ from bot.context import Context
 from bot.core import Core, Guard
 from bot.dates_basic import parse_hhmm
 from bot.dispatcher import Dispatcher, DispatchStats
-from bot.features import basics, checkins, community, sobriety
+from bot.features import basics, checkins, community, meetings, sobriety
 from bot.features.crisis import CrisisResponder
 from bot.helplines import Helplines
 from bot.i18n import t
@@ -50,6 +50,12 @@ def build_router() -> Router:
         Command("celebrate", sobriety.celebrate, "celebrate.help"),
         Command("share", sobriety.share, "share.help"),
         Command("leaderboard", sobriety.leaderboard, "leaderboard.help", where=Where.GROUP),
+        Command("meetings", meetings.meetings_cmd, "meetings.help"),
+        Command("meeting", meetings.meeting_cmd, "meeting.help"),
+        Command("remind", meetings.remind, "remind.help"),
+        Command("going", meetings.going, "going.help"),
+        Command("attended", meetings.attended, "attend.help_attended", where=Where.PRIVATE),
+        Command("attendance", meetings.attendance, "attend.help_attendance", where=Where.PRIVATE),
         Command(
             "community", community.community, "help.community", where=Where.GROUP, moderator=True
         ),
@@ -66,6 +72,7 @@ def build_router() -> Router:
         ConversationRoute("settings:tz", basics.settings_reply),
         ConversationRoute("sober:restart:", sobriety.restart_reply),
         ConversationRoute("checkin:note:", checkins.note_reply),
+        ConversationRoute("meeting:add", meetings.add_reply),
     ]
     return Router(commands, buttons, conversations)
 
@@ -88,6 +95,7 @@ def build_sources(store: Store, settings: Settings) -> list[Source]:
         sobriety.MilestoneSource(
             store, parse_hhmm(settings.community.celebration_time), settings.community.program, t
         ),
+        meetings.MeetingSource(store, t, settings.community.timezone),
     ]
 
 

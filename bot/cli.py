@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.clock import ManualClock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
+from bot.meetings_cli import add_meetings_parser, run_meetings
 from storage.db import StorageError
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -155,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the console clock here, e.g. "
         "2026-11-25T12:00+00:00 (default: now); scripts use it to be repeatable",
     )
+    add_meetings_parser(sub)
     return parser
 
 
@@ -163,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings(args.config)
         _configure_logging(settings)
+        if args.cmd == "meetings":
+            return run_meetings(args, settings)
         if args.cmd == "console":
             database = args.db or settings.harbor.database
             return asyncio.run(run_console(settings, database, not sys.stdin.isatty(), args.clock))

@@ -4,7 +4,10 @@ implements these protocols; `bot/` depends on nothing else from `storage`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from storage.meetings_base import MeetingStore
 
 
 class StoreUnavailable(Exception):
@@ -211,6 +214,9 @@ class Store(Protocol):
 
     @property
     def checkins(self) -> CheckinStore: ...
+
+    @property
+    def meetings(self) -> MeetingStore: ...
 
     async def close(self) -> None: ...
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from storage.base import Store
 from storage.db import Database
 from storage.sqlite_checkins import SQLiteCheckins
+from storage.sqlite_meetings import SQLiteMeetings
 from storage.sqlite_members import SQLiteCommunities, SQLiteConversations, SQLiteMembers
 from storage.sqlite_outbox import SQLiteOutbox
 from storage.sqlite_privacy import SQLitePrivacy
@@ -23,6 +24,7 @@ class SQLiteStore:
         self.privacy = SQLitePrivacy(db)
         self.sobriety = SQLiteSobriety(db)
         self.checkins = SQLiteCheckins(db)
+        self.meetings = SQLiteMeetings(db)
 
     async def close(self) -> None:
         await self.db.close()
