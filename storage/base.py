@@ -350,6 +350,7 @@ class DuePrompt:
     platform: str
     user_id: str
     display_name: str
+    nudge_after_days: int | None = None  # the member's community's setting, if any
 
 
 @dataclass(frozen=True, slots=True)

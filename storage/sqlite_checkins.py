@@ -117,13 +117,18 @@ class SQLiteCheckins:
     async def due(self, now: int, limit: int) -> list[DuePrompt]:
         rows = await self._db.fetchall(
             f"SELECT {', '.join('p.' + c.strip() for c in _PLAN.split(','))},"
-            " m.platform, m.user_id, m.display_name"
+            " m.platform, m.user_id, m.display_name,"
+            # The nudge threshold of the member's most recent community, if it set one.
+            " (SELECT c.nudge_after_days FROM memberships ms"
+            "  JOIN communities c ON c.id = ms.community_id"
+            "  WHERE ms.member_id = p.member_id AND c.active = 1"
+            "  ORDER BY ms.last_seen DESC LIMIT 1)"
             " FROM checkin_plans p JOIN members m ON m.id = p.member_id"
             " WHERE p.enabled = 1 AND p.next_at <= ? AND m.paused = 0"
             " ORDER BY p.next_at LIMIT ?",
             (now, limit),
         )
-        return [DuePrompt(plan_row(r[:8]), r[8], r[9], r[10]) for r in rows]
+        return [DuePrompt(plan_row(r[:8]), r[8], r[9], r[10], r[11]) for r in rows]
 
     async def advance(self, items: list[OutboxItem], advances: list[PromptAdvance]) -> int:
         def unit(c: sqlite3.Connection) -> int:

@@ -214,3 +214,15 @@ async def test_buddy_gets_heads_up_only_when_allowed(console: ConsoleAdapter) ->
     alerts = [s for s in said if "checked in and is having a hard day" in s.text]
     assert [s.to for s in alerts] == ["Alex (private)"]
     assert "9" not in alerts[0].text  # no details shared
+
+
+async def test_community_sets_the_nudge_gap(console: ConsoleAdapter) -> None:
+    await console.push(":group recovery")
+    await console.push(":mod on")
+    await console.push("/community nudge 1")
+    await console.push(":dm")
+    await opt_in(console)
+    said = await console.push(":time 2026-11-26T09:00-06:00")
+    assert not any("since your last" in s.text for s in said)
+    said = await console.push(":time 2026-11-27T09:00-06:00")
+    assert any("since your last" in s.text for s in said)  # 2 days > 1

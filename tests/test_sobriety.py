@@ -59,6 +59,7 @@ async def test_hours_in_the_first_days(console: ConsoleAdapter) -> None:
         ("/sober 2026-02-30", "doesn't exist on the calendar"),
         ("/sober someday soon", "couldn't read that date"),
         ("/sober 2026-03-14 <b>bold</b>", "letters, numbers, spaces"),
+    ("/sober 2026-03-14 __underline__", "letters, numbers, spaces"),
         ("/sober 2026-03-14 " + "x" * 40, "letters, numbers, spaces"),
     ],
 )

@@ -401,7 +401,7 @@ class CheckinSource:
             nudge = False
             if occurrence.timestamp() <= ts:
                 day = occurrence.date()
-                nudge = self._needs_nudge(p, day)
+                nudge = self._needs_nudge(p, day, d.nudge_after_days or self.nudge_after_days)
                 occ_ts = int(occurrence.timestamp())
                 items.append(
                     OutboxItem(
@@ -429,11 +429,12 @@ class CheckinSource:
             await self.store.checkins.advance(items, advances)
         return len(due)
 
-    def _needs_nudge(self, plan: CheckinPlan, today: date) -> bool:
+    @staticmethod
+    def _needs_nudge(plan: CheckinPlan, today: date, after_days: int) -> bool:
         """A gentle nudge replaces the prompt once per gap of missed check-ins."""
         if plan.last_day is None or plan.nudged_for == plan.last_day:
             return False
-        return (today - date.fromisoformat(plan.last_day)).days > self.nudge_after_days
+        return (today - date.fromisoformat(plan.last_day)).days > after_days
 
     def _body(self, day: str, nudge: bool) -> dict[str, object]:
         key = (day, nudge)

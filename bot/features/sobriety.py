@@ -19,7 +19,9 @@ from storage.base import Advance, CounterRow, OutboxItem, Store
 MAX_COUNTERS = 10
 MAX_NAME = 32
 DEFAULT_NAME = "clean time"
-_NAME_OK = re.compile(r"^[\w][\w '\-&]*$")  # letters and digits in any script: no markup
+# Letters and digits in any script, spaces, hyphens and apostrophes: nothing any platform reads
+# as markup (no "_", "*", "<", "`"), so names need no per-platform escaping.
+_NAME_OK = re.compile(r"^[^\W_](?:[^\W_]|[ '\-])*$")
 _ON = {"on": True, "yes": True, "off": False, "no": False}
 HORIZON = timedelta(days=366 * 3)
 
