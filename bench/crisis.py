@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.crisis_detect import detect, prefilter_passes  # noqa: E402
+from bot.crisis_detect import detect, prefilter_passes
 
 OPENERS = ["", "hey all, ", "morning fam! ", "quick check-in: ", "ok so ", "Honestly ", "lol ",
            "hola a todos, ", "buenos días, ", "Update: "]
@@ -95,6 +95,11 @@ def main() -> int:
     measure("detect() ordinary", ordinary, detect)
     crisis = CRISIS * (20_000 // len(CRISIS))
     measure("detect() crisis", crisis, detect)
+    # Hard negatives (idioms, negation, news) from the labelled set: all take the slow path.
+    tsv = Path(__file__).resolve().parents[1] / "tests" / "data" / "crisis_labelled.tsv"
+    hard = [line.split("\t", 2)[2] for line in tsv.read_text("utf-8").splitlines()[1:]
+            if line.startswith("0\t")]
+    measure("detect() labelled non-crisis", hard * (20_000 // len(hard)), detect)
     return 0
 
 

@@ -36,30 +36,94 @@ _MAX_HITS = 400  # matches examined per message; bounds the work on pathological
 _CTX = 60  # characters of context inspected either side of a match
 
 # --------------------------------------------------------------------------- pre-filter
-# Literal stems, matched on " " + the lower-cased text (or its cheap Unicode fold): one
-# regex of plain literals lets the engine skip ahead quickly. Every rule below needs one of
-# them in the un-normalised text; tests check that on the labelled set.
-_STEM_WORDS = """
-kil kms suicid sewer unaliv harm punish bleed burn shoot|my drown slit off|my hurt
-|die |dying |dead |death |liv alive exist be|here be|around |wake |cut
-end|it end|my ending|it ending|my end|things end|everything take|my taking|my took|my
-better|off overdos |od o.d |pill took|too take|too taken|too taking|too used|too shot|too
-snorted|too popped|too swallow breath |blue purple |gray |grey narcan naloxon unrespon
-not|respon n't|respon nt|respon no|respon react |jump |hang goodbye good|bye last|message
-last|post my|last|night born disappear no|point no|reason no|purpose not|one|reason t|go|on
-forever bottle handful tablet |meds xanax fentanyl |oxy |perc benzo tylenol paracetamol
-acetaminophen advil ibuprofen ambien klonopin valium insulin painkiller |bars foam consci
-|gone deserve shouldn't shouldnt kept|cutting |step|in|front throw|myself
-morir muert muera murier matar vivir viviendo estar|aqu existir despert despiert |cort
-|dano |daño lastim autoles herir castigar quemar pastill pildora píldora medicament
-medicina capsula sobredosis respira reacciona |azul morad quitar acabar|con terminar|con
-este|mundo mejor|sin despedida ahorcar tirarme demasiad desaparec me|pas ojal suicida
-"""
-_STEMS = re.compile("|".join(
-    re.escape(w.replace("|", " ")) for w in sorted(set(_STEM_WORDS.split()), key=len, reverse=True)
-))
+# The text is split into words; a word's first four letters (or the whole word if shorter)
+# are looked up here. A bare key always sends the text on to the full analysis; a key with
+# phrases does so only if one of them is in the text ("be here", not every "here").
+# Every rule needs one of these in the un-normalised text; tests check that on the
+# labelled set, and that the pre-filter never changes a verdict there.
+# The text is split into words; a word's first four letters (or the whole word if shorter)
+# are looked up here. An empty tuple always sends the text on to the full analysis; phrases
+# do so only if one of them is in the text ("be here", not every "here"). Every rule needs
+# one of these in the un-normalised text; tests check on the labelled set that the
+# pre-filter never changes a verdict.
+_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "kms": (), "suic": (), "sewe": (), "unal": (), "harm": (), "puni": (), "blee": (),
+    "wris": (), "die": (), "died": (), "dies": (), "dyin": (), "dead": (), "deat": (), "live": (),
+    "livi": (), "aliv": (), "exis": (), "wake": (), "waki": (), "cuts": (), "cutt": (),
+    "od": (), "odd": (), "odin": (), "oded": (), "pill": (), "blue": (), "purp": (), "gray": (),
+    "grey": (), "narc": (), "nalo": (), "unre": (), "jump": (), "born": (), "disa": (),
+    "bott": (), "tabl": (), "meds": (), "xana": (), "fent": (), "oxy": (), "oxys": (), "oxyc": (),
+    "perc": (), "benz": (), "tyle": (), "para": (), "acet": (), "advi": (), "ibup": (),
+    "ambi": (), "klon": (), "vali": (), "insu": (), "bars": (), "foam": (), "gone": (),
+    "dese": (), "nobo": (), "mori": (), "muer": (), "muri": (), "mata": (), "vivi": (),
+    "vivo": (), "viva": (), "desp": (), "cort": (), "dano": (), "heri": (),
+    "past": (), "pild": (), "caps": (), "azul": (), "mora": (), "dema": (), "desa": (),
+    "ojal": (), "rivo": (), "clon": (), "alpr": (), "diaz": (), "lora": (), "somn": (),
+    "endi": (),
+    "kill": (
+        "kill my", "killing my", "killed my", "kills my", "kill-my", "kill him", "kill her",
+        "kill them", "killing him", "killing her", "killing them",
+    ),
+    "cut": ("cut my", "cut again", "cut tonight", "cut last", "cut today", "to cut", "na cut"),
+    "burn": ("burn my", "burning my", "burned my", "burnt my"),
+    "hurt": ("hurt my", "hurting my"),
+    "shoo": ("shoot my", "shooting my"),
+    "drow": ("drown",),
+    "slit": ("slit",),
+    "hang": ("hang my", "hanging my"),
+    "here": ("be here",),
+    "arou": ("be around",),
+    "end": ("end it", "end my", "end things", "end everything"),
+    "life": ("take my", "taking my", "took my", "life itself"),
+    "bett": ("better off",),
+    "over": ("overdos",),
+    "too": (
+        "took too", "take too", "taken too", "taking too", "used too", "shot too", "snorted too",
+        "popped too", "swallowed too",
+    ),
+    "brea": ("breath",),
+    "resp": ("not resp", "n't resp", "nt resp", "no resp", "respira"),
+    "reac": ("not react", "no reac"),
+    "good": ("goodbye", "good bye"),
+    "last": ("my last", "lastim"),
+    "poin": ("no point",),
+    "reas": ("reason",),
+    "go": ("t go on", "not go on"),
+    "fore": ("forever",),
+    "hand": ("handful",),
+    "pain": ("painkil", "pain kil"),
+    "cons": ("consci",),
+    "inco": ("inconsci",),
+    "shou": ("be alive", "exist"),
+    "step": ("step in front",),
+    "thro": ("throw myself",),
+    "hitt": ("hitting my",),
+    "scra": ("scratching my",),
+    "slee": ("sleep forever", "sleep and never"),
+    "off": ("off my",),
+    "offi": ("offing my",),
+    "self": ("self harm", "self-harm", "self delete", "self-delete"),
+    "noon": ("noone",),
+    "wasn": ("wasn't here", "wasnt here", "wasn't around", "wasnt around"),
+    "aqui": ("estar aqu",),
+    "auto": ("autoles",),
+    "cast": ("castigar",),
+    "quem": ("quemar",),
+    "medi": ("medicament", "medicina", "medicine", "medication"),
+    "sobr": ("sobredos",),
+    "quit": ("quitar",),
+    "acab": ("acabar con",),
+    "term": ("terminar con",),
+    "mund": ("este mundo",),
+    "mejo": ("mejor sin", "mejor muert"),
+    "ahor": ("ahorcar",),
+    "tira": ("tirarme",),
+    "pase": ("me pase",),
+}
+_WORD_TABLE = {c: " " for c in range(128) if not chr(c).isalpha()} | {ord("'"): None}
+_NON_WORD = re.compile(r"[^a-z ]+")
 # Signs of obfuscation: leet in words, spaced-out letters, tripled letters, double spaces.
-# Such texts skip the stem check and always get the full analysis.
+# Such texts skip the word check and always get the full analysis.
 _LEET_HINT = re.compile(
     r"[0-9@$|!](?:(?<=[a-z].)[0-9@$|!]*[a-z]|[a-z]{3}|(?<=[a-z]{3}[0-9@$|])(?![a-z0-9]))"
 )
@@ -68,12 +132,27 @@ _TRIPLE = re.compile(r"([a-z])\1\1")
 
 
 def _worth_a_look(low: str) -> bool:
-    padded = " " + low + " "
+    words = low.translate(_WORD_TABLE)
+    if not words.isascii():
+        words = _NON_WORD.sub(" ", words)
+    get = _TRIGGERS.get
+    checked: set[str] = set()  # each key's phrases are searched once: linear time
+    for word in words.split():
+        key = word[:4]
+        phrases = get(key)
+        if phrases is None or key in checked:
+            continue
+        if not phrases or any(p in low for p in phrases):
+            return True
+        checked.add(key)
     return (
-        _STEMS.search(padded) is not None
-        or "  " in low
+        "  " in low
+        or "*" in low
+        or "_" in low
+        or "~" in low
+        or "|" in low
         or _LEET_HINT.search(low) is not None
-        or _SPACED_HINT.search(padded) is not None
+        or _SPACED_HINT.search(" " + low + " ") is not None
         or _TRIPLE.search(low) is not None
     )
 
@@ -117,7 +196,10 @@ _FOLD = _table()
 
 def _fold(low: str) -> str:
     """Cheap Unicode fold of lower-cased text: compatibility forms, accents, look-alikes."""
-    return unicodedata.normalize("NFKD", low).lower().translate(_FOLD)
+    quick = low.translate(_FOLD)  # curly quotes, look-alikes, zero-width: often enough
+    if quick.isascii():
+        return quick
+    return unicodedata.normalize("NFKD", quick).lower().translate(_FOLD)
 
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
@@ -126,13 +208,19 @@ _MARKUP = re.compile(r"\|\||[^a-z0-9'\".,;:!?@$|\n -]+")
 _NEWLINE = re.compile(r"\s*\n\s*")
 _OD_DOTS = re.compile(r"\bo\.d\b\.?")
 _SPACED = re.compile(r"(?<![a-z0-9@$])(?:[a-z0-9@$|][ .-]){2,}[a-z0-9@$|](?![a-z0-9@$])")
-_LEET_TOKEN = re.compile(r"(?<![a-z0-9@$|!])[a-z0-9@$|!]*(?:[a-z][0-9@$|!]|[0-9@$|][a-z])[a-z0-9@$|!]*")
+# Tokens mixing letters and leet characters; the lookbehind keeps the scan linear.
+_LEET_TOKEN = re.compile(
+    r"(?<![a-z0-9@$|!])[a-z0-9@$|!]*(?:[a-z][0-9@$|!]|[0-9@$|][a-z])[a-z0-9@$|!]*"
+)
 _REPEATS = re.compile(r"([a-z])\1+")
 _SPACES = re.compile(r"[ \t\r\f\v-]+")
 _NEUTRAL = re.compile(
     r"\b(?:im )?(?:not (?:gona|going to) lie|no lie|not kiding|not joking|no joke|"
     r"to be honest|tbh|ngl|no te voy a mentir)\b"
 )
+
+
+_NEUTRAL_WORDS = ("lie", "kid", "jok", "honest", "tbh", "ngl", "mentir")
 
 
 def _join_spaced(m: re.Match[str]) -> str:
@@ -156,17 +244,20 @@ def _normalise(low: str) -> tuple[str, bool]:
     one letter ("pills" -> "pils"; rules are compiled the same way). Also reports whether
     letter-spacing was undone, which enables the glued-word check.
     """
-    s = _NEWLINE.sub(" . ", low)
-    s = _OD_DOTS.sub("od", s)
+    s = _NEWLINE.sub(" . ", low) if "\n" in low else low
+    if "o.d" in s:
+        s = _OD_DOTS.sub("od", s)
     s = _MARKUP.sub(" ", s)
     spaced = _SPACED.search(s) is not None
     if spaced:
         s = _SPACED.sub(_join_spaced, s)
-    s = _LEET_TOKEN.sub(_unleet, s)
+    if _LEET_HINT.search(s) or "!" in s:
+        s = _LEET_TOKEN.sub(_unleet, s)
     s = s.replace("'", "")
     s = _REPEATS.sub(r"\1", s)
     s = _SPACES.sub(" ", s)
-    s = _NEUTRAL.sub(" . ", s)
+    if any(w in s for w in _NEUTRAL_WORDS):
+        s = _NEUTRAL.sub(" . ", s)
     return s, spaced
 
 
@@ -235,13 +326,15 @@ _RULES: list[tuple[_Rule, str, str]] = [
      r"\bkil(?:ing|s)? ?my ?self\b(?! (?:at|over|trying|working|studying|laughing|in the gym|"
      r"with work|to (?:get|make|finish|please|keep)|for (?!real|good))\b)"),
     (_Rule(_SUICIDE, "en", 0.8), "kms", r"\bkms\b"),
-    (_Rule(_SUICIDE, "en", 0.85), "unaliv sewer self", r"\bunaliv(?:e|ing) ?my ?self\b|\bsewer ?slide\b|"
+    (_Rule(_SUICIDE, "en", 0.85), "unaliv sewer self",
+     r"\bunaliv(?:e|ing) ?my ?self\b|\bsewer ?slide\b|"
      r"\b(?:want|wana|going|gona|thinking about|wish i could) (?:to )?"
      r"(?:unalive|self delete|self-delete)\b"),
     (_Rule(_SUICIDE, "en", 0.85), "self",
      r"\b(?:want|wana|going|gona|about|thinking about|thinking of|plan|planning|could|should|"
      r"just|ready) (?:to )?off(?:ing)? my ?self\b"),
-    (_Rule(_SUICIDE, "en", 0.9), "end", r"\bend(?:ing)? it al\b|\bend(?:ing)? (?:my|my own) life\b"),
+    (_Rule(_SUICIDE, "en", 0.9), "end",
+     r"\bend(?:ing)? it al\b|\bend(?:ing)? (?:my|my own) life\b"),
     (_Rule(_SUICIDE, "en", 0.9), "life", r"\b(?:take|taking) my (?:own )?life\b"),
     (_Rule(_SUICIDE, "en", 0.75), "end",
      r"\b(?:want|wana|going|gona|ready|about|plan|planing|decided|thinking about|thinking of|"
@@ -445,7 +538,8 @@ _RULES: list[tuple[_Rule, str, str]] = [
     (_Rule(_SUICIDE, "es", 0.8), "mundo desapare exist quitar",
      r"\b(?:me quiero|quiero) (?:ir de este mundo|desaparecer para siempre|dejar de existir)\b"
      r"|\bme (?:voy a|quiero|pienso) quitar la vida\b"),
-    (_Rule(_SUICIDE, "es", 0.8), "despedida suicida", r"\bmi carta de despedida\b|\bcarta suicida\b"),
+    (_Rule(_SUICIDE, "es", 0.8), "despedida suicida",
+     r"\bmi carta de despedida\b|\bcarta suicida\b"),
     (_Rule(_SUICIDE, "es", 0.85, who="third"), "matar suicid morir",
      rf"\b{_SUBJ_ES} (?:se quiere (?:matar|suicidar|morir)|quiere (?:suicidarse|matarse|"
      r"morirse|morir)|dice que se va a (?:matar|suicidar)|esta pensando en (?:suicidarse|"
@@ -474,11 +568,13 @@ _RULES: list[tuple[_Rule, str, str]] = [
      r"la heroina)\b"),
     (_Rule(_OVERDOSE, "es", 0.9), "sobredosis",
      r"\b(?:tengo|estoy teniendo|me dio|creo que tengo|creo que es|tuve) una sobredosis\b"),
-    (_Rule(_OVERDOSE, "es", 0.6), "estoy", r"\bme estoy (?:sobredosificando|muriendo)\b(?! de| del| por)"),
+    (_Rule(_OVERDOSE, "es", 0.6), "estoy",
+     r"\bme estoy (?:sobredosificando|muriendo)\b(?! de| del| por)"),
     (_Rule(_OVERDOSE, "es", 0.9, who="third"), "sobredosis",
      rf"\b{_SUBJ_ES} (?:tuvo|tiene|esta teniendo|le dio|creo que tiene|creo que tuvo) "
      r"una sobredosis\b"),
-    (_Rule(_OVERDOSE, "es", 0.9, who="either", default_third=True), "respira reaciona despiert despertar",
+    (_Rule(_OVERDOSE, "es", 0.9, who="either", default_third=True),
+     "respira reaciona despiert despertar",
      r"\bno (?:respira|esta respirando|reacciona|despierta|se despierta|puedo despertarl[oa]|"
      r"logro despertarl[oa])\b"),
     (_Rule(_OVERDOSE, "es", 0.85, who="either", default_third=True), "azul morad gris",
@@ -490,11 +586,27 @@ _RULES: list[tuple[_Rule, str, str]] = [
      r"\b(?:esta|quedo|se quedo) inconsciente\b|\bnecesito (?:naloxona|narcan)\b"),
 ]
 
-# Each rule runs only when one of its anchors (cheap substring checks) is in the text.
-_COMPILED: list[tuple[_Rule, tuple[str, ...], re.Pattern[str]]] = [
-    (rule, tuple(_REPEATS.sub(r"\1", a) for a in anchors.split()), re.compile(_collapse(src)))
-    for rule, anchors, src in _RULES
+# Each rule runs only when one of its anchors is in the text. One regex finds the anchors
+# present (longest first); a found anchor also vouches for the anchors inside it.
+_COMPILED: list[tuple[_Rule, re.Pattern[str]]] = [
+    (rule, re.compile(_collapse(src))) for rule, _, src in _RULES
 ]
+
+
+def _anchor_index() -> tuple[re.Pattern[str], dict[str, frozenset[int]]]:
+    owners: dict[str, set[int]] = {}
+    for i, (_, anchors, _) in enumerate(_RULES):
+        for a in anchors.split():
+            owners.setdefault(_REPEATS.sub(r"\1", a), set()).add(i)
+    closure = {
+        a: frozenset(i for b, idx in owners.items() if b in a for i in idx) for a in owners
+    }
+    pattern = re.compile("|".join(sorted(owners, key=len, reverse=True)))
+    return pattern, closure
+
+
+_ANCHORS, _ANCHOR_RULES = _anchor_index()
+_ALL_RULES = frozenset(range(len(_RULES)))
 
 # Text with its letter-spacing undone ("iwantodie"): look for glued stems.
 _GLUED: dict[str, tuple[str, str]] = {
@@ -518,23 +630,33 @@ _CLAUSE_BREAK = re.compile(
     r"[.,;:!?]|\b(?:but|pero|however|though|although|aunque|sin embargo|and now|y ahora)\b"
 )
 _WORD = re.compile(r"[a-z]+")
-_NEGATORS = frozenset(
-    ["not", "no", "never", "dont", "doesnt", "didnt", "wont", "wouldnt", "cant", "cannot", "isnt", "arent", "wasnt", "werent", "nobody", "neither", "nor", "hardly", "nunca", "jamas", "ni", "tampoco"]
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_NEGATORS = _words(
+    "not no never dont doesnt didnt wont wouldnt cant cannot isnt arent wasnt werent nobody "
+    "neither nor hardly nunca jamas ni tampoco"
 )
 # "can't stop thinking about...", "don't know why I want to die": not a negation.
-_NEG_CANCEL = frozenset(
-    ["stop", "help", "know", "sure", "think", "care", "seem", "get", "stand", "handle", "cope", "bear", "take", "deal", "quit", "shake", "lie", "joke", "kid", "kiding", "joking", "believe", "understand", "imagine", "remember", "wait", "se", "puedo", "dejo"]
+_NEG_CANCEL = _words(
+    "stop help know sure think care seem get stand handle cope bear take deal quit shake lie "
+    "joke kid kiding joking believe understand imagine remember wait se puedo dejo"
 )
-_BARRIERS = frozenset(["but", "and", "pero", "y", "because", "cause", "cuz", "so", "yet", "when", "if", "que", "porque"])
-_FIRST = frozenset(["i", "im", "ive", "id", "me", "myself", "yo"])
-_SECOND = frozenset(["you", "u", "youre", "ur", "people", "everyone", "anyone", "we", "were", "tu"])
-_THIRD = frozenset(
-    ["he", "hes", "she", "shes", "they", "theyre", "him", "her", "his", "them", "someone", "somebody", "hed", "shed", "el", "ella", "ellos", "ellas", "alguien"]
+_BARRIERS = _words("but and pero y because cause cuz so yet when if que porque")
+_FIRST = _words("i im ive id me myself yo")
+_SECOND = _words("you u youre ur people everyone anyone we were tu")
+_THIRD = _words(
+    "he hes she shes they theyre him her his them someone somebody hed shed el ella ellos ellas "
+    "alguien"
 ) | frozenset(_collapse(_PERSON_EN[3:-1]).replace(" ?", "").split("|")) | frozenset(
     _collapse(_PERSON_ES[3:-1]).replace(" ?", "").split("|")
 )
 _PAST = re.compile(_collapse(
-    r"\b(?:used to(?! much| many)|use to(?! much| many)|antes|ago|back then|back when|back in|at the time|in the past|"
+    r"\b(?:used to(?! much| many)|use to(?! much| many)|antes|ago|back then|back when|"
+    r"back in|at the time|in the past|"
     r"when i was (?:using|drinking|in|younger|a kid|a teen|a teenager|still|at)|"
     r"when i (?:first )?got (?:clean|sober)|before i got (?:clean|sober|help)|"
     r"before (?:recovery|treatment|rehab|sobriety)|in (?:my )?active (?:addiction|use)|"
@@ -671,14 +793,17 @@ def _analyse(low: str, lang: str) -> Detection:
     clauses = [m.start() for m in _CLAUSE_BREAK.finditer(s)]
     sentences = [m.start() for m in _SENTENCE_END.finditer(s)]
     quotes = [i for i, c in enumerate(s) if c == '"'] if '"' in s else []
-    for rule, anchors, rx in _COMPILED:
+    wanted: set[int] = set()
+    for a in set(_ANCHORS.findall(s)):
+        wanted |= _ANCHOR_RULES[a]
+    for i in sorted(wanted):
+        rule, rx = _COMPILED[i]
         if len(hits) >= _MAX_HITS:
             break
-        if any(a in s for a in anchors):
-            for m in rx.finditer(s):
-                hits.append(_judge(s, m, rule, clauses, sentences, quotes))
-                if len(hits) >= _MAX_HITS:
-                    break
+        for m in rx.finditer(s):
+            hits.append(_judge(s, m, rule, clauses, sentences, quotes))
+            if len(hits) >= _MAX_HITS:
+                break
     if spaced:
         glued = s.replace(" ", "")
         for m in _GLUED_RE.finditer(glued):
@@ -705,25 +830,36 @@ def _verdict(hits: list[_Hit], lang: str) -> Detection:
     return Detection(score >= _THRESHOLD, top.kind, round(score, 3), top.lang, third)
 
 
+# Scripts with Latin look-alikes (Cyrillic, Greek, IPA, small capitals, dotless i): the
+# quick ASCII fold would drop them, so such texts always get the full analysis.
+_LOOKALIKE = re.compile("[\u0131\u0250-\u02af\u0370-\u058f\u1d00-\u1dbf]")
+
+
+def _passes(low: str) -> bool:
+    if low.isascii():
+        return _worth_a_look(low)
+    if _LOOKALIKE.search(low):
+        return True
+    # Quick fold for the pre-filter only: compatibility forms and accents decompose,
+    # everything else non-ASCII (emoji, zero-width, curly quotes) is dropped.
+    quick = unicodedata.normalize("NFKD", low).encode("ascii", "ignore").decode("ascii")
+    return _worth_a_look(quick.lower())
+
+
 def detect(text: str, lang: str = "auto") -> Detection:
     """Classify one message. `lang` ("auto", "en", "es") only breaks ties: both languages'
     rules always run, because a missed crisis in a mixed-language group costs too much."""
     if not isinstance(text, str) or not text:
         return NO_CRISIS
     low = text.lower()
-    if not low.isascii():
-        low = _fold(low)
-    if not _worth_a_look(low):
+    if not _passes(low):
         return NO_CRISIS
-    return _analyse(low, lang)
+    return _analyse(low if low.isascii() else _fold(low), lang)
 
 
 def prefilter_passes(text: str) -> bool:
     """Whether `text` reaches the full analysis (for tests and the benchmark)."""
-    low = text.lower()
-    if not low.isascii():
-        low = _fold(low)
-    return _worth_a_look(low)
+    return _passes(text.lower())
 
 
 def detect_full(text: str, lang: str = "auto") -> Detection:

@@ -183,6 +183,25 @@ class OutboxStore(Protocol):
     async def stats(self) -> dict[str, int]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class CommunityLine:
+    """A helpline a community's moderators added (or that overrides a packaged one)."""
+
+    service: str
+    kind: str  # "crisis", "drugs" or "emergency"
+    contact_type: str
+    dial: str
+    added_at: int
+
+
+class CommunityLineStore(Protocol):
+    async def lines(self, community_id: int) -> list[CommunityLine]: ...
+
+    async def add_line(self, community_id: int, line: CommunityLine) -> None: ...
+
+    async def remove_line(self, community_id: int, service: str) -> bool: ...
+
+
 class PrivacyStore(Protocol):
     async def export_member(self, member_id: int) -> dict[str, list[dict[str, Any]]]:
         """Every row about the member, table by table."""
@@ -217,6 +236,9 @@ class Store(Protocol):
 
     @property
     def meetings(self) -> MeetingStore: ...
+
+    @property
+    def helplines(self) -> CommunityLineStore: ...
 
     async def close(self) -> None: ...
 

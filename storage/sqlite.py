@@ -8,7 +8,12 @@ from storage.base import Store
 from storage.db import Database
 from storage.sqlite_checkins import SQLiteCheckins
 from storage.sqlite_meetings import SQLiteMeetings
-from storage.sqlite_members import SQLiteCommunities, SQLiteConversations, SQLiteMembers
+from storage.sqlite_members import (
+    SQLiteCommunities,
+    SQLiteCommunityLines,
+    SQLiteConversations,
+    SQLiteMembers,
+)
 from storage.sqlite_outbox import SQLiteOutbox
 from storage.sqlite_privacy import SQLitePrivacy
 from storage.sqlite_sobriety import SQLiteSobriety
@@ -25,6 +30,7 @@ class SQLiteStore:
         self.sobriety = SQLiteSobriety(db)
         self.checkins = SQLiteCheckins(db)
         self.meetings = SQLiteMeetings(db)
+        self.helplines = SQLiteCommunityLines(db)
 
     async def close(self) -> None:
         await self.db.close()

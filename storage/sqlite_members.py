@@ -9,6 +9,7 @@ from typing import Any
 from storage.base import (
     COMMUNITY_SETTINGS,
     MEMBER_SETTINGS,
+    CommunityLine,
     CommunityRow,
     Conversation,
     MemberRow,
@@ -224,3 +225,35 @@ class SQLiteConversations:
 
     async def clear(self, member_id: int) -> None:
         await self._db.execute("DELETE FROM conversations WHERE member_id = ?", (member_id,))
+
+
+class SQLiteCommunityLines:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def lines(self, community_id: int) -> list[CommunityLine]:
+        rows = await self._db.fetchall(
+            "SELECT service, kind, contact_type, dial, added_at FROM community_helplines"
+            " WHERE community_id = ? ORDER BY added_at, service",
+            (community_id,),
+        )
+        return [CommunityLine(*r) for r in rows]
+
+    async def add_line(self, community_id: int, line: CommunityLine) -> None:
+        await self._db.execute(
+            "INSERT INTO community_helplines (community_id, service, kind, contact_type, dial,"
+            " added_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (community_id, service) DO UPDATE"
+            " SET kind = excluded.kind, contact_type = excluded.contact_type,"
+            " dial = excluded.dial, added_at = excluded.added_at",
+            (community_id, line.service, line.kind, line.contact_type, line.dial, line.added_at),
+        )
+
+    async def remove_line(self, community_id: int, service: str) -> bool:
+        removed = await self._db.write(
+            lambda c: c.execute(
+                "DELETE FROM community_helplines WHERE community_id = ? AND service = ?"
+                " COLLATE NOCASE",
+                (community_id, service),
+            ).rowcount
+        )
+        return bool(removed)

@@ -10,7 +10,7 @@ from storage.sqlite import SQLiteStore
 from storage.sqlite_privacy import member_columns
 
 # Tables with no member data, or whose member references are cleared by SET NULL.
-NOT_ABOUT_MEMBERS = {"communities", "members", "meetings"}
+NOT_ABOUT_MEMBERS = {"communities", "members", "meetings", "community_helplines"}
 
 
 async def test_every_member_reference_cascades(store: SQLiteStore) -> None:

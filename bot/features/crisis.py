@@ -11,15 +11,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from bot.config import Settings
 from bot.crisis_detect import Detection, detect
 from bot.helplines import CountryLines, Helpline, Helplines
 from bot.i18n import t
 from bot.types import ChatRef, Incoming, Member, Reply
-from storage.base import CommunityRow, Store
+from storage.base import CommunityLine, CommunityRow, Store
 
 log = logging.getLogger("harbor.crisis")
 
@@ -32,6 +33,27 @@ class _Lookup:
     country: str | None
     community: CommunityRow | None
     moderators: tuple[Member, ...]
+    extra_lines: tuple[CommunityLine, ...] = ()
+
+
+def community_helplines(lines: Sequence[CommunityLine], country: str) -> list[Helpline]:
+    """Moderators' lines as helplines of the country being answered for."""
+    focus = {"crisis": "crisis", "drugs": "drug/alcohol", "emergency": "emergency"}
+    return [
+        Helpline(
+            country=country,
+            service=line.service,
+            focus=focus[line.kind],
+            contact_type=line.contact_type,
+            dial=line.dial,
+            hours="",
+            notes="",
+            source="added by the community's moderators",
+            checked=datetime.fromtimestamp(line.added_at, UTC).strftime("%Y-%m"),
+            unverified=False,
+        )
+        for line in lines
+    ]
 
 
 def format_line(line: Helpline) -> str:
@@ -112,6 +134,9 @@ class CrisisResponder:
         if country is None:
             country = self.settings.community.country
         lines = self.helplines.for_country(country)
+        if found.extra_lines:
+            extra = community_helplines(found.extra_lines, lines.country)
+            lines = self.helplines.with_overrides(extra).for_country(lines.country)
         group = not event.chat.private
         alerts = bool(
             group and found.community and found.community.crisis_alerts and found.moderators
@@ -162,4 +187,8 @@ class CrisisResponder:
             if community is not None and community.crisis_alerts:
                 rows = await self.store.communities.moderators(community.id)
                 moderators = tuple(Member(r.platform, r.user_id, r.display_name) for r in rows)
-        return _Lookup(member.country if member else None, community, moderators)
+        elif member is not None:
+            mine = await self.store.communities.of_member(member.id)
+            community = mine[0] if mine else None
+        extra = tuple(await self.store.helplines.lines(community.id)) if community else ()
+        return _Lookup(member.country if member else None, community, moderators, extra)
