@@ -127,7 +127,7 @@ class Harbor:
         router = build_router()
         services = Services(router=router, helplines=helplines or Helplines.load())
         if guards is None:
-            crisis = CrisisResponder(services.helplines, settings, store)
+            crisis = CrisisResponder(services.helplines, settings, store, monotonic)
             guards = [crisis.guard]
         core = Core(store, clock, settings, services, router, guards=list(guards))
         sweeper = Sweeper(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 from bot.clock import ManualClock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
@@ -156,12 +158,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the console clock here, e.g. "
         "2026-11-25T12:00+00:00 (default: now); scripts use it to be repeatable",
     )
+    scan = sub.add_parser("crisis-scan", help="check messages from standard input, one per "
+                          "line, for crisis language; writes one JSON object per line")
+    scan.add_argument("--lang", choices=("auto", "en", "es"), default="auto")
+    scan.add_argument("--config")
     add_meetings_parser(sub)
     return parser
 
 
+def crisis_scan(lang: str, lines: TextIO, out: TextIO) -> int:
+    """`harbor crisis-scan`: for moderators checking their settings, and for evaluation."""
+    from bot.crisis_detect import detect
+
+    for line in lines:
+        found = detect(line.rstrip("\n"), lang)
+        record = {"crisis": found.crisis, "kind": found.kind, "score": round(found.score, 3),
+                  "lang": found.lang, "third_party": found.third_party}
+        out.write(json.dumps(record) + "\n")
+    out.flush()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.cmd == "crisis-scan":  # needs no config, storage or network
+        return crisis_scan(args.lang, sys.stdin, sys.stdout)
     try:
         settings = _settings(args.config)
         _configure_logging(settings)

@@ -71,7 +71,7 @@ class Core:
         where = f"/{event.command}" if event.command else event.kind.value
         try:
             ctx = await self._context(event)
-            await self._route(ctx)
+            await self._route(ctx, answered=bool(replies))
             replies.extend(ctx.replies)
         except Exception as exc:
             log_failure(f"handling {where} on {event.chat.platform}", exc)
@@ -110,7 +110,7 @@ class Core:
             community=community,
         )
 
-    async def _route(self, ctx: Context) -> None:
+    async def _route(self, ctx: Context, answered: bool) -> None:
         event = ctx.event
         if event.kind is EventKind.JOINED_GROUP:
             ctx.say(ctx.text("community.hello"))
@@ -137,7 +137,7 @@ class Core:
             follow_up = self.router.conversation(convo.state) if convo else None
             if follow_up is not None:
                 await follow_up.handler(ctx)
-            else:
+            elif not answered:  # after a crisis reply, no "send /help" hint
                 ctx.say(ctx.text("core.plain_text"))
 
     async def _command(self, ctx: Context, name: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -9,6 +10,7 @@ from bot.config import PROGRAMS
 from bot.context import Context
 from bot.dates_basic import parse_hhmm
 from bot.timezones import resolve_timezone
+from storage.base import CommunityLine
 
 _ON = {"on": 1, "yes": 1, "true": 1, "1": 1, "off": 0, "no": 0, "false": 0, "0": 0}
 
@@ -68,6 +70,9 @@ async def community(ctx: Context) -> None:
     if not key:
         ctx.say(_summary(ctx))
         return
+    if key in ("helpline", "helplines"):
+        await helpline(ctx, value)
+        return
     if key == "announce":
         await ctx.store.communities.update(
             ctx.community.id,
@@ -77,7 +82,7 @@ async def community(ctx: Context) -> None:
         ctx.say(ctx.text("community.announce_set"))
         return
     if key not in SETTINGS or not value:
-        ctx.say(ctx.text("community.usage", keys=", ".join(["announce", *SETTINGS])))
+        ctx.say(ctx.text("community.usage", keys=", ".join(["announce", "helpline", *SETTINGS])))
         return
     column, parse = SETTINGS[key]
     try:
@@ -120,3 +125,48 @@ def _summary(ctx: Context) -> str:
         checkin=c.checkin_time or defaults.checkin_time,
         nudge=c.nudge_after_days or ctx.settings.scheduler.nudge_after_days,
     )
+
+
+_KINDS = ("crisis", "drugs", "emergency")
+_CONTACTS = ("call", "text", "chat", "web", "call+text", "call+chat", "text+chat", "call+text+chat")
+_DIAL_OK = re.compile(r"^[\w +\-().:/#]{2,60}$")
+_SERVICE_OK = re.compile(r"^[^\W_](?:[^\W_]|[ '\-&.,()])*$")
+
+
+async def helpline(ctx: Context, value: str) -> None:
+    """/community helpline add NAME | NUMBER | call|text|chat|web [| crisis|drugs|emergency],
+    /community helpline remove NAME, /community helplines (list)."""
+    assert ctx.community is not None
+    verb, _, rest = value.partition(" ")
+    verb = verb.casefold()
+    if verb == "add":
+        parts = [p.strip() for p in rest.split("|")]
+        if len(parts) not in (3, 4):
+            ctx.say(ctx.text("helplines.usage"))
+            return
+        service, dial, contact = parts[0], parts[1], parts[2].casefold()
+        kind = parts[3].casefold() if len(parts) == 4 else "crisis"
+        if (
+            len(service) > 60
+            or not _SERVICE_OK.match(service)
+            or not _DIAL_OK.match(dial)
+            or contact not in _CONTACTS
+            or kind not in _KINDS
+        ):
+            ctx.say(ctx.text("helplines.invalid") + "\n" + ctx.text("helplines.usage"))
+            return
+        await ctx.store.helplines.add_line(
+            ctx.community.id, CommunityLine(service, kind, contact, dial, ctx.now_ts())
+        )
+        ctx.say(ctx.text("helplines.added", service=service, dial=dial))
+    elif verb == "remove" and rest.strip():
+        removed = await ctx.store.helplines.remove_line(ctx.community.id, rest.strip())
+        key = "helplines.removed" if removed else "helplines.unknown"
+        ctx.say(ctx.text(key, service=rest.strip()[:60]))
+    else:
+        lines = await ctx.store.helplines.lines(ctx.community.id)
+        listed = "\n".join(f"• {x.service}: {x.dial} ({x.contact_type}, {x.kind})" for x in lines)
+        ctx.say(
+            (ctx.text("helplines.header") + "\n" + listed) if lines else ctx.text("helplines.none")
+        )
+        ctx.say(ctx.text("helplines.usage"))

@@ -56,10 +56,10 @@ def community_helplines(lines: Sequence[CommunityLine], country: str) -> list[He
     ]
 
 
-def format_line(line: Helpline) -> str:
+def format_line(line: Helpline, lang: str = "en") -> str:
     how = line.contact_type.replace("+", " / ")
     hours = f", {line.hours}" if line.hours else ""
-    flag = " " + t("crisis.unverified") if line.unverified else ""
+    flag = " " + t("crisis.unverified", lang) if line.unverified else ""
     return f"• {line.service}: {line.dial} ({how}{hours}){flag}"
 
 
@@ -67,29 +67,36 @@ def crisis_text(
     lines: CountryLines, detection: Detection | None, alerts: bool, automatic: bool
 ) -> str:
     """The calm, short reply: not alone, numbers to call or text now, emergency first when an
-    overdose may be happening. Numbers come only from the data file."""
-    emergency = " / ".join(e.dial for e in lines.emergency) or t("crisis.local_emergency")
+    overdose may be happening. Numbers come only from the data file. A message detected as
+    Spanish is answered in Spanish."""
+    lang = detection.lang if detection is not None and detection.lang else "en"
+
+    def say(key: str, **params: object) -> str:
+        return t(key, lang, **params)
+
+    emergency = " / ".join(e.dial for e in lines.emergency) or say("crisis.local_emergency")
     parts: list[str] = []
-    if detection is not None and detection.kind == "overdose":
-        parts.append(t("crisis.overdose_first", emergency=emergency))
-    parts.append(t("crisis.opening_auto") if automatic else t("crisis.opening"))
-    if detection is None or detection.kind != "overdose":
-        parts.append(t("crisis.danger", emergency=emergency))
+    overdose = detection is not None and detection.kind == "overdose"
+    if overdose:
+        parts.append(say("crisis.overdose_first", emergency=emergency))
+    parts.append(say("crisis.opening_auto") if automatic else say("crisis.opening"))
+    if not overdose:
+        parts.append(say("crisis.danger", emergency=emergency))
     if lines.crisis:
         parts.append(
-            t("crisis.lines_header", country=lines.country_name)
+            say("crisis.lines_header", country=lines.country_name)
             + "\n"
-            + "\n".join(format_line(x) for x in lines.crisis)
+            + "\n".join(format_line(x, lang) for x in lines.crisis)
         )
     if lines.drugs:
         parts.append(
-            t("crisis.drugs_header") + "\n" + "\n".join(format_line(x) for x in lines.drugs)
+            say("crisis.drugs_header") + "\n" + "\n".join(format_line(x, lang) for x in lines.drugs)
         )
-    parts.append(t("crisis.checked", checked=lines.checked))
+    parts.append(say("crisis.checked", checked=lines.checked))
     if automatic:
-        parts.append(t("crisis.automated"))
+        parts.append(say("crisis.automated"))
     if alerts:
-        parts.append(t("crisis.moderator_may_reach_out"))
+        parts.append(say("crisis.moderator_may_reach_out"))
     return "\n\n".join(parts)
 
 
