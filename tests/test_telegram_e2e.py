@@ -4,7 +4,7 @@ fake Bot API server, with a real SQLite file and the injected clock for schedule
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -56,7 +56,7 @@ async def bot(fake: FakeTelegramAPI, tstore: SQLiteStore,
     await adapter.stop()
 
 
-def to(chat_id: int, contains: str = "") -> object:
+def to(chat_id: int | str, contains: str = "") -> Callable[[Call], bool]:
     def match(call: Call) -> bool:
         return str(call.params.get("chat_id")) == str(chat_id) and contains in str(
             call.params.get("text", ""))
@@ -177,3 +177,27 @@ async def test_retry_after_is_obeyed_and_nothing_lost(fake: FakeTelegramAPI, bot
     second = await bot.tick()
     assert second.sent == 1
     await fake.wait_for_call("sendMessage", to(11, "daily check-in"), within=WAIT)
+
+
+async def test_meeting_reminder_delivered_to_the_group(fake: FakeTelegramAPI, bot: Harbor,
+                                                       clock: ManualClock) -> None:
+    # Wednesday 2026-11-25 12:00 UTC; a 19:00 UTC Wednesday meeting, announced 60 min before.
+    fake.push_message(GROUP, MORGAN, "/community announce")
+    await fake.wait_for_call("sendMessage", to(GROUP["id"], "announcement channel"), within=WAIT)
+    fake.push_message(GROUP, MORGAN,
+                      "/meeting add Evening Circle | wed | 19:00 | UTC | 60 | https://zoom.us/j/1")
+    await fake.wait_for_call("sendMessage", to(GROUP["id"], "Saved: Evening Circle"),
+                             within=WAIT)
+    clock.set(clock.now() + timedelta(hours=6))  # 18:00 UTC
+    await bot.tick()
+    await bot.tick()  # a repeated sweep sends nothing more
+    reminder = await fake.wait_for_call(
+        "sendMessage",
+        lambda c: to(GROUP["id"], "Evening Circle")(c) and "Saved" not in str(c.params.get("text")),
+        within=WAIT)
+    assert "https://zoom.us/j/1" in reminder.params["text"]
+    posts = [c for c in fake.calls_to("sendMessage")
+             if str(c.params["chat_id"]) == str(GROUP["id"])
+             and "Evening Circle" in str(c.params.get("text"))
+             and "Saved" not in str(c.params.get("text"))]
+    assert len(posts) == 1

@@ -1,0 +1,302 @@
+"""Harbor end to end on Discord: the real core and the real discord.py (via DiscordAdapter)
+against the fake Discord REST API and gateway on 127.0.0.1, with a real SQLite file and the
+injected clock for scheduled work. Every assertion is on REST calls the fake recorded (or on
+the store); waits are bounded waits on the fake, never sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import discord
+import discord.gateway
+import discord.http
+import pytest
+import yarl
+
+from adapters.discord_adapter import DiscordAdapter
+from adapters.discord_convert import nonce_for
+from bot.app import Harbor
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.i18n import t
+from storage.sqlite import SQLiteStore
+from tests.fakes import discord_api as fd
+from tests.fakes.discord_api import FakeDiscord, Recorded
+from tests.fakes.netguard import install_network_guard
+
+WAIT = 5.0
+TODAY = "2026-11-25"  # conftest's clock: Wednesday 2026-11-25 12:00 UTC
+MODERATOR = fd.MANAGE_GUILD | fd.SEND_MESSAGES_ETC
+DM_CHANNEL = str(800_000_000_000_000_000 + int(fd.MEMBER_ID) % 10**15)  # the fake's DM id
+CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
+FOLLOWUP = rf"^/webhooks/{fd.APP_ID}/[^/]+$"
+CHANNELS = r"^/channels/\d+/messages$"
+PUBLIC = rf"^/channels/({fd.CHANNEL_ID}|{fd.ANNOUNCE_ID})/messages$"
+ANNOUNCE = rf"^/channels/{fd.ANNOUNCE_ID}/messages$"
+DM_POST = rf"^/channels/{DM_CHANNEL}/messages$"
+
+
+@pytest.fixture
+async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    install_network_guard()  # idempotent: conftest installed it already
+    server = FakeDiscord()
+    await server.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", server.api_base)
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url)
+    )
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.model_validate({"community": {"country": "GB"}})
+
+
+@pytest.fixture
+async def bot(
+    fake: FakeDiscord, store: SQLiteStore, clock: ManualClock, settings: Settings
+) -> AsyncIterator[Harbor]:
+    harbor = Harbor.build(store, clock, settings, monotonic=lambda: clock.now().timestamp())
+    adapter = DiscordAdapter(
+        fd.TOKEN,
+        harbor.command_infos(),
+        read_messages=True,  # crisis detection needs the channel messages' text
+        guild_ready_timeout=0.05,
+        ready_timeout=WAIT,
+    )
+    harbor.attach(adapter)
+    await adapter.start(harbor.core.handle)
+    yield harbor
+    await asyncio.wait_for(adapter.stop(), WAIT)
+
+
+def discord_adapter(bot: Harbor) -> DiscordAdapter:
+    adapter = bot.adapters["discord"]
+    assert isinstance(adapter, DiscordAdapter)
+    return adapter
+
+
+async def settled(bot: Harbor) -> None:
+    """Every gateway event the adapter is handling has finished (its replies are out)."""
+    adapter = discord_adapter(bot)
+    while adapter._tasks:
+        _, pending = await asyncio.wait(set(adapter._tasks), timeout=WAIT)
+        assert not pending, "the adapter is still handling an event"
+
+
+def content(call: Recorded) -> str:
+    body: dict[str, Any] = call.body or {}
+    if "data" in body and "type" in body:  # an interaction callback
+        body = body["data"] or {}
+    return str(body.get("content") or "")
+
+
+def flags(call: Recorded) -> int:
+    body: dict[str, Any] = call.body or {}
+    if "data" in body and "type" in body:
+        body = body["data"] or {}
+    return int(body.get("flags") or 0)
+
+
+def custom_ids(call: Recorded) -> list[str]:
+    body: dict[str, Any] = call.body or {}
+    if "data" in body and "type" in body:
+        body = body["data"] or {}
+    return [
+        str(button.get("custom_id") or button.get("url"))
+        for row in body.get("components") or []
+        for button in row.get("components", [])
+    ]
+
+
+def in_channel(payload: dict[str, Any], channel_id: str, name: str) -> dict[str, Any]:
+    """An interaction payload as if used in another channel of the fake's guild."""
+    return {
+        **payload,
+        "channel_id": channel_id,
+        "channel": {**payload["channel"], "id": channel_id, "name": name},
+    }
+
+
+async def member_id(store: SQLiteStore, user_id: str = fd.MEMBER_ID) -> int:
+    member = await store.members.find("discord", user_id)
+    assert member is not None
+    return member.id
+
+
+async def slash(fake: FakeDiscord, name: str, args: str | None = None, **kw: Any) -> Recorded:
+    """Run a slash command; return the interaction's first answer (its callback)."""
+    before = len(fake.requests_to("POST", CALLBACK))
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, name, args, **kw))
+    calls = await fake.wait_for_request("POST", CALLBACK, count=before + 1, within=WAIT)
+    return calls[before]
+
+
+# --- 1. check-in through buttons ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("guild", [False, True], ids=["dm", "server"])
+async def test_checkin_mood_buttons_record_the_mood(
+    fake: FakeDiscord, bot: Harbor, store: SQLiteStore, guild: bool
+) -> None:
+    ask = await slash(fake, "checkin", guild=guild)
+    assert ask.body["type"] == 4
+    assert content(ask) == t("checkin.ask_mood")
+    assert bool(flags(ask) & 64) is guild  # ephemeral in a server, plain in DMs
+    ids = custom_ids(ask)
+    assert len(ids) == 5 and all(i.startswith(f"ci:mood:{TODAY}:") for i in ids)
+
+    press = fd.button_press(fake, next(i for i in ids if i.endswith(":4")), guild=guild)
+    await fake.dispatch("INTERACTION_CREATE", press)
+    _, answer = await fake.wait_for_request("POST", CALLBACK, count=2, within=WAIT)
+    assert content(answer) == t("checkin.ask_cravings")
+    assert all(i.startswith(f"ci:crav:{TODAY}:") for i in custom_ids(answer))
+    if guild:
+        assert answer.body["type"] == 4 and flags(answer) & 64  # a new ephemeral message
+    else:
+        assert answer.body["type"] == 7  # the pressed message is edited in place
+
+    row = await store.checkins.get(await member_id(store), TODAY)
+    assert row is not None and row.mood == 4
+    await settled(bot)
+    assert not fake.requests_to("POST", CHANNELS)  # nothing public, no DM
+
+
+# --- 2. a private answer in a server is ephemeral -----------------------------------------
+
+
+async def test_sober_in_server_is_ephemeral(fake: FakeDiscord, bot: Harbor) -> None:
+    answer = await slash(fake, "sober", "2026-10-01 alcohol")
+    assert answer.body["type"] == 4
+    assert flags(answer) & 64
+    assert "alcohol: 55 days" in content(answer)
+    await settled(bot)
+    assert not fake.requests_to("POST", CHANNELS)  # no channel post and no DM
+    answers = [*fake.requests_to("POST", CALLBACK), *fake.requests_to("POST", FOLLOWUP)]
+    public = [c for c in answers if not flags(c) & 64]
+    assert all("alcohol" not in content(c) for c in public)
+    assert all(t("private.sent") not in content(c) for c in answers)  # no "sent you a DM"
+
+
+# --- 3. crisis words in a channel: numbers by DM, nothing public -------------------------
+
+
+async def test_crisis_in_channel_answers_by_dm_with_the_countrys_numbers(
+    fake: FakeDiscord, bot: Harbor
+) -> None:
+    await fake.dispatch(
+        "MESSAGE_CREATE", fd.message_create(fake, "honestly I want to kill myself tonight")
+    )
+    [dm] = await fake.wait_for_request("POST", r"^/users/@me/channels$", within=WAIT)
+    assert str(dm.body["recipient_id"]) == fd.MEMBER_ID
+    sent = await fake.wait_for_request("POST", DM_POST, within=WAIT)
+    text = "\n".join(content(c) for c in sent)
+    assert "116 123" in text  # Samaritans (GB)
+    assert "999" in text  # the emergency number
+    assert "988" not in text  # not the US line
+    assert "automated message" in text
+    await settled(bot)
+    assert not fake.requests_to("POST", PUBLIC)  # nothing in the channel
+    assert not fake.requests_to("POST", CALLBACK)
+
+
+# --- 4. meeting reminder in the announcement channel -------------------------------------
+
+
+async def test_meeting_reminder_posted_once_in_the_announcement_channel(
+    fake: FakeDiscord, bot: Harbor, clock: ManualClock
+) -> None:
+    announce = in_channel(
+        fd.slash_command(
+            fake, "community", "announce", user_id=fd.MODERATOR_ID, permissions=MODERATOR
+        ),
+        fd.ANNOUNCE_ID,
+        "announcements",
+    )
+    await fake.dispatch("INTERACTION_CREATE", announce)
+    [ok] = await fake.wait_for_request("POST", CALLBACK, within=WAIT)
+    assert content(ok) == t("community.announce_set")
+
+    line = "Wednesday Circle | wed | 14:00 | UTC | 60 | https://zoom.us/j/1 | O | side door"
+    saved = await slash(
+        fake, "meeting", f"add {line}", user_id=fd.MODERATOR_ID, permissions=MODERATOR
+    )
+    assert "Wednesday Circle" in content(saved) and "Saved" in content(saved), content(saved)
+
+    assert (await bot.tick()).sent == 0  # 12:00: the reminder is due at 13:00
+    clock.set(datetime(2026, 11, 25, 13, 0, tzinfo=UTC))
+    first = await bot.tick()
+    assert first.sent == 1
+    clock.set(clock.now() + timedelta(minutes=5))
+    second = await bot.tick()
+    assert second.sent == 0
+    [post] = fake.requests_to("POST", ANNOUNCE)
+    assert "Wednesday Circle" in content(post)
+    assert "https://zoom.us/j/1" in content(post)
+    assert post.body["nonce"] == nonce_for(f"reminder:1:{TODAY}")
+    assert not fake.requests_to("POST", rf"^/channels/{fd.CHANNEL_ID}/messages$")
+
+
+# --- 5. DMs closed: the member is paused, the message held -------------------------------
+
+
+async def test_closed_dms_pause_the_member_and_hold_the_message(
+    fake: FakeDiscord, bot: Harbor, clock: ManualClock, store: SQLiteStore
+) -> None:
+    on = await slash(fake, "checkin", "on", guild=False)
+    assert "Daily check-ins are on" in content(on)
+    fake.fail_dm_closed()
+    clock.set(clock.now() + timedelta(days=1))  # tomorrow's 09:00 UTC prompt is due
+    stats = await bot.tick()
+    assert stats.held == 1 and stats.sent == 0
+    [refused] = fake.requests_to("POST", DM_POST)  # answered 403 / 50007
+    assert "check-in" in content(refused)
+    member = await store.members.find("discord", fd.MEMBER_ID)
+    assert member is not None and member.paused
+    assert (await store.outbox.stats()).get("held") == 1
+    clock.set(clock.now() + timedelta(hours=1))
+    again = await bot.tick()
+    assert again.sent == 0 and again.held == 0
+    assert len(fake.requests_to("POST", DM_POST)) == 1  # held: not tried again
+    assert not fake.requests_to("POST", PUBLIC)  # no public "your DMs are closed"
+
+
+# --- 6. rate limits: nothing is lost -----------------------------------------------------
+
+
+async def test_short_rate_limit_is_waited_out_by_discord_py(
+    fake: FakeDiscord, bot: Harbor, clock: ManualClock
+) -> None:
+    await slash(fake, "checkin", "on", guild=False)
+    fake.rate_limit_next("POST", DM_POST, retry_after=0.05)
+    clock.set(clock.now() + timedelta(hours=21))  # the 09:00 UTC prompt is due
+    stats = await bot.tick()
+    assert stats.sent == 1 and stats.retried == 0  # discord.py slept 0.05 s and retried
+    limited, delivered = fake.requests_to("POST", DM_POST)
+    assert limited.body["nonce"] == delivered.body["nonce"]  # the same message, not two
+    assert "check-in" in content(delivered)
+
+
+async def test_long_rate_limit_is_retried_by_the_dispatcher(
+    fake: FakeDiscord, bot: Harbor, clock: ManualClock, store: SQLiteStore
+) -> None:
+    await slash(fake, "checkin", "on", guild=False)
+    fake.rate_limit_next("POST", DM_POST, retry_after=120.0)  # above max_ratelimit_timeout
+    clock.set(clock.now() + timedelta(hours=21))
+    first = await bot.tick()
+    assert first.retried == 1 and first.sent == 0
+    clock.set(clock.now() + timedelta(seconds=60))
+    assert (await bot.tick()).sent == 0  # still inside "retry after 120 s"
+    assert len(fake.requests_to("POST", DM_POST)) == 1
+    clock.set(clock.now() + timedelta(seconds=60))
+    second = await bot.tick()
+    assert second.sent == 1
+    limited, delivered = fake.requests_to("POST", DM_POST)
+    assert limited.body["nonce"] == delivered.body["nonce"]
+    assert "check-in" in content(delivered)
+    assert (await store.outbox.stats()).get("sent") == 1
