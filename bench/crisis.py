@@ -5,18 +5,37 @@ Run: .venv/bin/python bench/crisis.py   (prints messages/s and µs/message; exit
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import random
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.app import Harbor
+from bot.clock import ManualClock
+from bot.config import Settings
 from bot.crisis_detect import detect, prefilter_passes
+from bot.types import ChatRef, Incoming, Member
+from storage.sqlite import open_sqlite_store
 
-OPENERS = ["", "hey all, ", "morning fam! ", "quick check-in: ", "ok so ", "Honestly ", "lol ",
-           "hola a todos, ", "buenos días, ", "Update: "]
+OPENERS = [
+    "",
+    "hey all, ",
+    "morning fam! ",
+    "quick check-in: ",
+    "ok so ",
+    "Honestly ",
+    "lol ",
+    "hola a todos, ",
+    "buenos días, ",
+    "Update: ",
+]
 BODIES = [
     "day {n} sober and feeling {feel}",
     "made it to my {when} meeting, {feel} about it",
@@ -54,10 +73,19 @@ FILL = {
     "time": ["yesterday", "last night", "over the weekend", "on Friday"],
 }
 CRISIS = [
-    "I want to die", "I'm going to kill myself tonight", "I took too many pills",
-    "my friend overdosed and isn't breathing", "I've been cutting again", "kms",
-    "I don't want to be here anymore", "quiero morirme", "me voy a matar",
-    "no reason to live", "k1ll mys3lf", "he's turning blue", "tomé demasiadas pastillas",
+    "I want to die",
+    "I'm going to kill myself tonight",
+    "I took too many pills",
+    "my friend overdosed and isn't breathing",
+    "I've been cutting again",
+    "kms",
+    "I don't want to be here anymore",
+    "quiero morirme",
+    "me voy a matar",
+    "no reason to live",
+    "k1ll mys3lf",
+    "he's turning blue",
+    "tomé demasiadas pastillas",
 ]
 
 
@@ -90,17 +118,50 @@ def main() -> int:
     ordinary = ordinary_corpus(100_000)
     passed = sum(prefilter_passes(m) for m in ordinary)
     flagged = sum(detect(m).crisis for m in ordinary)
-    print(f"ordinary corpus: {len(ordinary):,} messages, {passed / len(ordinary):.1%} reach the "
-          f"full analysis, {flagged} flagged")
+    print(
+        f"ordinary corpus: {len(ordinary):,} messages, {passed / len(ordinary):.1%} reach the "
+        f"full analysis, {flagged} flagged"
+    )
     measure("detect() ordinary", ordinary, detect)
     crisis = CRISIS * (20_000 // len(CRISIS))
     measure("detect() crisis", crisis, detect)
     # Hard negatives (idioms, negation, news) from the labelled set: all take the slow path.
     tsv = Path(__file__).resolve().parents[1] / "tests" / "data" / "crisis_labelled.tsv"
-    hard = [line.split("\t", 2)[2] for line in tsv.read_text("utf-8").splitlines()[1:]
-            if line.startswith("0\t")]
+    hard = [
+        line.split("\t", 2)[2]
+        for line in tsv.read_text("utf-8").splitlines()[1:]
+        if line.startswith("0\t")
+    ]
     measure("detect() labelled non-crisis", hard * (20_000 // len(hard)), detect)
+    asyncio.run(reply_latency())
     return 0
+
+
+async def reply_latency(n: int = 500) -> None:
+    """From a crisis message arriving at the core to the private reply handed back to the
+    adapter: the whole Harbor core on a real SQLite file, each sender a new member."""
+    logging.disable(logging.WARNING)  # one "crisis detected" line per message otherwise
+    with tempfile.TemporaryDirectory() as tmp:
+        store = await open_sqlite_store(Path(tmp) / "bench.db")
+        settings = Settings.model_validate({"community": {"country": "US"}})
+        harbor = Harbor.build(store, ManualClock(datetime(2026, 11, 25, 12, tzinfo=UTC)), settings)
+        group = ChatRef("bench", "g1", private=False, title="Group")
+        latencies = []
+        for i in range(n):
+            member = Member("bench", f"u{i}", f"User {i}")
+            event = Incoming(member=member, chat=group, text=CRISIS[i % len(CRISIS)])
+            t0 = time.perf_counter()
+            replies = await harbor.core.handle(event)
+            latencies.append(time.perf_counter() - t0)
+            assert replies and replies[0].private and "988" in replies[0].text
+        await store.close()
+    latencies.sort()
+    p50, p99 = latencies[n // 2] * 1e3, latencies[int(n * 0.99)] * 1e3
+    verdict = "PASS" if p99 < 50 else "MISS"
+    print(
+        f"crisis reply latency (core + SQLite, {n} messages): p50 {p50:.2f} ms, "
+        f"p99 {p99:.2f} ms, max {latencies[-1] * 1e3:.2f} ms  [target < 50 ms: {verdict}]"
+    )
 
 
 if __name__ == "__main__":
