@@ -386,7 +386,7 @@ class PromptAdvance:
 class CheckinStore(Protocol):
     async def plan(self, member_id: int) -> CheckinPlan | None: ...
 
-    async def save_plan(
+    async def save_plan(  # an existing last_day is kept
         self,
         member_id: int,
         *,

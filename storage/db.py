@@ -164,19 +164,23 @@ class Database:
 
     # -- reading ---------------------------------------------------------------------------
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        cur = await self._conn.execute(sql, params)
-        cur.row_factory = sqlite3.Row
-        rows = await cur.fetchall()
-        return cast(list[sqlite3.Row], list(rows))
+        def query(c: sqlite3.Connection) -> list[sqlite3.Row]:
+            cur = c.execute(sql, params)
+            cur.row_factory = sqlite3.Row
+            return cur.fetchall()
+
+        return await self._run(query)  # execute and fetch in one thread hop
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 
     async def scalar(self, sql: str, params: Params = ()) -> Any:
-        cur = await self._conn.execute(sql, params)
-        row = await cur.fetchone()
-        return row[0] if row else None
+        def query(c: sqlite3.Connection) -> Any:
+            row = c.execute(sql, params).fetchone()
+            return row[0] if row else None
+
+        return await self._run(query)
 
     # -- writing ---------------------------------------------------------------------------
     async def write(self, unit: Callable[[sqlite3.Connection], T]) -> T:

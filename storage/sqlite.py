@@ -26,7 +26,7 @@ class SQLiteStore:
         self.communities = SQLiteCommunities(db)
         self.conversations = SQLiteConversations(db)
         self.outbox = SQLiteOutbox(db)
-        self.privacy = SQLitePrivacy(db)
+        self.privacy = SQLitePrivacy(db, on_forget=self.communities.forget_cached)
         self.sobriety = SQLiteSobriety(db)
         self.checkins = SQLiteCheckins(db)
         self.meetings = SQLiteMeetings(db)

@@ -51,7 +51,7 @@ class SQLiteCheckins:
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (member_id) DO UPDATE SET"
                 " enabled = excluded.enabled, local_time = excluded.local_time,"
                 " tz = excluded.tz, next_at = excluded.next_at,"
-                " last_day = COALESCE(excluded.last_day, last_day)",
+                " last_day = COALESCE(last_day, excluded.last_day)",
                 (member_id, int(enabled), local_time, tz, next_at, last_day),
             )
             row = c.execute(

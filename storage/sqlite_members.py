@@ -91,6 +91,16 @@ class SQLiteMembers:
             ).fetchone()
             return member_row(row)
 
+        # Most events come from known members with an unchanged name: read, and only
+        # write (and wait for a commit) when something is new.
+        row = await self._db.fetchone(
+            f"SELECT {_MEMBER_COLS} FROM members WHERE platform = ? AND user_id = ?",
+            (platform, user_id),
+        )
+        if row is not None:
+            known = member_row(row)
+            if known.display_name == display_name and (known.has_private_chat or not private_chat):
+                return known
         return await self._db.write(unit)
 
     async def get(self, member_id: int) -> MemberRow | None:
@@ -135,6 +145,9 @@ class SQLiteMembers:
 class SQLiteCommunities:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # (member, community) -> (moderator flag, when last written): note_member runs on
+        # every group message, and only needs a write when the flag changes or hourly.
+        self._noted: dict[tuple[int, int], tuple[bool, int]] = {}
 
     async def ensure(self, platform: str, chat_id: str, title: str, now: int) -> CommunityRow:
         def unit(c: sqlite3.Connection) -> CommunityRow:
@@ -152,6 +165,9 @@ class SQLiteCommunities:
             ).fetchone()
             return community_row(row)
 
+        found = await self.find(platform, chat_id)
+        if found is not None and found.active and (found.title == title or not title):
+            return found  # the usual case: no write, no commit to wait for
         return await self._db.write(unit)
 
     async def get(self, community_id: int) -> CommunityRow | None:
@@ -177,6 +193,12 @@ class SQLiteCommunities:
         self, member_id: int, community_id: int, is_moderator: bool, now: int
     ) -> None:
         # Only write when something changed or an hour passed: this runs on every group message.
+        seen = self._noted.get((member_id, community_id))
+        if seen is not None and seen[0] == is_moderator and now - seen[1] < 3600:
+            return
+        if len(self._noted) > 100_000:
+            self._noted.clear()
+        self._noted[(member_id, community_id)] = (is_moderator, now)
         await self._db.execute(
             "INSERT INTO memberships (member_id, community_id, is_moderator, last_seen)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (member_id, community_id) DO UPDATE SET"
@@ -184,6 +206,10 @@ class SQLiteCommunities:
             " WHERE is_moderator != excluded.is_moderator OR last_seen < excluded.last_seen - 3600",
             (member_id, community_id, int(is_moderator), now),
         )
+
+    def forget_cached(self, member_id: int) -> None:
+        for key in [k for k in self._noted if k[0] == member_id]:
+            del self._noted[key]
 
     async def of_member(self, member_id: int) -> list[CommunityRow]:
         cols = ", ".join("c." + c.strip() for c in _COMMUNITY_COLS.split(","))
@@ -250,10 +276,12 @@ class SQLiteCommunityLines:
 
     async def remove_line(self, community_id: int, service: str) -> bool:
         removed = await self._db.write(
-            lambda c: c.execute(
-                "DELETE FROM community_helplines WHERE community_id = ? AND service = ?"
-                " COLLATE NOCASE",
-                (community_id, service),
-            ).rowcount
+            lambda c: (
+                c.execute(
+                    "DELETE FROM community_helplines WHERE community_id = ? AND service = ?"
+                    " COLLATE NOCASE",
+                    (community_id, service),
+                ).rowcount
+            )
         )
         return bool(removed)

@@ -5,6 +5,7 @@ and erasure relies on ON DELETE CASCADE, which tests/test_privacy.py checks for 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from storage.db import Database
@@ -27,8 +28,9 @@ def member_columns(c: sqlite3.Connection) -> dict[str, list[str]]:
 
 
 class SQLitePrivacy:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, on_forget: Callable[[int], None] | None = None) -> None:
         self._db = db
+        self._on_forget = on_forget  # drops in-memory caches about the member
 
     async def export_member(self, member_id: int) -> dict[str, list[dict[str, Any]]]:
         def query(c: sqlite3.Connection) -> dict[str, list[dict[str, Any]]]:
@@ -54,3 +56,5 @@ class SQLitePrivacy:
 
     async def forget_member(self, member_id: int) -> None:
         await self._db.execute("DELETE FROM members WHERE id = ?", (member_id,))
+        if self._on_forget is not None:
+            self._on_forget(member_id)

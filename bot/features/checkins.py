@@ -65,14 +65,14 @@ def prompt_body(text: Callable[..., str], day: str, nudge: bool) -> dict[str, ob
 async def _save_plan(ctx: Context, *, enabled: bool, local_time: str) -> CheckinPlan:
     tz = ctx.tz()
     next_at = next_prompt_utc(parse_hhmm(local_time), tz, ctx.now()) if enabled else None
-    plan = await ctx.store.checkins.plan(ctx.member.id)
+    # last_day (for nudges) starts at the opt-in day; the store keeps an existing one.
     return await ctx.store.checkins.save_plan(
         ctx.member.id,
         enabled=enabled,
         local_time=local_time,
         tz=tz.key,
         next_at=int(next_at.timestamp()) if next_at else None,
-        last_day=None if plan and plan.last_day else _today(ctx, tz).isoformat(),
+        last_day=_today(ctx, tz).isoformat(),
     )
 
 

@@ -1,0 +1,51 @@
+"""The benchmarks still run: each in its tiny `--quick` mode, in a subprocess. No speed is
+asserted here; the targets live in the benchmarks themselves."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_bench(name: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / name), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "lines"),
+    [
+        (
+            "core_throughput.py",
+            ["rows changed per event: 1.00", "phase A:", "events/s", "phase B:", "p99"],
+        ),
+        (
+            "fanout.py",
+            [
+                "planning: simulated day",
+                "planning: one sweep of",
+                "dispatch: null adapter",
+                "dispatch: Telegram cap 25/s",
+                "memory: RSS",
+                "process RSS (MB)",
+            ],
+        ),
+    ],
+)
+def test_bench_quick_prints_its_figures(name: str, lines: list[str]) -> None:
+    out = run_bench(name)
+    for line in lines:
+        assert line in out, f"{name}: missing {line!r} in:\n{out}"
+    assert "PASS" in out or "MISS" in out
