@@ -164,3 +164,12 @@ async def test_error_boundary_says_sorry_and_logs_no_content(
 
 async def _ok(ctx) -> None:  # type: ignore[no-untyped-def]
     ctx.say("fine")
+
+
+async def test_settings_shows_and_sets_the_checkin_time(console: ConsoleAdapter) -> None:
+    said = await console.push("/settings")
+    assert "Daily check-in: off" in said[0].text
+    said = await console.push("/settings checkin 7:30 pm")
+    assert "19:30" in said[0].text
+    said = await console.push("/settings")
+    assert "Daily check-in: 19:30" in said[0].text

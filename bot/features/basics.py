@@ -7,7 +7,7 @@ from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
-from bot.features.checkins import ask_optin, replan
+from bot.features.checkins import ask_optin, replan, set_checkin_time
 from bot.timezones import resolve_timezone
 from bot.types import Button, Document
 
@@ -71,14 +71,17 @@ async def help_(ctx: Context) -> None:
     ctx.say(text)
 
 
-def _settings_summary(ctx: Context) -> str:
+async def _settings_summary(ctx: Context) -> str:
     m = ctx.member
     unset = ctx.text("settings.unset")
+    plan = await ctx.store.checkins.plan(m.id)
+    checkin = plan.local_time if plan and plan.enabled else ctx.text("settings.checkin_off")
     return ctx.text(
         "settings.summary",
         tz=m.tz or f"{unset} ({ctx.tz_name()})",
         country=m.country or unset,
         locale=m.date_locale or ctx.settings.community.date_locale,
+        checkin=checkin,
     )
 
 
@@ -86,7 +89,7 @@ async def settings(ctx: Context) -> None:
     key, _, value = ctx.event.args.strip().partition(" ")
     key, value = key.casefold(), value.strip()
     if not key:
-        ctx.whisper(_settings_summary(ctx))
+        ctx.whisper(await _settings_summary(ctx))
         return
     if key in ("tz", "timezone", "time_zone", "zone"):
         await set_timezone(ctx, value)
@@ -94,6 +97,8 @@ async def settings(ctx: Context) -> None:
         await set_country(ctx, value)
     elif key in ("locale", "dates"):
         await set_locale(ctx, value)
+    elif key in ("checkin", "check-in"):
+        await set_checkin_time(ctx, value)
     else:
         ctx.whisper(ctx.text("settings.unknown_key", key=key[:20]))
 

@@ -108,7 +108,7 @@ async def checkin(ctx: Context) -> None:
             await _save_plan(ctx, enabled=False, local_time=plan.local_time)
         ctx.whisper(ctx.text("checkin.off"))
     elif sub == "time":
-        await _set_time(ctx, words[1] if len(words) > 1 else "", plan)
+        await set_checkin_time(ctx, words[1] if len(words) > 1 else "")
     elif sub == "":
         day = _today(ctx).isoformat()
         ctx.whisper(ctx.text("checkin.ask_mood"), mood_buttons(day))
@@ -116,7 +116,8 @@ async def checkin(ctx: Context) -> None:
         ctx.whisper(ctx.text("checkin.usage"))
 
 
-async def _set_time(ctx: Context, value: str, plan: CheckinPlan | None) -> None:
+async def set_checkin_time(ctx: Context, value: str) -> None:
+    """/checkin time 20:30 (also /settings checkin 20:30): turns the daily prompt on."""
     try:
         at = parse_clock(value)
     except ClockInputError:
