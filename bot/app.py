@@ -36,11 +36,11 @@ def build_router() -> Router:
     commands = [
         Command("start", basics.start, "help.start"),
         Command("help", basics.help_, "help.help"),
+        Command("crisis", crisis_command, "crisis.help", aliases=("sos",)),
         Command("settings", basics.settings, "help.settings"),
         Command("privacy", basics.privacy, "help.privacy"),
         Command("mydata", basics.mydata, "help.mydata", where=Where.PRIVATE),
         Command("forget", basics.forget, "help.forget", where=Where.PRIVATE),
-        Command("crisis", crisis_command, "crisis.help", aliases=("sos",)),
         Command("checkin", checkins.checkin, "checkin.help"),
         Command("progress", checkins.progress, "progress.help"),
         Command("buddy", checkins.buddy, "buddy.help"),

@@ -10,10 +10,6 @@ if TYPE_CHECKING:
     from storage.meetings_base import MeetingStore
 
 
-class StoreUnavailable(Exception):
-    """The database cannot answer right now (down, locked, closed)."""
-
-
 @dataclass(frozen=True, slots=True)
 class MemberRow:
     id: int

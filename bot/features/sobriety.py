@@ -79,6 +79,12 @@ def describe_duration(ctx: Context, counter: CounterRow, now: datetime) -> str:
     return ctx.text("sober.day" if days == 1 else "sober.days", days=days)
 
 
+def counter_days(counter: CounterRow, now: datetime) -> int:
+    """Days clean on a counter, in its member's time zone."""
+    tz = ZoneInfo(counter.tz)
+    return days_clean(start_instant(date.fromisoformat(counter.start_date), None, tz), now, tz)
+
+
 def _time(text: str | None) -> time | None:
     return parse_hhmm(text) if text else None
 
@@ -121,14 +127,7 @@ async def _list(ctx: Context) -> None:
     if not ctx.in_private:
         sharing = await ctx.store.sobriety.sharing(ctx.member.id)
         if sharing.share_days:
-            best = max(
-                days_clean(
-                    start_instant(date.fromisoformat(c.start_date), None, ZoneInfo(c.tz)),
-                    now,
-                    ZoneInfo(c.tz),
-                )
-                for c in counters
-            )
+            best = max(counter_days(c, now) for c in counters)
             ctx.say(ctx.text("sober.public_line", name=ctx.sender.display_name, days=best))
 
 
@@ -327,17 +326,7 @@ async def history(ctx: Context) -> None:
         ctx.whisper(ctx.text("sober.none"))
         return
     now = ctx.now()
-    current = [
-        (
-            c,
-            days_clean(
-                start_instant(date.fromisoformat(c.start_date), None, ZoneInfo(c.tz)),
-                now,
-                ZoneInfo(c.tz),
-            ),
-        )
-        for c in counters
-    ]
+    current = [(c, counter_days(c, now)) for c in counters]
     lines = [ctx.text("history.header")]
     for c, days in current:
         lines.append(ctx.text("history.current", name=c.name, since=c.start_date, days=days))
@@ -402,14 +391,7 @@ async def leaderboard(ctx: Context) -> None:
     rows = []
     for member, counters in await ctx.store.sobriety.sharers(community.id):
         if counters:
-            best = max(
-                days_clean(
-                    start_instant(date.fromisoformat(c.start_date), None, ZoneInfo(c.tz)),
-                    now,
-                    ZoneInfo(c.tz),
-                )
-                for c in counters
-            )
+            best = max(counter_days(c, now) for c in counters)
             rows.append((best, member.display_name))
     if not rows:
         ctx.say(ctx.text("leaderboard.empty"))
