@@ -86,8 +86,8 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _weekday(value: Any) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip()[:3])
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 6:
         raise _Skip(f"invalid day {value!r}")
     return (value + 6) % 7  # Meeting Guide: Sunday = 0; Python: Monday = 0

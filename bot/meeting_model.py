@@ -197,7 +197,8 @@ def parse_duration(text: str) -> int:
     t = text.strip().lower()
     if ":" in t:
         h, _, m = t.partition(":")
-        minutes = int(h) * 60 + int(m) if h.isdigit() and m.isdigit() and len(m) == 2 else -1
+        ok = h.isascii() and h.isdigit() and len(h) <= 2 and m.isascii() and m.isdigit()
+        minutes = int(h) * 60 + int(m) if ok and len(m) == 2 else -1
     else:
         match = _DURATION_RE.fullmatch(t)
         if match is None or not t or not any(match.groups()):

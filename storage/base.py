@@ -63,6 +63,7 @@ class OutboxItem:
     due_at: int  # unix seconds UTC
     stale_at: int | None = None
     thread_id: str | None = None
+    subject_id: int | None = None  # the member a message is about, when not the recipient
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +115,8 @@ class MemberStore(Protocol):
 
     async def find(self, platform: str, user_id: str) -> MemberRow | None: ...
 
-    async def find_by_name(self, platform: str, community_id: int, name: str) -> MemberRow | None:
-        """A member of the community whose display name or user id matches `name`."""
+    async def find_by_name(self, platform: str, community_id: int, name: str) -> list[MemberRow]:
+        """The members of the community whose display name or user id is `name`."""
 
     async def update(self, member_id: int, **fields: Any) -> None:
         """Set fields from MEMBER_SETTINGS."""
@@ -173,8 +174,6 @@ class OutboxStore(Protocol):
 
     async def release_member(self, member_id: int, now: int) -> int:
         """Un-park a member's rows when they write again (stale ones are then skipped)."""
-
-    async def next_due(self) -> int | None: ...
 
     async def stats(self) -> dict[str, int]: ...
 
@@ -285,6 +284,7 @@ class Advance:
     expected_key: str | None
     next_key: str | None
     next_at: int | None
+    expected_at: int | None = None
 
 
 class SobrietyStore(Protocol):
@@ -411,6 +411,8 @@ class CheckinStore(Protocol):
     async def invite(self, member_id: int, buddy_id: int, now: int) -> None: ...
 
     async def accept(self, member_id: int, inviter_id: int) -> bool: ...
+
+    async def decline(self, member_id: int, inviter_id: int) -> None: ...
 
     async def buddies(self, member_id: int) -> list[tuple[MemberRow, str]]:
         """(buddy, status) for each pair the member is part of; status 'invited' or 'active'."""

@@ -188,8 +188,15 @@ class Database:
         return once it is durable. `unit` is plain sqlite3 code: one thread hop per unit."""
         if self._closed:
             raise StorageError("the database is closed")
-        result: T = await self._run(_in_savepoint, unit)
-        await self._batch_future()
+        try:
+            result: T = await self._run(_in_savepoint, unit)
+        except BaseException:
+            # The unit rolled back to its savepoint, but it may have opened the outer
+            # transaction: make sure a commit comes, so the write lock is released.
+            self._batch_future()
+            raise
+        # Shielded: a caller cancelled while waiting must not cancel the shared commit.
+        await asyncio.shield(self._batch_future())
         return result
 
     async def read(self, query: Callable[[sqlite3.Connection], T]) -> T:
@@ -218,12 +225,18 @@ class Database:
         batch, self._batch = self._batch, None
         try:
             await self._run(_commit)
-        except BaseException as exc:
+        except Exception as exc:
             if batch is not None and not batch.done():
                 batch.set_exception(StorageError(f"commit failed: {exc}"))
-            raise
+                batch.exception()  # retrieved here; the writers awaiting it see it too
+            return
         if batch is not None and not batch.done():
             batch.set_result(None)
+
+    async def flush(self) -> None:
+        """Wait for the pending commit, if any."""
+        if self._committer is not None:
+            await asyncio.shield(self._committer)
 
     async def close(self) -> None:
         """Commit what is pending and close; safe to call twice."""

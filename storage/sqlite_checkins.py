@@ -161,6 +161,12 @@ class SQLiteCheckins:
 
         return await self._db.write(unit)
 
+    async def decline(self, member_id: int, inviter_id: int) -> None:
+        await self._db.execute(
+            "DELETE FROM buddies WHERE member_id = ? AND buddy_id = ? AND status = 'invited'",
+            (inviter_id, member_id),
+        )
+
     async def buddies(self, member_id: int) -> list[tuple[MemberRow, str]]:
         cols = ", ".join("m." + c.strip() for c in _MEMBER_COLS.split(","))
         rows = await self._db.fetchall(

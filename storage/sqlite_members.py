@@ -116,7 +116,7 @@ class SQLiteMembers:
         )
         return member_row(row) if row else None
 
-    async def find_by_name(self, platform: str, community_id: int, name: str) -> MemberRow | None:
+    async def find_by_name(self, platform: str, community_id: int, name: str) -> list[MemberRow]:
         wanted = name.strip().lstrip("@").casefold()
         rows = await self._db.fetchall(
             f"SELECT {', '.join('m.' + c.strip() for c in _MEMBER_COLS.split(','))}"
@@ -124,10 +124,9 @@ class SQLiteMembers:
             " WHERE m.platform = ? AND s.community_id = ?",
             (platform, community_id),
         )
-        for r in rows:
-            if wanted in (str(r[3]).casefold(), str(r[2]).casefold()):
-                return member_row(r)
-        return None
+        return [
+            member_row(r) for r in rows if wanted in (str(r[3]).casefold(), str(r[2]).casefold())
+        ]
 
     async def update(self, member_id: int, **fields: Any) -> None:
         sets, values = _assignments(fields, MEMBER_SETTINGS)

@@ -11,7 +11,8 @@ from storage.db import Database
 
 _INSERT = (
     "INSERT INTO outbox (dedupe_key, kind, member_id, platform, chat_id, private, thread_id,"
-    " body, due_at, stale_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " body, due_at, stale_at, next_attempt_at, subject_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (dedupe_key) DO NOTHING"
 )
 
@@ -34,6 +35,7 @@ def insert_items(c: sqlite3.Connection, items: Iterable[OutboxItem]) -> int:
                 i.due_at,
                 i.stale_at,
                 i.due_at,
+                i.subject_id,
             )
             for i in items
         ],
@@ -79,13 +81,16 @@ class SQLiteOutbox:
 
     async def mark_sent(self, outbox_id: int, now: int) -> None:
         await self._db.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            # The text is dropped once delivered: only the dedupe key needs to stay.
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,"
+            " body = '{}' WHERE id = ?",
             (now, outbox_id),
         )
 
     async def mark_skipped(self, outbox_id: int, reason: str) -> None:
         await self._db.execute(
-            "UPDATE outbox SET status = 'skipped', last_error = ? WHERE id = ?", (reason, outbox_id)
+            "UPDATE outbox SET status = 'skipped', last_error = ?, body = '{}' WHERE id = ?",
+            (reason, outbox_id),
         )
 
     async def retry_later(self, outbox_id: int, at: int, error: str, give_up: bool) -> None:
@@ -116,12 +121,6 @@ class SQLiteOutbox:
                 ).rowcount
             )
         )
-
-    async def next_due(self) -> int | None:
-        value = await self._db.scalar(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
-        )
-        return int(value) if value is not None else None
 
     async def stats(self) -> dict[str, int]:
         rows = await self._db.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")

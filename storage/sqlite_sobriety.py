@@ -178,8 +178,14 @@ class SQLiteSobriety:
         def unit(c: sqlite3.Connection) -> int:
             new = insert_items(c, items)
             c.executemany(
-                "UPDATE counters SET next_key = ?, next_at = ? WHERE id = ? AND next_key IS ?",
-                [(a.next_key, a.next_at, a.row_id, a.expected_key) for a in advances],
+                # Guarded by the planned milestone and its time: a counter reset meanwhile
+                # keeps its new plan.
+                "UPDATE counters SET next_key = ?, next_at = ?"
+                " WHERE id = ? AND next_key IS ? AND next_at IS ?",
+                [
+                    (a.next_key, a.next_at, a.row_id, a.expected_key, a.expected_at)
+                    for a in advances
+                ],
             )
             return new
 

@@ -226,3 +226,80 @@ async def test_community_sets_the_nudge_gap(console: ConsoleAdapter) -> None:
     assert not any("since your last" in s.text for s in said)
     said = await console.push(":time 2026-11-27T09:00-06:00")
     assert any("since your last" in s.text for s in said)  # 2 days > 1
+
+
+async def join(console: ConsoleAdapter, *names: str) -> None:
+    for name in names:
+        await console.push(f":as {name}")
+        await console.push(":group recovery")
+        await console.push("hello")
+    await console.push(":dm")
+
+
+async def test_declined_invite_can_be_sent_again_and_accept_is_announced(
+        console: ConsoleAdapter) -> None:
+    await join(console, "Alex", "Sam")
+    await console.push("/buddy Alex")  # Sam invites
+    said = await console.push(":advance 1m")
+    assert [s.to for s in said if "check-in buddy" in s.text] == ["Alex (private)"]
+    await console.push(":as Alex")
+    said = await console.push(":press Not now")
+    assert "won't be told" in said[0].text
+    await console.push(":as Sam")
+    said = await console.push("/buddy Alex")  # a new invite after a decline goes out again
+    assert "I've asked Alex" in said[0].text
+    said = await console.push(":advance 1m")
+    assert [s.to for s in said if "check-in buddy" in s.text] == ["Alex (private)"]
+    await console.push(":as Alex")
+    await console.push(":press Accept")
+    said = await console.push(":advance 1m")
+    assert [(s.to, "now buddies" in s.text) for s in said] == [("Sam (private)", True)]
+
+
+async def test_ambiguous_buddy_name_is_refused(console: ConsoleAdapter,
+                                              store: SQLiteStore) -> None:
+    await join(console, "Alex", "Sam")
+    community = await store.communities.find("console", "recovery")
+    assert community is not None
+    other = await store.members.touch("console", "sam-2", "Sam", 0, False)
+    await store.communities.note_member(other.id, community.id, False, 0)
+    await console.push(":as Alex")
+    said = await console.push("/buddy Sam")
+    assert "More than one member" in said[0].text
+
+
+async def test_forget_erases_heads_ups_about_the_member(console: ConsoleAdapter,
+                                                        store: SQLiteStore) -> None:
+    await join(console, "Alex", "Sam")
+    await console.push("/buddy Alex")
+    await console.push(":as Alex")
+    await console.push("/buddy Sam")
+    await console.push(":as Sam")
+    await console.push("/buddy alerts on")
+    await console.push("/checkin")
+    await console.push(":press 2")
+    await console.push(":press 9")  # a heads-up about Sam is queued for Alex
+    assert await store.db.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'buddy_alert'") == 1
+    await console.push("/forget")
+    await console.push(":press Yes, erase everything")
+    assert await store.db.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'buddy_alert'") == 0
+    said = await console.push(":advance 1m")
+    assert not any("Sam" in s.text for s in said)
+
+
+async def test_forged_or_odd_buttons_are_answered_kindly(console: ConsoleAdapter,
+                                                         store: SQLiteStore) -> None:
+    from bot.types import EventKind, Incoming
+
+    handler = console._handler
+    assert handler is not None
+    chat = console._chat()
+    for data in ("ci:mood:2026-11-25:²", "ci:crav:2026-11-25:99", "bud:yes:²",
+                 "bud:yes:99999999999999999999999", "reset:slip:٣", "set", "set:tz",
+                 "ci", "ci:mood", "forget", "nonsense:x"):
+        replies = await handler(Incoming(member=console._member(), chat=chat,
+                                         kind=EventKind.BUTTON, button=data))
+        assert replies and not any(r.text.startswith("Sorry") for r in replies), data
+    member = await store.members.find("console", "alex")
+    assert member is not None
+    assert await store.checkins.since(member.id, "2000-01-01") == []

@@ -133,3 +133,36 @@ def test_cli_refuses_a_corrupt_database(tmp_path: Path) -> None:
     assert out.stderr.strip().startswith("storage: database")
     assert "Traceback" not in out.stderr
     assert path.read_bytes() == b"garbage" * 50
+
+
+async def test_a_cancelled_writer_does_not_cancel_the_others(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "x.db", [Migration(1, "t", "CREATE TABLE t (v INTEGER);")])
+
+    def insert(c: sqlite3.Connection) -> None:
+        c.execute("INSERT INTO t VALUES (1)")
+
+    tasks = [asyncio.create_task(db.write(insert)) for _ in range(3)]
+    await asyncio.sleep(0)
+    tasks[0].cancel()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert results[1] is None and results[2] is None
+    assert await db.scalar("SELECT COUNT(*) FROM t") >= 2
+    await db.close()
+
+
+async def test_a_failed_first_write_does_not_keep_the_database_locked(tmp_path: Path) -> None:
+    path = tmp_path / "lock.db"
+    db = await Database.open(path, [Migration(1, "t", "CREATE TABLE t (v INTEGER);")])
+
+    def bad(c: sqlite3.Connection) -> None:
+        c.execute("INSERT INTO t VALUES (1)")
+        raise ValueError("bad unit")
+
+    with pytest.raises(ValueError):
+        await db.write(bad)
+    await db.flush()
+    other = sqlite3.connect(path, timeout=0.1)
+    other.execute("INSERT INTO t VALUES (2)")  # would raise "database is locked"
+    other.commit()
+    other.close()
+    await db.close()

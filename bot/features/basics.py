@@ -156,13 +156,19 @@ async def set_locale(ctx: Context, value: str) -> None:
 
 
 async def settings_button(ctx: Context) -> None:
-    _, key, value = (ctx.event.button or "").split(":", 2)
+    parts = (ctx.event.button or "").split(":", 2)
+    if len(parts) != 3 or not ctx.in_private:
+        ctx.whisper(ctx.text("core.stale_button"))
+        return
+    _, key, value = parts
     if key == "tz" and await set_timezone(ctx, value):
         await ctx.store.conversations.clear(ctx.member.id)
         if ctx.member.country is None:
             ask_country(ctx)
     elif key == "country" and await set_country(ctx, value):
         await _offer_checkins(ctx)
+    elif key not in ("tz", "country"):
+        ctx.whisper(ctx.text("core.stale_button"))
 
 
 async def settings_reply(ctx: Context) -> None:

@@ -12,9 +12,10 @@ from bot.checkin_calc import CheckinPoint, checkin_streak, next_prompt_utc, summ
 from bot.context import Context
 from bot.dates import ClockInputError, parse_clock
 from bot.dates_basic import parse_hhmm
+from bot.parsing import parse_int
 from bot.progress_chart import render_chart, render_text
 from bot.types import Button
-from storage.base import CheckinPlan, CheckinRow, OutboxItem, PromptAdvance, Store
+from storage.base import CheckinPlan, CheckinRow, MemberRow, OutboxItem, PromptAdvance, Store
 
 MAX_NOTE = 1000
 ALERT_CRAVINGS = 8
@@ -163,11 +164,12 @@ async def checkin_button(ctx: Context) -> None:
         # Yesterday's buttons: nothing is recorded on the wrong day.
         ctx.whisper(ctx.text("checkin.old_button"), mood_buttons(today))
         return
-    if step == "mood" and value.isdigit() and 1 <= int(value) <= 5:
-        await ctx.store.checkins.record(ctx.member.id, day, ctx.now_ts(), mood=int(value))
+    number = parse_int(value, 0, 10)
+    if step == "mood" and number is not None and 1 <= number <= 5:
+        await ctx.store.checkins.record(ctx.member.id, day, ctx.now_ts(), mood=number)
         ctx.whisper(ctx.text("checkin.ask_cravings"), craving_buttons(day), edit=True)
-    elif step == "crav" and value.isdigit() and 0 <= int(value) <= 10:
-        row = await ctx.store.checkins.record(ctx.member.id, day, ctx.now_ts(), cravings=int(value))
+    elif step == "crav" and number is not None:
+        row = await ctx.store.checkins.record(ctx.member.id, day, ctx.now_ts(), cravings=number)
         await _maybe_alert_buddy(ctx, row)
         ctx.whisper(ctx.text("checkin.ask_sober"), sober_buttons(ctx.text, day), edit=True)
     elif step == "sober" and value in SOBER_CHOICES:
@@ -239,6 +241,7 @@ async def _maybe_alert_buddy(ctx: Context, row: CheckinRow) -> None:
             {"text": ctx.text("buddy.heads_up", name=ctx.member.display_name)},
             ctx.now_ts(),
             ctx.now_ts() + 12 * 3600,
+            subject_id=ctx.member.id,
         )
         for buddy, status in await ctx.store.checkins.buddies(ctx.member.id)
         if status == "active"
@@ -311,21 +314,33 @@ async def _invite(ctx: Context, name: str) -> None:
     if community is None:
         ctx.whisper(ctx.text("buddy.no_community"))
         return
-    other = await ctx.store.members.find_by_name(ctx.member.platform, community.id, name)
-    if other is None or other.id == ctx.member.id:
-        ctx.whisper(ctx.text("buddy.not_found", name=name[:40]))
+    found = [
+        m
+        for m in await ctx.store.members.find_by_name(ctx.member.platform, community.id, name)
+        if m.id != ctx.member.id
+    ]
+    if len(found) != 1:
+        key = "buddy.ambiguous" if found else "buddy.not_found"
+        ctx.whisper(ctx.text(key, name=name[:40]))
         return
+    other = found[0]
     pairs = await ctx.store.checkins.buddies(ctx.member.id)
     incoming = next((s for m, s in pairs if m.id == other.id), None)
     if incoming == "invited-in":
         await ctx.store.checkins.accept(ctx.member.id, other.id)
+        await _tell_inviter(ctx, other)
         ctx.whisper(ctx.text("buddy.accepted", name=other.display_name))
+        return
+    if incoming in ("invited-out", "active"):
+        ctx.whisper(
+            ctx.text(f"buddy.already_{incoming.replace('-', '_')}", name=other.display_name)
+        )
         return
     await ctx.store.checkins.invite(ctx.member.id, other.id, ctx.now_ts())
     await ctx.store.outbox.enqueue(
         [
             OutboxItem(
-                f"buddy-invite:{ctx.member.id}:{other.id}",
+                f"buddy-invite:{ctx.member.id}:{other.id}:{ctx.now_ts()}",
                 "buddy_invite",
                 other.id,
                 other.platform,
@@ -341,24 +356,44 @@ async def _invite(ctx: Context, name: str) -> None:
                     ],
                 },
                 ctx.now_ts(),
+                subject_id=ctx.member.id,
             )
         ]
     )
     ctx.whisper(ctx.text("buddy.invite_sent", name=other.display_name))
 
 
+async def _tell_inviter(ctx: Context, inviter: MemberRow) -> None:
+    """The inviter was promised word when their invite is accepted."""
+    await ctx.store.outbox.enqueue(
+        [
+            OutboxItem(
+                f"buddy-accepted:{inviter.id}:{ctx.member.id}:{ctx.now_ts()}",
+                "buddy_accepted",
+                inviter.id,
+                inviter.platform,
+                inviter.user_id,
+                True,
+                {"text": ctx.text("buddy.accepted", name=ctx.member.display_name)},
+                ctx.now_ts(),
+                subject_id=ctx.member.id,
+            )
+        ]
+    )
+
+
 async def buddy_button(ctx: Context) -> None:
     parts = (ctx.event.button or "").split(":")
-    if len(parts) != 3 or not parts[2].isdigit():
-        ctx.whisper(ctx.text("core.stale_button"))
-        return
-    inviter = await ctx.store.members.get(int(parts[2]))
+    inviter_id = parse_int(parts[2]) if len(parts) == 3 else None
+    inviter = await ctx.store.members.get(inviter_id) if inviter_id is not None else None
     if inviter is None:
         ctx.whisper(ctx.text("core.stale_button"))
         return
     if parts[1] == "yes" and await ctx.store.checkins.accept(ctx.member.id, inviter.id):
+        await _tell_inviter(ctx, inviter)
         ctx.whisper(ctx.text("buddy.accepted", name=inviter.display_name), edit=True)
     else:
+        await ctx.store.checkins.decline(ctx.member.id, inviter.id)
         ctx.whisper(ctx.text("buddy.declined"), edit=True)
 
 

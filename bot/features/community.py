@@ -9,16 +9,16 @@ from typing import Any
 from bot.config import PROGRAMS
 from bot.context import Context
 from bot.dates_basic import parse_hhmm
+from bot.parsing import parse_int, parse_switch
 from bot.timezones import resolve_timezone
 from storage.base import CommunityLine
 
-_ON = {"on": 1, "yes": 1, "true": 1, "1": 1, "off": 0, "no": 0, "false": 0, "0": 0}
-
 
 def _switch(value: str) -> int:
-    if value.casefold() not in _ON:
+    on = parse_switch(value)
+    if on is None:
         raise ValueError("community.bad_switch")
-    return _ON[value.casefold()]
+    return int(on)
 
 
 def _timezone(value: str) -> str:
@@ -43,9 +43,10 @@ def _program(value: str) -> str:
 
 
 def _days(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= 60:
+    days = parse_int(value, 1, 60)
+    if days is None:
         raise ValueError("community.bad_days")
-    return int(value)
+    return days
 
 
 # setting typed by moderators -> (column, parser)

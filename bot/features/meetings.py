@@ -34,6 +34,7 @@ from bot.meeting_time import (
     next_occurrence,
     resolve_local,
 )
+from bot.parsing import parse_int
 from bot.types import Document
 from storage.base import CommunityRow, OutboxItem, Store
 from storage.meetings_base import (
@@ -56,21 +57,39 @@ _SLUG_CUT = re.compile(r"[^a-z0-9]+")
 # Fields of the one-line form, in order; the guided flow asks them one by one.
 LINE_FIELDS = ("name", "days", "time", "tz", "duration", "place", "types", "notes")
 _REQUIRED = frozenset({"name", "days", "time"})
-_FIELD_ALIASES = {"weekdays": "days", "day": "days", "timezone": "tz", "link": "place",
-                  "address": "place", "where": "place", "type": "types", "note": "notes",
-                  "length": "duration"}
-_MOD_SUBCOMMANDS = frozenset({"add", "edit", "remove", "delete", "skip", "unskip", "list",
-                              "import"})
+_FIELD_ALIASES = {
+    "weekdays": "days",
+    "day": "days",
+    "timezone": "tz",
+    "link": "place",
+    "address": "place",
+    "where": "place",
+    "type": "types",
+    "note": "notes",
+    "length": "duration",
+}
+_MOD_SUBCOMMANDS = frozenset(
+    {"add", "edit", "remove", "delete", "skip", "unskip", "list", "import"}
+)
 
 
 # -- the spec as stored JSON ------------------------------------------------------------------
 
+
 def spec_to_dict(spec: MeetingSpec) -> dict[str, Any]:
     return {
-        "name": spec.name, "weekdays": list(spec.weekdays), "start": spec.start.strftime("%H:%M"),
-        "duration_min": spec.duration_min, "tz": spec.tz, "url": spec.url, "phone": spec.phone,
-        "address": spec.address, "types": list(spec.types), "notes": spec.notes,
-        "slug": spec.slug, "skipped": sorted(d.isoformat() for d in spec.skipped),
+        "name": spec.name,
+        "weekdays": list(spec.weekdays),
+        "start": spec.start.strftime("%H:%M"),
+        "duration_min": spec.duration_min,
+        "tz": spec.tz,
+        "url": spec.url,
+        "phone": spec.phone,
+        "address": spec.address,
+        "types": list(spec.types),
+        "notes": spec.notes,
+        "slug": spec.slug,
+        "skipped": sorted(d.isoformat() for d in spec.skipped),
         "remind_before_min": spec.remind_before_min,
     }
 
@@ -78,10 +97,17 @@ def spec_to_dict(spec: MeetingSpec) -> dict[str, Any]:
 def spec_from_dict(d: dict[str, Any]) -> MeetingSpec:
     hh, mm = str(d["start"]).split(":")
     return MeetingSpec(
-        name=d["name"], weekdays=tuple(d["weekdays"]), start=time(int(hh), int(mm)),
-        duration_min=int(d["duration_min"]), tz=d["tz"], url=d.get("url"),
-        phone=d.get("phone"), address=d.get("address"), types=tuple(d.get("types", ())),
-        notes=d.get("notes", ""), slug=d.get("slug"),
+        name=d["name"],
+        weekdays=tuple(d["weekdays"]),
+        start=time(int(hh), int(mm)),
+        duration_min=int(d["duration_min"]),
+        tz=d["tz"],
+        url=d.get("url"),
+        phone=d.get("phone"),
+        address=d.get("address"),
+        types=tuple(d.get("types", ())),
+        notes=d.get("notes", ""),
+        slug=d.get("slug"),
         skipped=frozenset(date.fromisoformat(x) for x in d.get("skipped", ())),
         remind_before_min=int(d.get("remind_before_min", 60)),
     )
@@ -97,6 +123,7 @@ def uid_for(meeting: MeetingRow) -> str:
 
 
 # -- planning (pure) --------------------------------------------------------------------------
+
 
 def occurrence_on(spec: MeetingSpec, local_day: str | None) -> Occurrence | None:
     """The occurrence on a local date, or None when there is none (e.g. skipped since)."""
@@ -119,9 +146,11 @@ def plan_meeting(spec: MeetingSpec, after: datetime, now: datetime) -> MeetingPl
     occ = next_occurrence(spec, after)
     if occ is None:
         return MeetingPlan()
-    return MeetingPlan(occ.local_date.isoformat(),
-                       remind_time(occ.start_utc, spec.remind_before_min, now),
-                       int(occ.start_utc.timestamp()))
+    return MeetingPlan(
+        occ.local_date.isoformat(),
+        remind_time(occ.start_utc, spec.remind_before_min, now),
+        int(occ.start_utc.timestamp()),
+    )
 
 
 def _following(spec: MeetingSpec, occ: Occurrence | None, now: datetime) -> Occurrence | None:
@@ -131,6 +160,7 @@ def _following(spec: MeetingSpec, occ: Occurrence | None, now: datetime) -> Occu
 
 
 # -- formatting -------------------------------------------------------------------------------
+
 
 def fmt_when(dt: datetime) -> str:
     return f"{dt:%a} {dt.day} {dt:%b %H:%M}"
@@ -151,14 +181,28 @@ def place_text(text: Callable[..., str], spec: MeetingSpec) -> str:
     return "".join("\n" + line for line in lines)
 
 
-def reminder_text(text: Callable[..., str], key: str, meeting_id: int, spec: MeetingSpec,
-                  occ: Occurrence, tz: str, now: datetime) -> str:
+def reminder_text(
+    text: Callable[..., str],
+    key: str,
+    meeting_id: int,
+    spec: MeetingSpec,
+    occ: Occurrence,
+    tz: str,
+    now: datetime,
+) -> str:
     local = occ.start_utc.astimezone(ZoneInfo(tz))
-    return text(key, name=spec.name, until=humanize_until(occ.start_utc, occ.end_utc, now),
-                time=fmt_when(local), tz=tz, id=meeting_id) + place_text(text, spec)
+    return text(
+        key,
+        name=spec.name,
+        until=humanize_until(occ.start_utc, occ.end_utc, now),
+        time=fmt_when(local),
+        tz=tz,
+        id=meeting_id,
+    ) + place_text(text, spec)
 
 
 # -- lookup -----------------------------------------------------------------------------------
+
 
 def _default_tz(ctx: Context, community: CommunityRow | None = None) -> str:
     community = community or ctx.community
@@ -175,12 +219,13 @@ async def _scope(ctx: Context) -> list[CommunityRow]:
     return await ctx.store.communities.of_member(ctx.member.id)
 
 
-async def _resolve(ctx: Context, ref: str, communities: Sequence[CommunityRow]
-                   ) -> MeetingRow | None:
+async def _resolve(
+    ctx: Context, ref: str, communities: Sequence[CommunityRow]
+) -> MeetingRow | None:
     ref = ref.strip().removeprefix("#").casefold()
     ids = {c.id for c in communities}
-    if ref.isdigit():
-        found: MeetingRow | None = await ctx.store.meetings.get(int(ref))
+    if (meeting_id := parse_int(ref)) is not None:
+        found: MeetingRow | None = await ctx.store.meetings.get(meeting_id)
         return found if found is not None and found.community_id in ids else None
     for community in communities:
         found = await ctx.store.meetings.by_slug(community.id, ref)
@@ -189,20 +234,21 @@ async def _resolve(ctx: Context, ref: str, communities: Sequence[CommunityRow]
     return None
 
 
-async def _find(ctx: Context, ref: str, communities: Sequence[CommunityRow] | None = None
-                ) -> MeetingRow | None:
+async def _find(
+    ctx: Context, ref: str, communities: Sequence[CommunityRow] | None = None
+) -> MeetingRow | None:
     """The meeting `ref` (an id or slug) names, or None after saying so."""
     if not ref.strip():
         ctx.whisper(ctx.text("meeting.which"))
         return None
-    found = await _resolve(ctx, ref, communities if communities is not None else
-                           await _scope(ctx))
+    found = await _resolve(ctx, ref, communities if communities is not None else await _scope(ctx))
     if found is None:
         ctx.whisper(ctx.text("meeting.not_found", ref=ref.strip()[:40]))
     return found
 
 
 # -- /meetings --------------------------------------------------------------------------------
+
 
 async def meetings_cmd(ctx: Context) -> None:
     if ctx.event.args.strip().casefold() in ("ics", "ical", "calendar"):
@@ -222,9 +268,15 @@ async def meetings_cmd(ctx: Context) -> None:
     tz = ctx.tz()
     lines = [ctx.text("meetings.header", tz=tz.key)]
     for occ, row in upcoming:
-        lines.append(ctx.text("meetings.line", when=fmt_when(occ.start_utc.astimezone(tz)),
-                              until=humanize_until(occ.start_utc, occ.end_utc, now),
-                              name=row.name, id=row.id))
+        lines.append(
+            ctx.text(
+                "meetings.line",
+                when=fmt_when(occ.start_utc.astimezone(tz)),
+                until=humanize_until(occ.start_utc, occ.end_utc, now),
+                name=row.name,
+                id=row.id,
+            )
+        )
     lines.append(ctx.text("meetings.footer"))
     ctx.say("\n".join(lines))
 
@@ -237,23 +289,28 @@ async def _export(ctx: Context) -> None:
         return
     title = communities[0].title if len(communities) == 1 and communities[0].title else "Harbor"
     data = ics_bytes(rows, title, ctx.now())
-    ctx.whisper(ctx.text("meetings.ics_sent"),
-                document=Document("meetings.ics", data, "text/calendar"))
+    ctx.whisper(
+        ctx.text("meetings.ics_sent"), document=Document("meetings.ics", data, "text/calendar")
+    )
 
 
 def ics_bytes(rows: Sequence[MeetingRow], title: str, now: datetime) -> bytes:
-    return export_ics([(uid_for(r), spec_from_dict(r.spec)) for r in rows],
-                      f"{title} meetings", dtstamp=now)
+    return export_ics(
+        [(uid_for(r), spec_from_dict(r.spec)) for r in rows], f"{title} meetings", dtstamp=now
+    )
 
 
 # -- /meeting ---------------------------------------------------------------------------------
+
 
 async def meeting_cmd(ctx: Context) -> None:
     sub, _, rest = ctx.event.args.strip().partition(" ")
     sub, rest = sub.casefold(), rest.strip()
     if not sub:
-        ctx.say(ctx.text("meeting.usage") + (
-            "\n" + ctx.text("meeting.mod_usage") if ctx.event.is_moderator else ""))
+        ctx.say(
+            ctx.text("meeting.usage")
+            + ("\n" + ctx.text("meeting.mod_usage") if ctx.event.is_moderator else "")
+        )
         return
     if sub not in _MOD_SUBCOMMANDS:
         await _details(ctx, ctx.event.args.strip())
@@ -265,8 +322,16 @@ async def meeting_cmd(ctx: Context) -> None:
     if not ctx.event.is_moderator:
         ctx.whisper(ctx.text("core.moderators_only", name=f"meeting {sub}"))
         return
-    handler = {"add": _add, "edit": _edit, "remove": _remove, "delete": _remove,
-               "skip": _skip, "unskip": _unskip, "list": _mod_list, "import": _import}[sub]
+    handler = {
+        "add": _add,
+        "edit": _edit,
+        "remove": _remove,
+        "delete": _remove,
+        "skip": _skip,
+        "unskip": _unskip,
+        "list": _mod_list,
+        "import": _import,
+    }[sub]
     await handler(ctx, rest)
 
 
@@ -276,34 +341,54 @@ async def _details(ctx: Context, ref: str) -> None:
         return
     spec = spec_from_dict(row.spec)
     now = ctx.now()
-    lines = [ctx.text("meeting.title", name=row.name, id=row.id, slug=row.slug),
-             ctx.text("meeting.schedule", days=fmt_days(spec.weekdays),
-                      time=spec.start.strftime("%H:%M"), tz=spec.tz,
-                      duration=spec.duration_min)]
+    lines = [
+        ctx.text("meeting.title", name=row.name, id=row.id, slug=row.slug),
+        ctx.text(
+            "meeting.schedule",
+            days=fmt_days(spec.weekdays),
+            time=spec.start.strftime("%H:%M"),
+            tz=spec.tz,
+            duration=spec.duration_min,
+        ),
+    ]
     occ = next_occurrence(spec, now, include_in_progress=True)
     if occ is not None:
-        lines.append(ctx.text("meeting.next", when=fmt_when(occ.start_utc.astimezone(ctx.tz())),
-                              tz=ctx.tz_name(),
-                              until=humanize_until(occ.start_utc, occ.end_utc, now)))
+        lines.append(
+            ctx.text(
+                "meeting.next",
+                when=fmt_when(occ.start_utc.astimezone(ctx.tz())),
+                tz=ctx.tz_name(),
+                until=humanize_until(occ.start_utc, occ.end_utc, now),
+            )
+        )
     if spec.types:
         lines.append(ctx.text("meeting.types", types=", ".join(type_names(spec.types))))
     if spec.notes:
         lines.append(ctx.text("meeting.notes", notes=spec.notes))
     skipped = sorted(d for d in spec.skipped if d >= now.astimezone(ZoneInfo(spec.tz)).date())
     if skipped:
-        lines.append(ctx.text("meeting.skipped_list",
-                              dates=", ".join(d.isoformat() for d in skipped[:MAX_SKIPPED_SHOWN])))
+        lines.append(
+            ctx.text(
+                "meeting.skipped_list",
+                dates=", ".join(d.isoformat() for d in skipped[:MAX_SKIPPED_SHOWN]),
+            )
+        )
     if ctx.event.is_moderator and occ is not None:
         lines.append(await _counts(ctx, row, occ))
-    ctx.say("\n".join(lines) + place_text(ctx.text, spec) + "\n"
-            + ctx.text("meeting.member_hint", id=row.id))
+    ctx.say(
+        "\n".join(lines)
+        + place_text(ctx.text, spec)
+        + "\n"
+        + ctx.text("meeting.member_hint", id=row.id)
+    )
 
 
 async def _counts(ctx: Context, row: MeetingRow, occ: Occurrence) -> str:
     going = await ctx.store.meetings.rsvp_count(row.id, occ.local_date.isoformat())
     subscribers = await ctx.store.meetings.subscriber_count(row.id)
-    return ctx.text("meeting.counts", going=going, date=occ.local_date.isoformat(),
-                    subscribers=subscribers)
+    return ctx.text(
+        "meeting.counts", going=going, date=occ.local_date.isoformat(), subscribers=subscribers
+    )
 
 
 async def _mod_list(ctx: Context, _rest: str) -> None:
@@ -316,9 +401,18 @@ async def _mod_list(ctx: Context, _rest: str) -> None:
     lines = [ctx.text("meeting.list_header")]
     for row in rows:
         spec = spec_from_dict(row.spec)
-        lines.append(ctx.text("meeting.list_line", id=row.id, slug=row.slug, name=row.name,
-                              days=fmt_days(spec.weekdays), time=spec.start.strftime("%H:%M"),
-                              tz=spec.tz, remind=spec.remind_before_min))
+        lines.append(
+            ctx.text(
+                "meeting.list_line",
+                id=row.id,
+                slug=row.slug,
+                name=row.name,
+                days=fmt_days(spec.weekdays),
+                time=spec.start.strftime("%H:%M"),
+                tz=spec.tz,
+                remind=spec.remind_before_min,
+            )
+        )
         occ = next_occurrence(spec, now, include_in_progress=True)
         if occ is not None:
             lines.append("   " + await _counts(ctx, row, occ))
@@ -327,15 +421,20 @@ async def _mod_list(ctx: Context, _rest: str) -> None:
 
 # -- adding and editing -----------------------------------------------------------------------
 
+
 def _input_error(ctx: Context, exc: MeetingInputError) -> str:
-    return (ctx.text(exc.key, detail=exc.detail[:80]) + "\n"
-            + ctx.text("meeting.example", example=exc.example))
+    return (
+        ctx.text(exc.key, detail=exc.detail[:80])
+        + "\n"
+        + ctx.text("meeting.example", example=exc.example)
+    )
 
 
 async def _save_new(ctx: Context, community: CommunityRow, spec: MeetingSpec) -> MeetingRow:
     now = ctx.now()
-    new = NewMeeting(slugify(spec.name), spec.name, spec_to_dict(spec),
-                     plan_meeting(spec, now, now))
+    new = NewMeeting(
+        slugify(spec.name), spec.name, spec_to_dict(spec), plan_meeting(spec, now, now)
+    )
     row: MeetingRow = await ctx.store.meetings.add(community.id, new, ctx.now_ts())
     return row
 
@@ -343,9 +442,17 @@ async def _save_new(ctx: Context, community: CommunityRow, spec: MeetingSpec) ->
 def _saved_text(ctx: Context, row: MeetingRow, spec: MeetingSpec) -> str:
     occ = next_occurrence(spec, ctx.now())
     when = fmt_when(occ.start_utc.astimezone(ZoneInfo(spec.tz))) if occ else "—"
-    return ctx.text("meeting.saved", name=spec.name, id=row.id, slug=row.slug,
-                    days=fmt_days(spec.weekdays), time=spec.start.strftime("%H:%M"),
-                    tz=spec.tz, next=when, remind=spec.remind_before_min)
+    return ctx.text(
+        "meeting.saved",
+        name=spec.name,
+        id=row.id,
+        slug=row.slug,
+        days=fmt_days(spec.weekdays),
+        time=spec.start.strftime("%H:%M"),
+        tz=spec.tz,
+        next=when,
+        remind=spec.remind_before_min,
+    )
 
 
 async def _add(ctx: Context, rest: str) -> None:
@@ -382,11 +489,21 @@ def apply_field(spec: MeetingSpec, field: str, value: str, default_tz: str) -> M
         if value == "-":
             return dataclasses.replace(spec, url=None, phone=None, address=None)
         # A link and an address can live side by side: replace only the kind given.
-        return dataclasses.replace(spec, url=probe.url or spec.url,
-                                   phone=probe.phone or spec.phone,
-                                   address=probe.address or spec.address)
-    attr = {"name": "name", "days": "weekdays", "time": "start", "tz": "tz",
-            "duration": "duration_min", "types": "types", "notes": "notes"}[field]
+        return dataclasses.replace(
+            spec,
+            url=probe.url or spec.url,
+            phone=probe.phone or spec.phone,
+            address=probe.address or spec.address,
+        )
+    attr = {
+        "name": "name",
+        "days": "weekdays",
+        "time": "start",
+        "tz": "tz",
+        "duration": "duration_min",
+        "types": "types",
+        "notes": "notes",
+    }[field]
     return dataclasses.replace(spec, **{attr: getattr(probe, attr)})
 
 
@@ -406,8 +523,12 @@ async def _edit(ctx: Context, rest: str) -> None:
             new = apply_field(spec, field, value.strip(), _default_tz(ctx))
         elif "|" in change:
             parsed = parse_meeting_line(change, _default_tz(ctx))
-            new = dataclasses.replace(parsed, slug=spec.slug, skipped=spec.skipped,
-                                      remind_before_min=spec.remind_before_min)
+            new = dataclasses.replace(
+                parsed,
+                slug=spec.slug,
+                skipped=spec.skipped,
+                remind_before_min=spec.remind_before_min,
+            )
         else:
             ctx.say(ctx.text("meeting.edit_usage"))
             return
@@ -418,11 +539,13 @@ async def _edit(ctx: Context, rest: str) -> None:
     ctx.say(_saved_text(ctx, row, new))
 
 
-async def _store_edit(ctx: Context, row: MeetingRow, spec: MeetingSpec,
-                      cancel: Sequence[str] = ()) -> None:
+async def _store_edit(
+    ctx: Context, row: MeetingRow, spec: MeetingSpec, cancel: Sequence[str] = ()
+) -> None:
     now = ctx.now()
-    await ctx.store.meetings.update(row.id, spec.name, spec_to_dict(spec),
-                                    plan_meeting(spec, now, now), ctx.now_ts(), cancel)
+    await ctx.store.meetings.update(
+        row.id, spec.name, spec_to_dict(spec), plan_meeting(spec, now, now), ctx.now_ts(), cancel
+    )
 
 
 async def _remove(ctx: Context, rest: str) -> None:
@@ -466,8 +589,9 @@ async def _skip(ctx: Context, rest: str, undo: bool = False) -> None:
     # Past skipped dates are dropped so the spec doesn't grow forever.
     kept = {d for d in spec.skipped if d >= today}
     skipped = frozenset(kept - {day} if undo else kept | {day})
-    await _store_edit(ctx, row, dataclasses.replace(spec, skipped=skipped),
-                      () if undo else (day.isoformat(),))
+    await _store_edit(
+        ctx, row, dataclasses.replace(spec, skipped=skipped), () if undo else (day.isoformat(),)
+    )
     key = "meeting.unskipped" if undo else "meeting.skipped"
     ctx.say(ctx.text(key, name=row.name, date=day.isoformat()))
 
@@ -478,10 +602,12 @@ async def _unskip(ctx: Context, rest: str) -> None:
 
 # -- the guided /meeting add ------------------------------------------------------------------
 
+
 async def _start_guided(ctx: Context, community: CommunityRow) -> None:
     data = {"community": community.id, "answers": {}}
-    await ctx.store.conversations.set(ctx.member.id, "meeting:add", data,
-                                      ctx.now_ts() + CONVERSATION_TTL)
+    await ctx.store.conversations.set(
+        ctx.member.id, "meeting:add", data, ctx.now_ts() + CONVERSATION_TTL
+    )
     ctx.whisper(ctx.text("meeting.guided_intro") + "\n\n" + _question(ctx, "name", community))
 
 
@@ -507,14 +633,18 @@ async def add_reply(ctx: Context) -> None:
             raise MeetingInputError(f"meeting.missing_{field}")
         probe_field(field, answer, _default_tz(ctx, community))
     except MeetingInputError as exc:
-        ctx.whisper(ctx.text(exc.key, detail=exc.detail[:80]) + "\n"
-                    + _question(ctx, field, community))
+        ctx.whisper(
+            ctx.text(exc.key, detail=exc.detail[:80]) + "\n" + _question(ctx, field, community)
+        )
         return
     answers[field] = "" if answer == "-" else answer
     if len(answers) < len(LINE_FIELDS):
-        await ctx.store.conversations.set(ctx.member.id, "meeting:add",
-                                          {**convo.data, "answers": answers},
-                                          ctx.now_ts() + CONVERSATION_TTL)
+        await ctx.store.conversations.set(
+            ctx.member.id,
+            "meeting:add",
+            {**convo.data, "answers": answers},
+            ctx.now_ts() + CONVERSATION_TTL,
+        )
         ctx.whisper(_question(ctx, LINE_FIELDS[len(answers)], community))
         return
     await ctx.store.conversations.clear(ctx.member.id)
@@ -534,6 +664,7 @@ async def _finish_guided(ctx: Context, community: CommunityRow, answers: dict[st
 
 # -- import -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class ImportOutcome:
     imported: int
@@ -547,8 +678,9 @@ class FetchError(Exception):
         self.key = key
 
 
-async def import_feed(store: Store, community: CommunityRow, data: bytes, default_tz: str,
-                      now: datetime) -> ImportOutcome:
+async def import_feed(
+    store: Store, community: CommunityRow, data: bytes, default_tz: str, now: datetime
+) -> ImportOutcome:
     """Parse and save a Meeting Guide feed: new slugs are added, known ones updated (keeping
     their skipped dates and reminder lead), all in one transaction. Raises FeedError."""
     result = parse_feed(data, community.tz or default_tz, max_bytes=FEED_MAX_BYTES)
@@ -559,16 +691,23 @@ async def import_feed(store: Store, community: CommunityRow, data: bytes, defaul
         old = existing.get(slug)
         if old is not None:
             kept = spec_from_dict(old.spec)
-            spec = dataclasses.replace(spec, skipped=kept.skipped,
-                                       remind_before_min=kept.remind_before_min)
+            spec = dataclasses.replace(
+                spec, skipped=kept.skipped, remind_before_min=kept.remind_before_min
+            )
         new.append(NewMeeting(slug, spec.name, spec_to_dict(spec), plan_meeting(spec, now, now)))
     imported, updated = await store.meetings.import_many(community.id, new, int(now.timestamp()))
     return ImportOutcome(imported, updated, result.skipped)
 
 
 def outcome_text(text: Callable[..., str], outcome: ImportOutcome, limit: int = 20) -> str:
-    lines = [text("meeting.import_done", imported=outcome.imported, updated=outcome.updated,
-                  skipped=len(outcome.skipped))]
+    lines = [
+        text(
+            "meeting.import_done",
+            imported=outcome.imported,
+            updated=outcome.updated,
+            skipped=len(outcome.skipped),
+        )
+    ]
     for label, reason in outcome.skipped[:limit]:
         lines.append(text("meeting.import_skip_line", name=label[:NAME_MAX], reason=reason))
     if len(outcome.skipped) > limit:
@@ -587,8 +726,10 @@ async def fetch_feed(url: str, max_bytes: int = FEED_MAX_BYTES) -> bytes:
     FetchError."""
     try:
         limit = aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S)
-        async with aiohttp.ClientSession(timeout=limit) as http, \
-                http.get(url, max_redirects=3) as resp:
+        async with (
+            aiohttp.ClientSession(timeout=limit) as http,
+            http.get(url, max_redirects=3) as resp,
+        ):
             if resp.status != 200:
                 raise FetchError("meeting.fetch_status")
             if resp.content_length is not None and resp.content_length > max_bytes:
@@ -628,6 +769,7 @@ async def _import(ctx: Context, rest: str) -> None:
 
 # -- /remind and /going -----------------------------------------------------------------------
 
+
 async def remind(ctx: Context) -> None:
     ref, _, when = ctx.event.args.strip().partition(" ")
     if not ref:
@@ -650,8 +792,13 @@ async def remind(ctx: Context) -> None:
     now = ctx.now()
     occ = next_occurrence(spec, now)
     await ctx.store.meetings.subscribe(
-        row.id, ctx.member.id, before, occ.local_date.isoformat() if occ else None,
-        remind_time(occ.start_utc, before, now) if occ else None, ctx.now_ts())
+        row.id,
+        ctx.member.id,
+        before,
+        occ.local_date.isoformat() if occ else None,
+        remind_time(occ.start_utc, before, now) if occ else None,
+        ctx.now_ts(),
+    )
     ctx.whisper(ctx.text("remind.on", name=row.name, before=before, tz=ctx.tz_name(), id=row.id))
 
 
@@ -661,10 +808,10 @@ async def _list_subscriptions(ctx: Context) -> None:
     for sub in subs:
         row = await ctx.store.meetings.get(sub.meeting_id)
         if row is not None:
-            lines.append(ctx.text("remind.line", name=row.name, id=row.id,
-                                  before=sub.before_min))
-    ctx.whisper("\n".join([ctx.text("remind.header"), *lines]) if lines
-                else ctx.text("remind.usage"))
+            lines.append(ctx.text("remind.line", name=row.name, id=row.id, before=sub.before_min))
+    ctx.whisper(
+        "\n".join([ctx.text("remind.header"), *lines]) if lines else ctx.text("remind.usage")
+    )
 
 
 async def going(ctx: Context) -> None:
@@ -687,6 +834,7 @@ async def going(ctx: Context) -> None:
 
 
 # -- attendance -------------------------------------------------------------------------------
+
 
 def _split_day(args: str, today: date) -> tuple[str, date]:
     """'/attended 3 2026-11-20' -> ('3', date); the date defaults to today."""
@@ -713,11 +861,14 @@ async def attended(ctx: Context) -> None:
         return
     row = await _resolve(ctx, ref, await _scope(ctx))
     name = row.name if row else " ".join(ref.split())[:NAME_MAX]
-    new = await ctx.store.meetings.log_attendance(ctx.member.id, row.id if row else None, name,
-                                                  day.isoformat(), ctx.now_ts())
+    new = await ctx.store.meetings.log_attendance(
+        ctx.member.id, row.id if row else None, name, day.isoformat(), ctx.now_ts()
+    )
     key = "attend.saved" if new else "attend.already"
-    ctx.whisper(ctx.text(key, name=name, date=day.isoformat())
-                + ("" if row else "\n" + ctx.text("attend.outside")))
+    ctx.whisper(
+        ctx.text(key, name=name, date=day.isoformat())
+        + ("" if row else "\n" + ctx.text("attend.outside"))
+    )
 
 
 async def attendance(ctx: Context) -> None:
@@ -732,8 +883,9 @@ async def attendance(ctx: Context) -> None:
         stamp = datetime.fromtimestamp(r.recorded_at, UTC).strftime("%Y-%m-%d %H:%M")
         writer.writerow([r.day, _csv_safe(r.meeting_name), stamp])
     doc = Document("attendance.csv", out.getvalue().encode("utf-8"), "text/csv")
-    ctx.whisper(ctx.text("attend.export", count=len(rows), name=ctx.member.display_name),
-                document=doc)
+    ctx.whisper(
+        ctx.text("attend.export", count=len(rows), name=ctx.member.display_name), document=doc
+    )
 
 
 def _csv_safe(text: str) -> str:
@@ -742,6 +894,7 @@ def _csv_safe(text: str) -> str:
 
 
 # -- announcements and reminders, planned by the sweep ----------------------------------------
+
 
 class MeetingSource:
     """Moves due meeting announcements (to the community's announcement channel) and private
@@ -775,19 +928,35 @@ class MeetingSource:
         if occ is not None and now < occ.end_utc and c.active and c.announce_chat_id:
             tz = c.tz or self.default_tz
             at = datetime.fromtimestamp(m.next_reminder_at, UTC)
-            items.append(OutboxItem(
-                f"reminder:{m.id}:{occ.local_date.isoformat()}", "meeting_reminder", None,
-                c.platform, c.announce_chat_id, False,
-                {"text": reminder_text(self.text, "remind.group", m.id, spec, occ, tz,
-                                       max(now, at))},
-                m.next_reminder_at, int(occ.end_utc.timestamp()), c.announce_thread_id))
+            items.append(
+                OutboxItem(
+                    f"reminder:{m.id}:{occ.local_date.isoformat()}",
+                    "meeting_reminder",
+                    None,
+                    c.platform,
+                    c.announce_chat_id,
+                    False,
+                    {
+                        "text": reminder_text(
+                            self.text, "remind.group", m.id, spec, occ, tz, max(now, at)
+                        )
+                    },
+                    m.next_reminder_at,
+                    int(occ.end_utc.timestamp()),
+                    c.announce_thread_id,
+                )
+            )
         nxt = _following(spec, occ, now)
         return MeetingAdvance(
-            m.id, m.next_reminder_at, nxt.local_date.isoformat() if nxt else None,
-            remind_time(nxt.start_utc, spec.remind_before_min, now) if nxt else None)
+            m.id,
+            m.next_reminder_at,
+            nxt.local_date.isoformat() if nxt else None,
+            remind_time(nxt.start_utc, spec.remind_before_min, now) if nxt else None,
+        )
 
-    def _remind(self, due: DueSubscription, now: datetime,
-                items: list[OutboxItem]) -> SubscriptionAdvance:
+    def _remind(
+        self, due: DueSubscription, now: datetime, items: list[OutboxItem]
+    ) -> SubscriptionAdvance:
         s, m, member = due.subscription, due.meeting, due.member
         assert s.next_at is not None
         spec = spec_from_dict(m.spec)
@@ -795,13 +964,28 @@ class MeetingSource:
         if occ is not None and now < occ.end_utc and not member.paused:
             tz = member.tz or due.community_tz or self.default_tz
             at = datetime.fromtimestamp(s.next_at, UTC)
-            items.append(OutboxItem(
-                f"reminder:{m.id}:{occ.local_date.isoformat()}:m{member.id}", "meeting_reminder",
-                member.id, member.platform, member.user_id, True,
-                {"text": reminder_text(self.text, "remind.private", m.id, spec, occ, tz,
-                                       max(now, at))},
-                s.next_at, int(occ.end_utc.timestamp())))
+            items.append(
+                OutboxItem(
+                    f"reminder:{m.id}:{occ.local_date.isoformat()}:m{member.id}",
+                    "meeting_reminder",
+                    member.id,
+                    member.platform,
+                    member.user_id,
+                    True,
+                    {
+                        "text": reminder_text(
+                            self.text, "remind.private", m.id, spec, occ, tz, max(now, at)
+                        )
+                    },
+                    s.next_at,
+                    int(occ.end_utc.timestamp()),
+                )
+            )
         nxt = _following(spec, occ, now)
         return SubscriptionAdvance(
-            m.id, member.id, s.next_at, nxt.local_date.isoformat() if nxt else None,
-            remind_time(nxt.start_utc, s.before_min, now) if nxt else None)
+            m.id,
+            member.id,
+            s.next_at,
+            nxt.local_date.isoformat() if nxt else None,
+            remind_time(nxt.start_utc, s.before_min, now) if nxt else None,
+        )

@@ -12,6 +12,7 @@ from bot.context import Context
 from bot.dates import DateInputError, parse_start
 from bot.dates_basic import parse_hhmm
 from bot.milestones import get_milestone, milestone_meaning, milestones_between
+from bot.parsing import parse_int, parse_switch
 from bot.sobriety_calc import clean_duration, days_clean, start_instant
 from bot.types import Button
 from storage.base import Advance, CounterRow, OutboxItem, Store
@@ -22,7 +23,6 @@ DEFAULT_NAME = "clean time"
 # Letters and digits in any script, spaces, hyphens and apostrophes: nothing any platform reads
 # as markup (no "_", "*", "<", "`"), so names need no per-platform escaping.
 _NAME_OK = re.compile(r"^[^\W_](?:[^\W_]|[ '\-])*$")
-_ON = {"on": True, "yes": True, "off": False, "no": False}
 HORIZON = timedelta(days=366 * 3)
 
 
@@ -236,10 +236,11 @@ async def reset(ctx: Context) -> None:
 
 async def reset_button(ctx: Context) -> None:
     parts = (ctx.event.button or "").split(":")
-    if len(parts) != 3 or not parts[2].isdigit():
+    cid = parse_int(parts[2]) if len(parts) == 3 else None
+    if cid is None:
         ctx.whisper(ctx.text("core.stale_button"))
         return
-    action, cid = parts[1], int(parts[2])
+    action = parts[1]
     counter = next(
         (c for c in await ctx.store.sobriety.counters(ctx.member.id) if c.id == cid), None
     )
@@ -349,7 +350,7 @@ async def celebrate(ctx: Context) -> None:
     words = ctx.event.args.casefold().split()
     if (
         words == []
-        or words[-1] not in _ON
+        or parse_switch(words[-1]) is None
         or len(words) > 2
         or (len(words) == 2 and words[0] != "substance")
     ):
@@ -363,18 +364,19 @@ async def celebrate(ctx: Context) -> None:
         )
         return
     flag = "show_substance" if len(words) == 2 else "celebrate"
-    await ctx.store.sobriety.set_sharing(ctx.member.id, **{flag: _ON[words[-1]]})
-    ctx.whisper(ctx.text(f"celebrate.{flag}_{'on' if _ON[words[-1]] else 'off'}"))
+    on = parse_switch(words[-1]) is True
+    await ctx.store.sobriety.set_sharing(ctx.member.id, **{flag: on})
+    ctx.whisper(ctx.text(f"celebrate.{flag}_{'on' if on else 'off'}"))
 
 
 async def share(ctx: Context) -> None:
-    word = ctx.event.args.strip().casefold()
-    if word not in _ON:
+    on = parse_switch(ctx.event.args)
+    if on is None:
         sharing = await ctx.store.sobriety.sharing(ctx.member.id)
         ctx.whisper(ctx.text("share.usage", share=_onoff(ctx, sharing.share_days)))
         return
-    await ctx.store.sobriety.set_sharing(ctx.member.id, share_days=_ON[word])
-    ctx.whisper(ctx.text("share.on" if _ON[word] else "share.off"))
+    await ctx.store.sobriety.set_sharing(ctx.member.id, share_days=on)
+    ctx.whisper(ctx.text("share.on", name=ctx.sender.display_name) if on else ctx.text("share.off"))
 
 
 def _onoff(ctx: Context, flag: bool) -> str:
@@ -489,7 +491,7 @@ class MilestoneSource:
                 due_day + timedelta(days=1),
                 self.celebrate_at,
             )
-            advances.append(Advance(c.id, c.next_key, nxt_key, nxt_at))
+            advances.append(Advance(c.id, c.next_key, nxt_key, nxt_at, c.next_at))
         if advances:
             await self.store.sobriety.plan(items, advances)
         return len(due)
