@@ -135,6 +135,8 @@ class Core:
         if event.chat.private and event.text.strip():
             convo = await self.store.conversations.get(ctx.member.id, ctx.now_ts())
             follow_up = self.router.conversation(convo.state) if convo else None
+            if answered:
+                return  # a crisis reply went out: don't treat the words as an answer to a form
             if follow_up is not None:
                 await follow_up.handler(ctx)
             elif not answered:  # after a crisis reply, no "send /help" hint

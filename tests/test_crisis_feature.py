@@ -189,3 +189,19 @@ def test_crisis_scan_cli() -> None:
     assert [r["crisis"] for r in records] == [True, False, True]
     assert records[0]["kind"] == "suicide" and records[1]["kind"] is None
     assert all(set(r) >= {"crisis", "kind", "score"} for r in records)
+
+
+async def test_crisis_words_are_never_echoed_as_a_form_answer(console: ConsoleAdapter) -> None:
+    await console.push("/start")  # asks for a time zone: free text would answer it
+    said = await console.push(CRISIS)
+    assert len(said) == 1 and "not alone" in said[0].text
+    assert all("time zone" not in s.text for s in said)
+
+
+async def test_crisis_command_promises_no_moderator_message(console: ConsoleAdapter) -> None:
+    await console.push(":group recovery")
+    await console.push(":mod on")
+    await console.push("/community crisis_alerts on")
+    await console.push(":as Sam")
+    said = await console.push("/crisis")
+    assert "moderator" not in said[0].text  # /crisis sends no alert, so promises none

@@ -450,3 +450,14 @@ async def test_example_script(console: ConsoleAdapter) -> None:
     announcement, reminder = said[-2:]
     assert announcement.to == "group recovery" and "starts in 1 h" in announcement.text
     assert reminder.to == "Sam (private)" and "Wed 2 Dec 00:00 your time" in reminder.text
+
+
+async def test_group_listing_does_not_reveal_a_members_time_zone(console: ConsoleAdapter) -> None:
+    await console.push("/settings tz Asia/Tokyo")
+    await console.push(":group recovery")
+    await console.push(":mod on")
+    await console.push("/community tz America/New_York")
+    await console.push("/meeting add Evening | wed | 19:00 | | 60 | https://zoom.us/j/1")
+    said = await console.push("/meetings")
+    public = "\n".join(s.text for s in said if s.to == "group recovery")
+    assert "Asia/Tokyo" not in public and "America/New_York" in public

@@ -230,3 +230,15 @@ def test_start_clock_is_what_tests_assume() -> None:
     from tests.conftest import START
 
     assert datetime(2026, 11, 25, 12, 0, tzinfo=UTC) == START
+
+
+async def test_a_later_date_on_an_existing_counter_keeps_the_streak(console: ConsoleAdapter) -> None:
+    await setup_member(console)
+    await console.push("/sober 2026-10-01 alcohol")
+    said = await console.push("/sober 2026-11-20 alcohol")
+    assert "55 days" not in said[0].text and "kept in /history" in said[0].text
+    said = await console.push("/history")
+    assert "alcohol: 50 days, 2026-10-01 to 2026-11-20" in said[0].text
+    # An earlier date corrects the start instead (no streak recorded).
+    said = await console.push("/sober 2026-11-01 alcohol")
+    assert "alcohol: 24 days (since 2026-11-01)" in said[0].text

@@ -152,7 +152,8 @@ class CrisisResponder:
         replies = [
             Reply(
                 chat=event.chat,
-                text=crisis_text(lines, detection, alerts, automatic),
+                # Only promise a moderator's message when an alert really goes out.
+                text=crisis_text(lines, detection, alerts and automatic, automatic),
                 private=True,
                 member=event.member,
             )

@@ -211,6 +211,11 @@ def _default_tz(ctx: Context, community: CommunityRow | None = None) -> str:
     return ctx.settings.community.timezone
 
 
+def _shown_tz(ctx: Context) -> str:
+    """Times posted in a group use the community's zone: a member's own zone is private."""
+    return ctx.tz_name() if ctx.in_private else _default_tz(ctx)
+
+
 async def _scope(ctx: Context) -> list[CommunityRow]:
     """The communities whose meetings this member sees: the group's, or in private all of
     theirs."""
@@ -265,7 +270,7 @@ async def meetings_cmd(ctx: Context) -> None:
         ctx.say(ctx.text("meetings.none"))
         return
     upcoming.sort(key=lambda pair: pair[0].start_utc)
-    tz = ctx.tz()
+    tz = ZoneInfo(_shown_tz(ctx))
     lines = [ctx.text("meetings.header", tz=tz.key)]
     for occ, row in upcoming:
         lines.append(
@@ -356,8 +361,8 @@ async def _details(ctx: Context, ref: str) -> None:
         lines.append(
             ctx.text(
                 "meeting.next",
-                when=fmt_when(occ.start_utc.astimezone(ctx.tz())),
-                tz=ctx.tz_name(),
+                when=fmt_when(occ.start_utc.astimezone(ZoneInfo(_shown_tz(ctx)))),
+                tz=_shown_tz(ctx),
                 until=humanize_until(occ.start_utc, occ.end_utc, now),
             )
         )

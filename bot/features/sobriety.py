@@ -167,8 +167,13 @@ async def _set(ctx: Context, args: str) -> None:
         ctx.whisper(ctx.text("sober.bad_name", max=MAX_NAME))
         return
     existing = await ctx.store.sobriety.counters(ctx.member.id)
-    if name not in {c.name for c in existing} and len(existing) >= MAX_COUNTERS:
+    same = next((c for c in existing if c.name == name), None)
+    if same is None and len(existing) >= MAX_COUNTERS:
         ctx.whisper(ctx.text("sober.too_many", max=MAX_COUNTERS))
+        return
+    if same is not None and day > date.fromisoformat(same.start_date):
+        # A later date on an existing counter is a new start: keep the streak in history.
+        await _restart(ctx, same, day, at)
         return
     key, due_at = plan_next(day, at, tz, now_local.date(), _celebrate_at(ctx))
     counter = await ctx.store.sobriety.save_counter(
