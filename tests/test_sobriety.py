@@ -232,7 +232,8 @@ def test_start_clock_is_what_tests_assume() -> None:
     assert datetime(2026, 11, 25, 12, 0, tzinfo=UTC) == START
 
 
-async def test_a_later_date_on_an_existing_counter_keeps_the_streak(console: ConsoleAdapter) -> None:
+async def test_a_later_date_on_an_existing_counter_keeps_the_streak(
+        console: ConsoleAdapter) -> None:
     await setup_member(console)
     await console.push("/sober 2026-10-01 alcohol")
     said = await console.push("/sober 2026-11-20 alcohol")
