@@ -171,8 +171,18 @@ class ConsoleAdapter:
     async def _deliver(self, event: Incoming) -> None:
         if self._handler is None:
             raise RuntimeError("the console adapter has not been started")
+        private_failed = False
         for reply in await self._handler(event):
-            await self.send(reply)
+            if reply.notice and private_failed:
+                continue
+            if (
+                reply.moderator_of is not None
+                and reply.member is not None
+                and (reply.member.user_id, reply.moderator_of) not in self.state.moderators
+            ):
+                continue  # not a moderator of that group (any more)
+            result = await self.send(reply)
+            private_failed = private_failed or (reply.private and not result.ok)
 
     async def _message(self, text: str) -> None:
         command, args = split_command(text)

@@ -269,8 +269,14 @@ class DiscordAdapter:
             incoming = self._message_incoming(data)
             if incoming is None:
                 return
+            private_failed = False
             for reply in await self._call_handler(incoming, "message"):
-                await self._send(reply, origin=incoming)
+                if reply.notice and private_failed:
+                    continue  # the private message it announces did not go out
+                if not await self._still_moderator(reply):
+                    continue
+                result = await self._send(reply, origin=incoming)
+                private_failed = private_failed or (reply.private and not result.ok)
         except Exception as exc:
             _log.error("message event failed: %s", type(exc).__name__)
 
@@ -462,6 +468,28 @@ class DiscordAdapter:
 
     async def send(self, reply: Reply) -> SendResult:
         return await self._send(reply, origin=None)
+
+    async def _still_moderator(self, reply: Reply) -> bool:
+        """A moderator alert goes only to someone who moderates the server now."""
+        if reply.moderator_of is None:
+            return True
+        client = self._client
+        guild = client.get_guild(int(reply.moderator_of)) if client is not None else None
+        if guild is None or reply.member is None:
+            return False
+        try:
+            member = guild.get_member(int(reply.member.user_id)) or await guild.fetch_member(
+                int(reply.member.user_id)
+            )
+        except (ValueError, *_SEND_ERRORS):
+            return False  # gone from the server, or unknown: no alert
+        perms = member.guild_permissions
+        role = self._moderator_role_id
+        return bool(
+            perms.manage_guild
+            or perms.administrator
+            or (role is not None and any(str(r.id) == role for r in member.roles))
+        )
 
     async def _send(self, reply: Reply, origin: Incoming | None) -> SendResult:
         client = self._client

@@ -7,6 +7,7 @@ attachments, sending replies and mapping Telegram's errors to neutral SendResult
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dtm
 import logging
@@ -35,6 +36,8 @@ from bot.types import Button, Document, Incoming, Reply, SendResult, SendStatus
 log = logging.getLogger(__name__)
 
 MAX_ATTACHMENT = 5 * 1024 * 1024
+# Direct answers wait out a "retry after" this short (longer ones are given up on).
+DIRECT_RETRY_MAX = 10.0
 # Updates Harbor reacts to; chat_member only refreshes the admin cache.
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member", "chat_member")
 _CANNOT_INITIATE = "can't initiate conversation"
@@ -174,10 +177,32 @@ class TelegramAdapter:
         if converted is None or self._handler is None:
             return
         event = await self._enrich(converted)
+        private_failed = False
         for reply in await self._handler(event):
-            result = await self.send(reply)
+            if reply.notice and private_failed:
+                continue  # "I've sent you a private message" would not be true
+            if reply.moderator_of is not None and (
+                reply.member is None
+                or not await self.is_admin(reply.moderator_of, reply.member.user_id)
+            ):
+                continue  # no longer a moderator there: no alert
+            result = await self._answer(reply)
+            if reply.private and not result.ok:
+                private_failed = True
             if not result.ok:
                 log.info("reply not delivered: %s", result.status.value)
+
+    async def _answer(self, reply: Reply) -> SendResult:
+        """Send a direct answer; when Telegram says "retry after" (briefly), wait and retry:
+        these replies (a crisis reply among them) have no outbox behind them."""
+        result = await self.send(reply)
+        for _ in range(2):
+            wait = result.retry_after or 0.0
+            if result.status is not SendStatus.RETRY_AFTER or wait > DIRECT_RETRY_MAX:
+                break
+            await asyncio.sleep(wait)
+            result = await self.send(reply)
+        return result
 
     def _note_membership_change(self, update: Update) -> None:
         change = update.chat_member or update.my_chat_member
@@ -272,7 +297,7 @@ class TelegramAdapter:
         link = f"https://t.me/{self.bot_username}?start=dm"
         notice = Reply(
             chat=reply.chat,
-            text=t("private.open_dm"),
+            text=reply.public_fallback or t("private.open_dm"),
             buttons=((Button(t("private.open_dm_button"), url=link),),),
         )
         for call in build_calls(notice):

@@ -130,6 +130,15 @@ def _is_mentioned(message: JSON, text: str, bot_username: str, bot_id: int | Non
 
 def _from_message(message: JSON, bot_username: str, bot_id: int | None) -> Converted | None:
     user, chat = message.get("from"), message.get("chat")
+    if message.get("migrate_to_chat_id") and chat and user:
+        # The group became a supergroup with a new id: the community moves with it.
+        moved = Incoming(
+            member=_member(user),
+            chat=_chat_ref(chat),
+            text=str(message["migrate_to_chat_id"]),
+            kind=EventKind.GROUP_MOVED,
+        )
+        return Converted(moved)
     if not user or not chat or chat.get("type") == "channel":
         return None
     sender_chat = message.get("sender_chat") or {}

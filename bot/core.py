@@ -89,7 +89,10 @@ class Core:
             await self.store.members.set_paused(member.id, False)
             await self.store.outbox.release_member(member.id, now)
         community = None
-        if chat.community_id is not None and event.kind is not EventKind.LEFT_GROUP:
+        if chat.community_id is not None and event.kind not in (
+            EventKind.LEFT_GROUP,
+            EventKind.GROUP_MOVED,
+        ):
             community = await self.store.communities.ensure(
                 chat.platform, chat.community_id, chat.title, now
             )
@@ -114,6 +117,11 @@ class Core:
         event = ctx.event
         if event.kind is EventKind.JOINED_GROUP:
             ctx.say(ctx.text("community.hello"))
+            return
+        if event.kind is EventKind.GROUP_MOVED:
+            await self.store.communities.move(
+                event.chat.platform, event.chat.chat_id, event.text.strip()
+            )
             return
         if event.kind is EventKind.LEFT_GROUP:
             found = await self.store.communities.find(

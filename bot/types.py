@@ -54,6 +54,7 @@ class EventKind(Enum):
     BUTTON = "button"  # an inline button was pressed
     JOINED_GROUP = "joined_group"  # the bot was added to a group
     LEFT_GROUP = "left_group"  # the bot was removed from a group
+    GROUP_MOVED = "group_moved"  # the group got a new id (Telegram supergroup); text = new id
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +93,15 @@ class Reply:
     edit_message_id: str | None = None
     dedupe_key: str | None = None  # the outbox id, for platforms that honour a nonce
     # A short public acknowledgement ("I've sent you a private message"): platforms with
-    # ephemeral answers (Discord) show it only to the member.
+    # ephemeral answers (Discord) show it only to the member; it is dropped when the private
+    # message it announces could not be delivered.
     notice: bool = False
+    # Text safe to post in the group when a private reply can't reach the member (no private
+    # chat yet): /crisis still gives the numbers, with nothing personal.
+    public_fallback: str | None = None
+    # Send only if the recipient still moderates this community (checked live by the
+    # adapter): moderator alerts never reach a former moderator.
+    moderator_of: str | None = None
 
 
 class SendStatus(Enum):

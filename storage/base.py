@@ -145,6 +145,10 @@ class CommunityStore(Protocol):
 
     async def moderators(self, community_id: int) -> list[MemberRow]: ...
 
+    async def move(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        """The group got a new id (a Telegram group became a supergroup): keep its
+        settings, meetings and announcement channel under the new id."""
+
 
 class ConversationStore(Protocol):
     async def get(self, member_id: int, now: int) -> Conversation | None: ...

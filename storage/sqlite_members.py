@@ -206,6 +206,29 @@ class SQLiteCommunities:
             (member_id, community_id, int(is_moderator), now),
         )
 
+    async def move(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        def unit(c: sqlite3.Connection) -> None:
+            old = c.execute(
+                "SELECT id FROM communities WHERE platform = ? AND chat_id = ?",
+                (platform, old_chat_id),
+            ).fetchone()
+            if old is None or not new_chat_id:
+                return
+            # A row for the new id may exist already (its first service message can arrive
+            # before the move notice); it is seconds old and has nothing of its own.
+            c.execute(
+                "DELETE FROM communities WHERE platform = ? AND chat_id = ?",
+                (platform, new_chat_id),
+            )
+            c.execute(
+                "UPDATE communities SET chat_id = ?, announce_chat_id = CASE"
+                " WHEN announce_chat_id = ? THEN ? ELSE announce_chat_id END WHERE id = ?",
+                (new_chat_id, old_chat_id, new_chat_id, old[0]),
+            )
+
+        await self._db.write(unit)
+        self._noted.clear()
+
     def forget_cached(self, member_id: int) -> None:
         for key in [k for k in self._noted if k[0] == member_id]:
             del self._noted[key]

@@ -205,3 +205,13 @@ async def test_crisis_command_promises_no_moderator_message(console: ConsoleAdap
     await console.push(":as Sam")
     said = await console.push("/crisis")
     assert "moderator" not in said[0].text  # /crisis sends no alert, so promises none
+
+
+async def test_no_alert_to_someone_who_no_longer_moderates(console: ConsoleAdapter) -> None:
+    await console.push(":group recovery")
+    await console.push(":mod on")
+    await console.push("/community crisis_alerts on")
+    await console.push(":mod off")  # Alex steps down (the platform says so)
+    await console.push(":as Sam")
+    said = await console.push(CRISIS)
+    assert [s.to for s in said] == ["Sam (private)"]

@@ -201,3 +201,58 @@ async def test_meeting_reminder_delivered_to_the_group(fake: FakeTelegramAPI, bo
              and "Evening Circle" in str(c.params.get("text"))
              and "Saved" not in str(c.params.get("text"))]
     assert len(posts) == 1
+
+
+async def test_crisis_command_without_a_private_chat_gives_the_numbers_in_the_group(
+        fake: FakeTelegramAPI, bot: Harbor) -> None:
+    fake.fail_cannot_initiate("sendMessage", chat_id=11)
+    fake.push_message(GROUP, ALICE, "/crisis")
+    public = await fake.wait_for_call("sendMessage", to(GROUP["id"], "988"), within=WAIT)
+    assert any(b.startswith("https://t.me/") for b in buttons(public))  # and a way to the DM
+    fake.push_message(GROUP, MORGAN, "/help")
+    await fake.wait_for_call("sendMessage", to(GROUP["id"], "Here's what I can do"), within=WAIT)
+    texts = [str(c.params.get("text")) for c in fake.calls_to("sendMessage")]
+    assert not any("I've sent you a private message" in x for x in texts)
+
+
+async def test_alerts_never_reach_a_former_moderator(fake: FakeTelegramAPI, tstore: SQLiteStore,
+                                                     clock: ManualClock) -> None:
+    harbor = Harbor.build(tstore, clock, Settings())
+    adapter = TelegramAdapter(fake.token, harbor.command_infos(), base_url=fake.root_url,
+                              admin_cache_seconds=0)
+    harbor.attach(adapter)
+    await adapter.start(harbor.core.handle)
+    try:
+        fake.set_admins(int(GROUP["id"]), [MORGAN])
+        fake.push_message(GROUP, MORGAN, "/community crisis_alerts on")
+        await fake.wait_for_call("sendMessage", to(GROUP["id"], "Saved"), within=WAIT)
+        fake.set_admins(int(GROUP["id"]), [user(33, "Olu")])  # Morgan is no longer an admin
+        fake.push_message(GROUP, ALICE, "i want to end my life")
+        await fake.wait_for_call("sendMessage", to(11, "not alone"), within=WAIT)
+        fake.push_message(GROUP, ALICE, "/help")
+        await fake.wait_for_call("sendMessage", to(GROUP["id"], "Here's what"), within=WAIT)
+        assert not [c for c in fake.calls_to("sendMessage") if str(c.params["chat_id"]) == "22"]
+    finally:
+        await adapter.stop()
+
+
+async def test_group_upgraded_to_supergroup_keeps_its_community(
+        fake: FakeTelegramAPI, bot: Harbor, tstore: SQLiteStore) -> None:
+    old = {"id": -4242, "type": "group", "title": "Small Group"}
+    fake.set_admins(-4242, [MORGAN])
+    fake.push_message(old, MORGAN, "/community announce")
+    await fake.wait_for_call("sendMessage", to(-4242, "announcement channel"), within=WAIT)
+    fake.push_message(old, MORGAN, "", migrate_to_chat_id=-1009999)
+    fake.push_message(GROUP, MORGAN, "/help")  # a later update, to know the move was handled
+    await fake.wait_for_call("sendMessage", to(GROUP["id"], "Here's what"), within=WAIT)
+    moved = await tstore.communities.find("telegram", "-1009999")
+    assert moved is not None and moved.announce_chat_id == "-1009999"
+    assert await tstore.communities.find("telegram", "-4242") is None
+
+
+async def test_direct_reply_waits_out_a_short_retry_after(fake: FakeTelegramAPI,
+                                                          bot: Harbor) -> None:
+    fake.fail_retry_after("sendMessage", 1, chat_id=11)
+    fake.push_message(private_chat(ALICE), ALICE, "/crisis")
+    reply = await fake.wait_for_call("sendMessage", to(11, "988"), within=WAIT)
+    assert "not alone" in reply.params["text"]

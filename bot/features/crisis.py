@@ -156,6 +156,9 @@ class CrisisResponder:
                 text=crisis_text(lines, detection, alerts and automatic, automatic),
                 private=True,
                 member=event.member,
+                # Asked for in a group by someone the bot can't write to privately: the
+                # numbers may go to the group (nothing personal). Never for detections.
+                public_fallback=None if automatic else crisis_text(lines, None, False, False),
             )
         ]
         if group and not automatic:
@@ -174,7 +177,15 @@ class CrisisResponder:
                 if mod.user_id == event.member.user_id:
                     continue
                 dm = ChatRef(mod.platform, mod.user_id, private=True)
-                replies.append(Reply(chat=dm, text=text, private=True, member=mod))
+                replies.append(
+                    Reply(
+                        chat=dm,
+                        text=text,
+                        private=True,
+                        member=mod,
+                        moderator_of=event.chat.community_id,
+                    )
+                )
         return replies
 
     async def _lookup(self, event: Incoming) -> _Lookup:
