@@ -102,6 +102,11 @@ class SchedulerSettings(_Section):
     nudge_after_days: int = Field(default=3, ge=1, le=60)
 
 
+class MeetingSettings(_Section):
+    # Let moderators import feeds from private-network addresses (an intranet, tests).
+    allow_private_feed_urls: bool = False
+
+
 class CrisisSettings(_Section):
     repeat_minutes: int = Field(default=30, ge=0, le=1440)
     detection: bool = True
@@ -114,6 +119,7 @@ class Settings(_Section):
     discord: DiscordSettings = DiscordSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     crisis: CrisisSettings = CrisisSettings()
+    meetings: MeetingSettings = MeetingSettings()
 
 
 def _one_line(exc: ValidationError) -> str:

@@ -36,6 +36,12 @@ DATA = Path(__file__).parent / "data"
 SAMPLE = DATA / "meeting_guide_sample.json"
 LINE = "Tuesday Night | tue | 19:00 | | 90 | https://zoom.us/j/123 | O,D | Side door"
 
+@pytest.fixture
+def settings() -> Settings:
+    """This module's feed server runs on 127.0.0.1: private addresses are allowed here."""
+    return Settings.model_validate({"meetings": {"allow_private_feed_urls": True}})
+
+
 def build(store: SQLiteStore, clock: ManualClock, settings: Settings) -> Harbor:
     return Harbor.build(store, clock, settings)
 
@@ -461,3 +467,18 @@ async def test_group_listing_does_not_reveal_a_members_time_zone(console: Consol
     said = await console.push("/meetings")
     public = "\n".join(s.text for s in said if s.to == "group recovery")
     assert "Asia/Tokyo" not in public and "America/New_York" in public
+
+
+async def test_feed_urls_inside_private_networks_are_refused(
+        store: SQLiteStore, clock: ManualClock, feed_server: str) -> None:
+    harbor = Harbor.build(store, clock, Settings())  # the default: private addresses refused
+    console = ConsoleAdapter(clock=clock)
+    harbor.attach(console)
+    await console.start(harbor.core.handle)
+    await setup_group(console)
+    before = await meeting_count(store)
+    for url in (f"{feed_server}/feed.json", "http://[::1]/feed.json", "http://10.0.0.7/x",
+                "http://169.254.169.254/latest/meta-data", "http://localhost:9/feed.json"):
+        said = await console.push(f"/meeting import {url}")
+        assert "private network" in said[0].text, url
+    assert await meeting_count(store) == before

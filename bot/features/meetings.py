@@ -8,7 +8,9 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import ipaddress
 import re
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,6 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import aiohttp.abc
+import yarl
 
 from bot.context import Context
 from bot.meeting_guide import FeedError, parse_feed, type_names
@@ -726,27 +730,74 @@ def failure_text(text: Callable[..., str], exc: FetchError | FeedError) -> str:
     return text(key, max=FEED_MAX_BYTES // 1_000_000)
 
 
-async def fetch_feed(url: str, max_bytes: int = FEED_MAX_BYTES) -> bytes:
-    """GET a feed, refusing anything over `max_bytes` without reading it all. Raises
-    FetchError."""
+def _public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return ip.is_global and not ip.is_multicast
+
+
+class _PublicOnlyResolver(aiohttp.abc.AbstractResolver):
+    """Refuses host names that resolve to loopback, private, link-local or reserved
+    addresses: a moderator's URL must not reach the bot's own network."""
+
+    def __init__(self) -> None:
+        self._inner = aiohttp.ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[aiohttp.abc.ResolveResult]:
+        found = await self._inner.resolve(host, port, family)
+        if not all(_public(r["host"]) for r in found):
+            raise FetchError("meeting.fetch_private")
+        return found
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+async def fetch_feed(
+    url: str, max_bytes: int = FEED_MAX_BYTES, allow_private: bool = False
+) -> bytes:
+    """GET a feed, refusing anything over `max_bytes` without reading it all, and (unless
+    allowed) any address inside a private network, redirects included. Raises FetchError."""
+    limit = aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S)
+    connector = None if allow_private else aiohttp.TCPConnector(resolver=_PublicOnlyResolver())
     try:
-        limit = aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S)
-        async with (
-            aiohttp.ClientSession(timeout=limit) as http,
-            http.get(url, max_redirects=3) as resp,
-        ):
-            if resp.status != 200:
-                raise FetchError("meeting.fetch_status")
-            if resp.content_length is not None and resp.content_length > max_bytes:
-                raise FetchError("meeting.feed_too_big")
-            body = bytearray()
-            async for chunk in resp.content.iter_chunked(65536):
-                body.extend(chunk)
-                if len(body) > max_bytes:
-                    raise FetchError("meeting.feed_too_big")
-            return bytes(body)
+        async with aiohttp.ClientSession(timeout=limit, connector=connector) as http:
+            for _hop in range(4):  # the first request and up to 3 redirects, each checked
+                host = yarl.URL(url).host or ""
+                if not allow_private and _is_ip(host) and not _public(host):
+                    raise FetchError("meeting.fetch_private")
+                async with http.get(url, allow_redirects=False) as resp:
+                    if resp.status in (301, 302, 303, 307, 308) and "Location" in resp.headers:
+                        url = str(resp.url.join(yarl.URL(resp.headers["Location"])))
+                        if yarl.URL(url).scheme not in ("http", "https"):
+                            raise FetchError("meeting.fetch_failed")
+                        continue
+                    return await _read_feed(resp, max_bytes)
+            raise FetchError("meeting.fetch_failed")
     except (aiohttp.ClientError, TimeoutError, ValueError):
         raise FetchError("meeting.fetch_failed") from None
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+async def _read_feed(resp: aiohttp.ClientResponse, max_bytes: int) -> bytes:
+    if resp.status != 200:
+        raise FetchError("meeting.fetch_status")
+    if resp.content_length is not None and resp.content_length > max_bytes:
+        raise FetchError("meeting.feed_too_big")
+    body = bytearray()
+    async for chunk in resp.content.iter_chunked(65536):
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            raise FetchError("meeting.feed_too_big")
+    return bytes(body)
 
 
 async def _import(ctx: Context, rest: str) -> None:
@@ -761,7 +812,9 @@ async def _import(ctx: Context, rest: str) -> None:
             if url is None:
                 ctx.say(ctx.text("meeting.bad_link", detail=rest[:80]))
                 return
-            data = await fetch_feed(url)
+            data = await fetch_feed(
+                url, allow_private=ctx.settings.meetings.allow_private_feed_urls
+            )
         else:
             ctx.say(ctx.text("meeting.import_usage"))
             return
