@@ -23,7 +23,7 @@ from bot.features import basics, checkins, community, meetings, sobriety
 from bot.features.crisis import CrisisResponder
 from bot.helplines import Helplines
 from bot.i18n import t
-from bot.ports import Adapter
+from bot.ports import Adapter, CommandInfo
 from bot.router import ButtonRoute, Command, ConversationRoute, Router, Where
 from bot.scheduling import Source, Sweeper
 from bot.services import Services
@@ -135,14 +135,21 @@ class Harbor:
             settings.scheduler.batch_size,
         )
         return cls(
-            store=store, clock=clock, settings=settings, core=core, sweeper=sweeper,
+            store=store,
+            clock=clock,
+            settings=settings,
+            core=core,
+            sweeper=sweeper,
             monotonic=monotonic,
         )
 
     def attach(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
         self.dispatcher = Dispatcher(
-            self.store, self.adapters, self.clock, self.settings.scheduler,
+            self.store,
+            self.adapters,
+            self.clock,
+            self.settings.scheduler,
             monotonic=self.monotonic,
         )
 
@@ -154,7 +161,7 @@ class Harbor:
             return DispatchStats()
         return await self.dispatcher.drain()
 
-    def command_infos(self) -> list:  # type: ignore[type-arg]
+    def command_infos(self) -> list[CommandInfo]:
         return self.core.router.command_infos(t)
 
     async def run_forever(self, stop: asyncio.Event) -> None:

@@ -11,12 +11,15 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.clock import ManualClock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.meetings_cli import add_meetings_parser, run_meetings
 from storage.db import StorageError
+
+if TYPE_CHECKING:
+    from storage.sqlite import SQLiteStore
 
 DEFAULT_CONFIG = Path("config.toml")
 
@@ -36,8 +39,8 @@ def _configure_logging(settings: Settings) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-async def _open_store(database: str):  # type: ignore[no-untyped-def]
-    from storage.sqlite import open_sqlite_store
+async def _open_store(database: str) -> SQLiteStore:
+    from storage.sqlite import open_sqlite_store  # imported late: `harbor --help` stays quick
 
     return await open_sqlite_store(database)
 
@@ -158,8 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the console clock here, e.g. "
         "2026-11-25T12:00+00:00 (default: now); scripts use it to be repeatable",
     )
-    scan = sub.add_parser("crisis-scan", help="check messages from standard input, one per "
-                          "line, for crisis language; writes one JSON object per line")
+    scan = sub.add_parser(
+        "crisis-scan",
+        help="check messages from standard input, one per "
+        "line, for crisis language; writes one JSON object per line",
+    )
     scan.add_argument("--lang", choices=("auto", "en", "es"), default="auto")
     scan.add_argument("--config")
     add_meetings_parser(sub)
@@ -172,8 +178,13 @@ def crisis_scan(lang: str, lines: TextIO, out: TextIO) -> int:
 
     for line in lines:
         found = detect(line.rstrip("\n"), lang)
-        record = {"crisis": found.crisis, "kind": found.kind, "score": round(found.score, 3),
-                  "lang": found.lang, "third_party": found.third_party}
+        record = {
+            "crisis": found.crisis,
+            "kind": found.kind,
+            "score": round(found.score, 3),
+            "lang": found.lang,
+            "third_party": found.third_party,
+        }
         out.write(json.dumps(record) + "\n")
     out.flush()
     return 0

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import t
-from bot.types import Button, ChatRef, Document, Incoming, Member, Reply
+from bot.types import Button, Document, Incoming, Member, Reply
 from storage.base import CommunityRow, MemberRow, Store
 
 if TYPE_CHECKING:
@@ -112,7 +112,3 @@ class Context:
             self.replies.append(
                 Reply(chat=self.event.chat, text=self.text("private.sent"), notice=True)
             )
-
-    def post(self, chat: ChatRef, text: str) -> None:
-        """Send to another chat (an announcement channel, say)."""
-        self.replies.append(Reply(chat=chat, text=text))

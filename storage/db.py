@@ -26,6 +26,11 @@ Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
 
 
+def columns(alias: str, cols: str) -> str:
+    """'id, name' with alias 'm' -> 'm.id, m.name' (for joins)."""
+    return ", ".join(f"{alias}.{c.strip()}" for c in cols.split(","))
+
+
 def _in_savepoint(raw: sqlite3.Connection, unit: Callable[[sqlite3.Connection], T]) -> T:
     # Units share one outer transaction (committed by the committer); a savepoint lets a
     # failing unit roll back alone.

@@ -13,7 +13,7 @@ from storage.base import (
     OutboxItem,
     PromptAdvance,
 )
-from storage.db import Database
+from storage.db import Database, columns
 from storage.sqlite_members import _MEMBER_COLS, member_row
 from storage.sqlite_outbox import insert_items
 
@@ -116,7 +116,7 @@ class SQLiteCheckins:
 
     async def due(self, now: int, limit: int) -> list[DuePrompt]:
         rows = await self._db.fetchall(
-            f"SELECT {', '.join('p.' + c.strip() for c in _PLAN.split(','))},"
+            f"SELECT {columns('p', _PLAN)},"
             " m.platform, m.user_id, m.display_name,"
             # The nudge threshold of the member's most recent community, if it set one.
             " (SELECT c.nudge_after_days FROM memberships ms"
@@ -168,7 +168,7 @@ class SQLiteCheckins:
         )
 
     async def buddies(self, member_id: int) -> list[tuple[MemberRow, str]]:
-        cols = ", ".join("m." + c.strip() for c in _MEMBER_COLS.split(","))
+        cols = columns("m", _MEMBER_COLS)
         rows = await self._db.fetchall(
             f"SELECT {cols}, b.status, 'out' FROM buddies b JOIN members m ON m.id = b.buddy_id"
             " WHERE b.member_id = ?"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from storage.base import OutboxItem
-from storage.db import Database
+from storage.db import Database, columns
 from storage.meetings_base import (
     AttendanceRow,
     DueMeeting,
@@ -25,10 +25,6 @@ from storage.sqlite_outbox import insert_items
 
 _MEETING = "id, community_id, slug, name, spec, next_occurrence, next_reminder_at"
 _SUB = "meeting_id, member_id, before_min, occurrence, next_at"
-
-
-def _cols(alias: str, cols: str) -> str:
-    return ", ".join(f"{alias}.{c.strip()}" for c in cols.split(","))
 
 
 def meeting_row(r: sqlite3.Row | tuple[Any, ...]) -> MeetingRow:
@@ -302,7 +298,7 @@ class SQLiteMeetings:
     # -- the sweep -------------------------------------------------------------------------------
     async def due_meetings(self, now: int, limit: int) -> list[DueMeeting]:
         rows = await self._db.fetchall(
-            f"SELECT {_cols('m', _MEETING)}, {_cols('c', _COMMUNITY_COLS)}"
+            f"SELECT {columns('m', _MEETING)}, {columns('c', _COMMUNITY_COLS)}"
             " FROM meetings m JOIN communities c ON c.id = m.community_id"
             " WHERE m.next_reminder_at <= ? ORDER BY m.next_reminder_at LIMIT ?",
             (now, limit),
@@ -311,7 +307,7 @@ class SQLiteMeetings:
 
     async def due_subscriptions(self, now: int, limit: int) -> list[DueSubscription]:
         rows = await self._db.fetchall(
-            f"SELECT {_cols('s', _SUB)}, {_cols('m', _MEETING)}, {_cols('p', _MEMBER_COLS)},"
+            f"SELECT {columns('s', _SUB)}, {columns('m', _MEETING)}, {columns('p', _MEMBER_COLS)},"
             " c.tz FROM meeting_subscriptions s"
             " JOIN meetings m ON m.id = s.meeting_id"
             " JOIN communities c ON c.id = m.community_id"

@@ -14,7 +14,7 @@ from storage.base import (
     Conversation,
     MemberRow,
 )
-from storage.db import Database
+from storage.db import Database, columns
 
 _MEMBER_COLS = (
     "id, platform, user_id, display_name, tz, country, date_locale, has_private_chat, paused"
@@ -119,7 +119,7 @@ class SQLiteMembers:
     async def find_by_name(self, platform: str, community_id: int, name: str) -> list[MemberRow]:
         wanted = name.strip().lstrip("@").casefold()
         rows = await self._db.fetchall(
-            f"SELECT {', '.join('m.' + c.strip() for c in _MEMBER_COLS.split(','))}"
+            f"SELECT {columns('m', _MEMBER_COLS)}"
             " FROM members m JOIN memberships s ON s.member_id = m.id"
             " WHERE m.platform = ? AND s.community_id = ?",
             (platform, community_id),
@@ -234,7 +234,7 @@ class SQLiteCommunities:
             del self._noted[key]
 
     async def of_member(self, member_id: int) -> list[CommunityRow]:
-        cols = ", ".join("c." + c.strip() for c in _COMMUNITY_COLS.split(","))
+        cols = columns("c", _COMMUNITY_COLS)
         rows = await self._db.fetchall(
             f"SELECT {cols} FROM communities c JOIN memberships s ON s.community_id = c.id"
             " WHERE s.member_id = ? AND c.active = 1 ORDER BY s.last_seen DESC",
@@ -243,7 +243,7 @@ class SQLiteCommunities:
         return [community_row(r) for r in rows]
 
     async def moderators(self, community_id: int) -> list[MemberRow]:
-        cols = ", ".join("m." + c.strip() for c in _MEMBER_COLS.split(","))
+        cols = columns("m", _MEMBER_COLS)
         rows = await self._db.fetchall(
             f"SELECT {cols} FROM members m JOIN memberships s ON s.member_id = m.id"
             " WHERE s.community_id = ? AND s.is_moderator = 1",

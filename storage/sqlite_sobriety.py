@@ -14,7 +14,7 @@ from storage.base import (
     Sharing,
     StreakRow,
 )
-from storage.db import Database
+from storage.db import Database, columns
 from storage.sqlite_members import _COMMUNITY_COLS, _MEMBER_COLS, community_row, member_row
 from storage.sqlite_outbox import insert_items
 
@@ -24,10 +24,6 @@ _SHARING = ("celebrate", "show_substance", "share_days")
 
 def counter_row(r: sqlite3.Row | tuple[Any, ...]) -> CounterRow:
     return CounterRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])
-
-
-def _prefixed(cols: str, prefix: str) -> str:
-    return ", ".join(f"{prefix}.{c.strip()}" for c in cols.split(","))
 
 
 class SQLiteSobriety:
@@ -148,7 +144,7 @@ class SQLiteSobriety:
     async def due(self, now: int, limit: int) -> list[DueMilestone]:
         def query(c: sqlite3.Connection) -> list[DueMilestone]:
             rows = c.execute(
-                f"SELECT {_prefixed(_COLS, 'k')}, {_prefixed(_MEMBER_COLS, 'm')},"
+                f"SELECT {columns('k', _COLS)}, {columns('m', _MEMBER_COLS)},"
                 " COALESCE(s.celebrate, 0), COALESCE(s.show_substance, 0),"
                 " COALESCE(s.share_days, 0)"
                 " FROM counters k JOIN members m ON m.id = k.member_id"
@@ -163,7 +159,7 @@ class SQLiteSobriety:
                 communities = tuple(
                     community_row(x)
                     for x in c.execute(
-                        f"SELECT {_prefixed(_COMMUNITY_COLS, 'c')} FROM communities c"
+                        f"SELECT {columns('c', _COMMUNITY_COLS)} FROM communities c"
                         " JOIN memberships ms ON ms.community_id = c.id"
                         " WHERE ms.member_id = ? AND c.active = 1 ORDER BY ms.last_seen DESC",
                         (member.id,),
@@ -196,7 +192,7 @@ class SQLiteSobriety:
             members = [
                 member_row(r)
                 for r in c.execute(
-                    f"SELECT {_prefixed(_MEMBER_COLS, 'm')} FROM members m"
+                    f"SELECT {columns('m', _MEMBER_COLS)} FROM members m"
                     " JOIN memberships ms ON ms.member_id = m.id"
                     " JOIN sharing s ON s.member_id = m.id"
                     " WHERE ms.community_id = ? AND s.share_days = 1",
