@@ -19,7 +19,15 @@ from bot.context import Context
 from bot.core import Core, Guard
 from bot.dates_basic import parse_hhmm
 from bot.dispatcher import Dispatcher, DispatchStats
-from bot.features import basics, checkins, community, meetings, sobriety
+from bot.features import (
+    attendance,
+    basics,
+    checkins,
+    community,
+    meeting_reminders,
+    meetings,
+    sobriety,
+)
 from bot.features.crisis import CrisisResponder
 from bot.helplines import Helplines
 from bot.i18n import t
@@ -54,8 +62,8 @@ def build_router() -> Router:
         Command("meeting", meetings.meeting_cmd, "meeting.help"),
         Command("remind", meetings.remind, "remind.help"),
         Command("going", meetings.going, "going.help"),
-        Command("attended", meetings.attended, "attend.help_attended", where=Where.PRIVATE),
-        Command("attendance", meetings.attendance, "attend.help_attendance", where=Where.PRIVATE),
+        Command("attended", attendance.attended, "attend.help_attended", where=Where.PRIVATE),
+        Command("attendance", attendance.attendance, "attend.help_attendance", where=Where.PRIVATE),
         Command(
             "community", community.community, "help.community", where=Where.GROUP, moderator=True
         ),
@@ -95,7 +103,7 @@ def build_sources(store: Store, settings: Settings) -> list[Source]:
         sobriety.MilestoneSource(
             store, parse_hhmm(settings.community.celebration_time), settings.community.program, t
         ),
-        meetings.MeetingSource(store, t, settings.community.timezone),
+        meeting_reminders.MeetingSource(store, t, settings.community.timezone),
     ]
 
 

@@ -57,6 +57,13 @@ class Context:
             return self.community.tz
         return self.settings.community.timezone
 
+    def community_tz_name(self, community: CommunityRow | None = None) -> str:
+        """The community's time zone (the event's community by default), else the default."""
+        community = community or self.community
+        if community is not None and community.tz:
+            return community.tz
+        return self.settings.community.timezone
+
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.tz_name())
 

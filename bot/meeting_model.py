@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -305,3 +306,50 @@ def normalize_types(codes: Iterable[str]) -> tuple[str, ...]:
         if c and c not in out:
             out.append(c)
     return tuple(out)
+
+
+# --- the spec as stored JSON (storage keeps it as a JSON object) ----------------------------
+
+
+def spec_to_dict(spec: MeetingSpec) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "weekdays": list(spec.weekdays),
+        "start": spec.start.strftime("%H:%M"),
+        "duration_min": spec.duration_min,
+        "tz": spec.tz,
+        "url": spec.url,
+        "phone": spec.phone,
+        "address": spec.address,
+        "types": list(spec.types),
+        "notes": spec.notes,
+        "slug": spec.slug,
+        "skipped": sorted(d.isoformat() for d in spec.skipped),
+        "remind_before_min": spec.remind_before_min,
+    }
+
+
+def spec_from_dict(d: dict[str, Any]) -> MeetingSpec:
+    hh, mm = str(d["start"]).split(":")
+    return MeetingSpec(
+        name=d["name"],
+        weekdays=tuple(d["weekdays"]),
+        start=datetime.time(int(hh), int(mm)),
+        duration_min=int(d["duration_min"]),
+        tz=d["tz"],
+        url=d.get("url"),
+        phone=d.get("phone"),
+        address=d.get("address"),
+        types=tuple(d.get("types", ())),
+        notes=d.get("notes", ""),
+        slug=d.get("slug"),
+        skipped=frozenset(datetime.date.fromisoformat(x) for x in d.get("skipped", ())),
+        remind_before_min=int(d.get("remind_before_min", 60)),
+    )
+
+
+_SLUG_CUT = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(name: str) -> str:
+    return _SLUG_CUT.sub("-", name.casefold()).strip("-")[:60].strip("-") or "meeting"

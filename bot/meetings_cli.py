@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from bot.config import Settings
-from bot.features.meetings import ics_bytes, import_feed, outcome_text
+from bot.features.meeting_import import import_feed, outcome_text
+from bot.features.meetings import ics_bytes
 from bot.i18n import t
 from bot.meeting_guide import FeedError
 from storage.base import CommunityRow, Store

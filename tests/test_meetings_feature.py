@@ -21,7 +21,7 @@ from adapters.console import ConsoleAdapter
 from bot.app import Harbor
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.features import meetings
+from bot.features import meeting_import
 from bot.meetings_cli import (
     MeetingsCliError,
     add_meetings_parser,
@@ -397,7 +397,7 @@ async def test_import_by_url(console: ConsoleAdapter, store: SQLiteStore, feed_s
     assert SAMPLE_SUMMARY in said[0].text
     said = await console.push(f"/meeting import {feed_server}/missing.json")
     assert "Nothing was imported: the address didn't return a feed" in said[0].text
-    monkeypatch.setattr(meetings, "FEED_MAX_BYTES", 5000)
+    monkeypatch.setattr(meeting_import, "FEED_MAX_BYTES", 5000)
     said = await console.push(f"/meeting import {feed_server}/huge.json")
     assert "Nothing was imported: the feed is larger than" in said[0].text
     said = await console.push("/meeting import file:///etc/passwd")

@@ -1,63 +1,51 @@
 """Meetings: moderators define a community's recurring meetings (/meeting add|edit|remove|
 skip|list|import); members list them in their own time (/meetings, /meetings ics), subscribe
-to private reminders (/remind), RSVP (/going) and keep a private attendance log (/attended,
-/attendance). Announcements and reminders are planned by the sweep (MeetingSource)."""
+to private reminders (/remind) and RSVP (/going). Beside it: meeting_import (feeds),
+meeting_reminders (the sweep that announces occurrences) and attendance (the private log)."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
-import ipaddress
-import re
-import socket
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import aiohttp
-import aiohttp.abc
-import yarl
-
 from bot.context import Context
-from bot.meeting_guide import FeedError, parse_feed, type_names
+from bot.features.meeting_import import import_command
+from bot.features.meeting_reminders import (
+    fmt_days,
+    fmt_when,
+    place_text,
+    plan_meeting,
+    remind_time,
+)
+from bot.meeting_guide import type_names
 from bot.meeting_ics import export_ics
 from bot.meeting_model import (
-    NAME_MAX,
     MeetingInputError,
     MeetingSpec,
-    clean_url,
     parse_duration,
     parse_meeting_line,
+    slugify,
+    spec_from_dict,
+    spec_to_dict,
 )
 from bot.meeting_time import (
     Occurrence,
     humanize_until,
     next_occurrence,
-    resolve_local,
 )
 from bot.parsing import parse_int
 from bot.types import Document
-from storage.base import CommunityRow, OutboxItem, Store
+from storage.base import CommunityRow
 from storage.meetings_base import (
-    DueMeeting,
-    DueSubscription,
-    MeetingAdvance,
-    MeetingPlan,
     MeetingRow,
     NewMeeting,
-    SubscriptionAdvance,
 )
 
-FEED_MAX_BYTES = 5_000_000
-FETCH_TIMEOUT_S = 20.0
 CONVERSATION_TTL = 30 * 60
 SKIP_AHEAD_DAYS = 366
 MAX_SKIPPED_SHOWN = 15
-_DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_SLUG_CUT = re.compile(r"[^a-z0-9]+")
 # Fields of the one-line form, in order; the guided flow asks them one by one.
 LINE_FIELDS = ("name", "days", "time", "tz", "duration", "place", "types", "notes")
 _REQUIRED = frozenset({"name", "days", "time"})
@@ -77,150 +65,20 @@ _MOD_SUBCOMMANDS = frozenset(
 )
 
 
-# -- the spec as stored JSON ------------------------------------------------------------------
-
-
-def spec_to_dict(spec: MeetingSpec) -> dict[str, Any]:
-    return {
-        "name": spec.name,
-        "weekdays": list(spec.weekdays),
-        "start": spec.start.strftime("%H:%M"),
-        "duration_min": spec.duration_min,
-        "tz": spec.tz,
-        "url": spec.url,
-        "phone": spec.phone,
-        "address": spec.address,
-        "types": list(spec.types),
-        "notes": spec.notes,
-        "slug": spec.slug,
-        "skipped": sorted(d.isoformat() for d in spec.skipped),
-        "remind_before_min": spec.remind_before_min,
-    }
-
-
-def spec_from_dict(d: dict[str, Any]) -> MeetingSpec:
-    hh, mm = str(d["start"]).split(":")
-    return MeetingSpec(
-        name=d["name"],
-        weekdays=tuple(d["weekdays"]),
-        start=time(int(hh), int(mm)),
-        duration_min=int(d["duration_min"]),
-        tz=d["tz"],
-        url=d.get("url"),
-        phone=d.get("phone"),
-        address=d.get("address"),
-        types=tuple(d.get("types", ())),
-        notes=d.get("notes", ""),
-        slug=d.get("slug"),
-        skipped=frozenset(date.fromisoformat(x) for x in d.get("skipped", ())),
-        remind_before_min=int(d.get("remind_before_min", 60)),
-    )
-
-
-def slugify(name: str) -> str:
-    return _SLUG_CUT.sub("-", name.casefold()).strip("-")[:60].strip("-") or "meeting"
-
-
 def uid_for(meeting: MeetingRow) -> str:
     """Stable per meeting, so calendar apps update events instead of duplicating them."""
     return f"harbor-{meeting.id}-{meeting.community_id}@harbor"
 
 
-# -- planning (pure) --------------------------------------------------------------------------
-
-
-def occurrence_on(spec: MeetingSpec, local_day: str | None) -> Occurrence | None:
-    """The occurrence on a local date, or None when there is none (e.g. skipped since)."""
-    if local_day is None:
-        return None
-    day = date.fromisoformat(local_day)
-    if day in spec.skipped or day.weekday() not in spec.weekdays:
-        return None
-    start = resolve_local(day, spec.start, ZoneInfo(spec.tz)).astimezone(UTC)
-    return Occurrence(start, start + timedelta(minutes=spec.duration_min), day)
-
-
-def remind_time(start: datetime, before_min: int, now: datetime) -> int:
-    # Never in the past: a meeting added 10 min before it starts is announced right away.
-    return int(max(start - timedelta(minutes=before_min), now).timestamp())
-
-
-def plan_meeting(spec: MeetingSpec, after: datetime, now: datetime) -> MeetingPlan:
-    """The first occurrence starting at or after `after`, and when to announce it."""
-    occ = next_occurrence(spec, after)
-    if occ is None:
-        return MeetingPlan()
-    return MeetingPlan(
-        occ.local_date.isoformat(),
-        remind_time(occ.start_utc, spec.remind_before_min, now),
-        int(occ.start_utc.timestamp()),
-    )
-
-
-def _following(spec: MeetingSpec, occ: Occurrence | None, now: datetime) -> Occurrence | None:
-    """The occurrence after `occ` that has not started yet (missed ones are not caught up)."""
-    after = max(occ.start_utc + timedelta(seconds=1), now) if occ else now
-    return next_occurrence(spec, after)
-
-
-# -- formatting -------------------------------------------------------------------------------
-
-
-def fmt_when(dt: datetime) -> str:
-    return f"{dt:%a} {dt.day} {dt:%b %H:%M}"
-
-
-def fmt_days(weekdays: Sequence[int]) -> str:
-    return ", ".join(_DAY_ABBR[d] for d in weekdays)
-
-
-def place_text(text: Callable[..., str], spec: MeetingSpec) -> str:
-    lines = []
-    if spec.url:
-        lines.append(text("meeting.join", url=spec.url))
-    if spec.phone:
-        lines.append(text("meeting.phone", phone=spec.phone))
-    if spec.address:
-        lines.append(text("meeting.where", address=spec.address))
-    return "".join("\n" + line for line in lines)
-
-
-def reminder_text(
-    text: Callable[..., str],
-    key: str,
-    meeting_id: int,
-    spec: MeetingSpec,
-    occ: Occurrence,
-    tz: str,
-    now: datetime,
-) -> str:
-    local = occ.start_utc.astimezone(ZoneInfo(tz))
-    return text(
-        key,
-        name=spec.name,
-        until=humanize_until(occ.start_utc, occ.end_utc, now),
-        time=fmt_when(local),
-        tz=tz,
-        id=meeting_id,
-    ) + place_text(text, spec)
-
-
 # -- lookup -----------------------------------------------------------------------------------
-
-
-def _default_tz(ctx: Context, community: CommunityRow | None = None) -> str:
-    community = community or ctx.community
-    if community is not None and community.tz:
-        return community.tz
-    return ctx.settings.community.timezone
 
 
 def _shown_tz(ctx: Context) -> str:
     """Times posted in a group use the community's zone: a member's own zone is private."""
-    return ctx.tz_name() if ctx.in_private else _default_tz(ctx)
+    return ctx.tz_name() if ctx.in_private else ctx.community_tz_name()
 
 
-async def _scope(ctx: Context) -> list[CommunityRow]:
+async def visible_communities(ctx: Context) -> list[CommunityRow]:
     """The communities whose meetings this member sees: the group's, or in private all of
     theirs."""
     if not ctx.in_private:
@@ -228,7 +86,7 @@ async def _scope(ctx: Context) -> list[CommunityRow]:
     return await ctx.store.communities.of_member(ctx.member.id)
 
 
-async def _resolve(
+async def resolve_meeting(
     ctx: Context, ref: str, communities: Sequence[CommunityRow]
 ) -> MeetingRow | None:
     ref = ref.strip().removeprefix("#").casefold()
@@ -243,14 +101,16 @@ async def _resolve(
     return None
 
 
-async def _find(
+async def find_meeting(
     ctx: Context, ref: str, communities: Sequence[CommunityRow] | None = None
 ) -> MeetingRow | None:
     """The meeting `ref` (an id or slug) names, or None after saying so."""
     if not ref.strip():
         ctx.whisper(ctx.text("meeting.which"))
         return None
-    found = await _resolve(ctx, ref, communities if communities is not None else await _scope(ctx))
+    found = await resolve_meeting(
+        ctx, ref, communities if communities is not None else await visible_communities(ctx)
+    )
     if found is None:
         ctx.whisper(ctx.text("meeting.not_found", ref=ref.strip()[:40]))
     return found
@@ -263,7 +123,7 @@ async def meetings_cmd(ctx: Context) -> None:
     if ctx.event.args.strip().casefold() in ("ics", "ical", "calendar"):
         await _export(ctx)
         return
-    rows = await ctx.store.meetings.of_communities([c.id for c in await _scope(ctx)])
+    rows = await ctx.store.meetings.of_communities([c.id for c in await visible_communities(ctx)])
     now = ctx.now()
     upcoming = []
     for row in rows:
@@ -291,7 +151,7 @@ async def meetings_cmd(ctx: Context) -> None:
 
 
 async def _export(ctx: Context) -> None:
-    communities = await _scope(ctx)
+    communities = await visible_communities(ctx)
     rows = await ctx.store.meetings.of_communities([c.id for c in communities])
     if not rows:
         ctx.whisper(ctx.text("meetings.none"))
@@ -339,13 +199,13 @@ async def meeting_cmd(ctx: Context) -> None:
         "skip": _skip,
         "unskip": _unskip,
         "list": _mod_list,
-        "import": _import,
+        "import": import_command,
     }[sub]
     await handler(ctx, rest)
 
 
 async def _details(ctx: Context, ref: str) -> None:
-    row = await _find(ctx, ref)
+    row = await find_meeting(ctx, ref)
     if row is None:
         return
     spec = spec_from_dict(row.spec)
@@ -471,7 +331,7 @@ async def _add(ctx: Context, rest: str) -> None:
         await _start_guided(ctx, community)
         return
     try:
-        spec = parse_meeting_line(rest, _default_tz(ctx))
+        spec = parse_meeting_line(rest, ctx.community_tz_name())
     except MeetingInputError as exc:
         ctx.say(_input_error(ctx, exc))
         return
@@ -519,7 +379,7 @@ def apply_field(spec: MeetingSpec, field: str, value: str, default_tz: str) -> M
 async def _edit(ctx: Context, rest: str) -> None:
     assert ctx.community is not None
     ref, _, change = rest.partition(" ")
-    row = await _find(ctx, ref, [ctx.community]) if ref else None
+    row = await find_meeting(ctx, ref, [ctx.community]) if ref else None
     if row is None:
         if not ref:
             ctx.say(ctx.text("meeting.edit_usage"))
@@ -529,9 +389,9 @@ async def _edit(ctx: Context, rest: str) -> None:
     spec = spec_from_dict(row.spec)
     try:
         if field in (*LINE_FIELDS, "remind") and value.strip():
-            new = apply_field(spec, field, value.strip(), _default_tz(ctx))
+            new = apply_field(spec, field, value.strip(), ctx.community_tz_name())
         elif "|" in change:
-            parsed = parse_meeting_line(change, _default_tz(ctx))
+            parsed = parse_meeting_line(change, ctx.community_tz_name())
             new = dataclasses.replace(
                 parsed,
                 slug=spec.slug,
@@ -559,7 +419,7 @@ async def _store_edit(
 
 async def _remove(ctx: Context, rest: str) -> None:
     assert ctx.community is not None
-    row = await _find(ctx, rest, [ctx.community])
+    row = await find_meeting(ctx, rest, [ctx.community])
     if row is None:
         return
     await ctx.store.meetings.remove(row.id)
@@ -585,7 +445,7 @@ async def _skip(ctx: Context, rest: str, undo: bool = False) -> None:
     if not when.strip():
         ctx.say(ctx.text("meeting.skip_usage"))
         return
-    row = await _find(ctx, ref, [ctx.community])
+    row = await find_meeting(ctx, ref, [ctx.community])
     if row is None:
         return
     spec = spec_from_dict(row.spec)
@@ -621,7 +481,7 @@ async def _start_guided(ctx: Context, community: CommunityRow) -> None:
 
 
 def _question(ctx: Context, field: str, community: CommunityRow) -> str:
-    return ctx.text(f"meeting.ask_{field}", tz=_default_tz(ctx, community))
+    return ctx.text(f"meeting.ask_{field}", tz=ctx.community_tz_name(community))
 
 
 async def add_reply(ctx: Context) -> None:
@@ -640,7 +500,7 @@ async def add_reply(ctx: Context) -> None:
     try:
         if answer == "-" and field in _REQUIRED:
             raise MeetingInputError(f"meeting.missing_{field}")
-        probe_field(field, answer, _default_tz(ctx, community))
+        probe_field(field, answer, ctx.community_tz_name(community))
     except MeetingInputError as exc:
         ctx.whisper(
             ctx.text(exc.key, detail=exc.detail[:80]) + "\n" + _question(ctx, field, community)
@@ -663,166 +523,12 @@ async def add_reply(ctx: Context) -> None:
 async def _finish_guided(ctx: Context, community: CommunityRow, answers: dict[str, str]) -> None:
     line = " | ".join(answers[f] for f in LINE_FIELDS)
     try:
-        spec = parse_meeting_line(line, _default_tz(ctx, community))
+        spec = parse_meeting_line(line, ctx.community_tz_name(community))
     except MeetingInputError as exc:  # each field was checked; this is a safety net
         ctx.whisper(_input_error(ctx, exc))
         return
     row = await _save_new(ctx, community, spec)
     ctx.whisper(_saved_text(ctx, row, spec))
-
-
-# -- import -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ImportOutcome:
-    imported: int
-    updated: int
-    skipped: list[tuple[str, str]]
-
-
-class FetchError(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-async def import_feed(
-    store: Store, community: CommunityRow, data: bytes, default_tz: str, now: datetime
-) -> ImportOutcome:
-    """Parse and save a Meeting Guide feed: new slugs are added, known ones updated (keeping
-    their skipped dates and reminder lead), all in one transaction. Raises FeedError."""
-    result = parse_feed(data, community.tz or default_tz, max_bytes=FEED_MAX_BYTES)
-    existing = {r.slug: r for r in await store.meetings.of_communities([community.id])}
-    new: list[NewMeeting] = []
-    for spec in result.meetings:
-        slug = spec.slug or slugify(spec.name)
-        old = existing.get(slug)
-        if old is not None:
-            kept = spec_from_dict(old.spec)
-            spec = dataclasses.replace(
-                spec, skipped=kept.skipped, remind_before_min=kept.remind_before_min
-            )
-        new.append(NewMeeting(slug, spec.name, spec_to_dict(spec), plan_meeting(spec, now, now)))
-    imported, updated = await store.meetings.import_many(community.id, new, int(now.timestamp()))
-    return ImportOutcome(imported, updated, result.skipped)
-
-
-def outcome_text(text: Callable[..., str], outcome: ImportOutcome, limit: int = 20) -> str:
-    lines = [
-        text(
-            "meeting.import_done",
-            imported=outcome.imported,
-            updated=outcome.updated,
-            skipped=len(outcome.skipped),
-        )
-    ]
-    for label, reason in outcome.skipped[:limit]:
-        lines.append(text("meeting.import_skip_line", name=label[:NAME_MAX], reason=reason))
-    if len(outcome.skipped) > limit:
-        lines.append(text("meeting.import_more", count=len(outcome.skipped) - limit))
-    return "\n".join(lines)
-
-
-def failure_text(text: Callable[..., str], exc: FetchError | FeedError) -> str:
-    # FeedError keys are "feed.x"; our catalog has them as "meeting.feed_x".
-    key = exc.key if isinstance(exc, FetchError) else "meeting." + exc.key.replace(".", "_")
-    return text(key, max=FEED_MAX_BYTES // 1_000_000)
-
-
-def _public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return ip.is_global and not ip.is_multicast
-
-
-class _PublicOnlyResolver(aiohttp.abc.AbstractResolver):
-    """Refuses host names that resolve to loopback, private, link-local or reserved
-    addresses: a moderator's URL must not reach the bot's own network."""
-
-    def __init__(self) -> None:
-        self._inner = aiohttp.ThreadedResolver()
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[aiohttp.abc.ResolveResult]:
-        found = await self._inner.resolve(host, port, family)
-        if not all(_public(r["host"]) for r in found):
-            raise FetchError("meeting.fetch_private")
-        return found
-
-    async def close(self) -> None:
-        await self._inner.close()
-
-
-async def fetch_feed(
-    url: str, max_bytes: int = FEED_MAX_BYTES, allow_private: bool = False
-) -> bytes:
-    """GET a feed, refusing anything over `max_bytes` without reading it all, and (unless
-    allowed) any address inside a private network, redirects included. Raises FetchError."""
-    limit = aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S)
-    connector = None if allow_private else aiohttp.TCPConnector(resolver=_PublicOnlyResolver())
-    try:
-        async with aiohttp.ClientSession(timeout=limit, connector=connector) as http:
-            for _hop in range(4):  # the first request and up to 3 redirects, each checked
-                host = yarl.URL(url).host or ""
-                if not allow_private and _is_ip(host) and not _public(host):
-                    raise FetchError("meeting.fetch_private")
-                async with http.get(url, allow_redirects=False) as resp:
-                    if resp.status in (301, 302, 303, 307, 308) and "Location" in resp.headers:
-                        url = str(resp.url.join(yarl.URL(resp.headers["Location"])))
-                        if yarl.URL(url).scheme not in ("http", "https"):
-                            raise FetchError("meeting.fetch_failed")
-                        continue
-                    return await _read_feed(resp, max_bytes)
-            raise FetchError("meeting.fetch_failed")
-    except (aiohttp.ClientError, TimeoutError, ValueError):
-        raise FetchError("meeting.fetch_failed") from None
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
-
-
-async def _read_feed(resp: aiohttp.ClientResponse, max_bytes: int) -> bytes:
-    if resp.status != 200:
-        raise FetchError("meeting.fetch_status")
-    if resp.content_length is not None and resp.content_length > max_bytes:
-        raise FetchError("meeting.feed_too_big")
-    body = bytearray()
-    async for chunk in resp.content.iter_chunked(65536):
-        body.extend(chunk)
-        if len(body) > max_bytes:
-            raise FetchError("meeting.feed_too_big")
-    return bytes(body)
-
-
-async def _import(ctx: Context, rest: str) -> None:
-    community = ctx.community
-    assert community is not None
-    attachment = ctx.event.attachment
-    try:
-        if attachment is not None:
-            data = attachment.content
-        elif rest:
-            url = clean_url(rest)
-            if url is None:
-                ctx.say(ctx.text("meeting.bad_link", detail=rest[:80]))
-                return
-            data = await fetch_feed(
-                url, allow_private=ctx.settings.meetings.allow_private_feed_urls
-            )
-        else:
-            ctx.say(ctx.text("meeting.import_usage"))
-            return
-        outcome = await import_feed(ctx.store, community, data, _default_tz(ctx), ctx.now())
-    except (FetchError, FeedError) as exc:
-        ctx.say(ctx.text("meeting.import_failed", reason=failure_text(ctx.text, exc)))
-        return
-    ctx.say(outcome_text(ctx.text, outcome))
 
 
 # -- /remind and /going -----------------------------------------------------------------------
@@ -833,7 +539,7 @@ async def remind(ctx: Context) -> None:
     if not ref:
         await _list_subscriptions(ctx)
         return
-    row = await _find(ctx, ref)
+    row = await find_meeting(ctx, ref)
     if row is None:
         return
     when = when.strip().casefold()
@@ -874,7 +580,7 @@ async def _list_subscriptions(ctx: Context) -> None:
 
 async def going(ctx: Context) -> None:
     ref, _, flag = ctx.event.args.strip().partition(" ")
-    row = await _find(ctx, ref)
+    row = await find_meeting(ctx, ref)
     if row is None:
         return
     occ = next_occurrence(spec_from_dict(row.spec), ctx.now())
@@ -889,161 +595,3 @@ async def going(ctx: Context) -> None:
         return
     await ctx.store.meetings.rsvp(row.id, ctx.member.id, day, ctx.now_ts())
     ctx.whisper(ctx.text("going.saved", name=row.name, when=when, id=row.id))
-
-
-# -- attendance -------------------------------------------------------------------------------
-
-
-def _split_day(args: str, today: date) -> tuple[str, date]:
-    """'/attended 3 2026-11-20' -> ('3', date); the date defaults to today."""
-    words = args.split()
-    if words and words[-1].casefold() in ("today", "yesterday"):
-        back = 1 if words[-1].casefold() == "yesterday" else 0
-        return " ".join(words[:-1]), today - timedelta(days=back)
-    if words:
-        try:
-            return " ".join(words[:-1]), date.fromisoformat(words[-1])
-        except ValueError:
-            pass
-    return args.strip(), today
-
-
-async def attended(ctx: Context) -> None:
-    today = ctx.now().astimezone(ctx.tz()).date()
-    ref, day = _split_day(ctx.event.args, today)
-    if not ref:
-        ctx.whisper(ctx.text("attend.usage"))
-        return
-    if day > today:
-        ctx.whisper(ctx.text("attend.future"))
-        return
-    row = await _resolve(ctx, ref, await _scope(ctx))
-    name = row.name if row else " ".join(ref.split())[:NAME_MAX]
-    new = await ctx.store.meetings.log_attendance(
-        ctx.member.id, row.id if row else None, name, day.isoformat(), ctx.now_ts()
-    )
-    key = "attend.saved" if new else "attend.already"
-    ctx.whisper(
-        ctx.text(key, name=name, date=day.isoformat())
-        + ("" if row else "\n" + ctx.text("attend.outside"))
-    )
-
-
-async def attendance(ctx: Context) -> None:
-    rows = await ctx.store.meetings.attendance(ctx.member.id)
-    if not rows:
-        ctx.whisper(ctx.text("attend.none"))
-        return
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["date", "meeting", "recorded_at_utc"])
-    for r in rows:
-        stamp = datetime.fromtimestamp(r.recorded_at, UTC).strftime("%Y-%m-%d %H:%M")
-        writer.writerow([r.day, _csv_safe(r.meeting_name), stamp])
-    doc = Document("attendance.csv", out.getvalue().encode("utf-8"), "text/csv")
-    ctx.whisper(
-        ctx.text("attend.export", count=len(rows), name=ctx.member.display_name), document=doc
-    )
-
-
-def _csv_safe(text: str) -> str:
-    # A leading =, +, - or @ makes spreadsheets run the cell as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-# -- announcements and reminders, planned by the sweep ----------------------------------------
-
-
-class MeetingSource:
-    """Moves due meeting announcements (to the community's announcement channel) and private
-    reminders into the outbox, once per occurrence (the dedupe key), and advances each row to
-    the next occurrence in the same transaction. Skipped or already-ended occurrences get
-    nothing."""
-
-    name = "meetings"
-
-    def __init__(self, store: Store, text: Callable[..., str], default_tz: str) -> None:
-        self.store = store
-        self.text = text
-        self.default_tz = default_tz
-
-    async def sweep(self, now: datetime, limit: int) -> int:
-        ts = int(now.timestamp())
-        due_meetings = await self.store.meetings.due_meetings(ts, limit)
-        due_subs = await self.store.meetings.due_subscriptions(ts, limit)
-        items: list[OutboxItem] = []
-        meeting_moves = [self._announce(d, now, items) for d in due_meetings]
-        sub_moves = [self._remind(d, now, items) for d in due_subs]
-        if meeting_moves or sub_moves:
-            await self.store.meetings.advance(items, meeting_moves, sub_moves)
-        return max(len(due_meetings), len(due_subs))
-
-    def _announce(self, due: DueMeeting, now: datetime, items: list[OutboxItem]) -> MeetingAdvance:
-        m, c = due.meeting, due.community
-        assert m.next_reminder_at is not None
-        spec = spec_from_dict(m.spec)
-        occ = occurrence_on(spec, m.next_occurrence)
-        if occ is not None and now < occ.end_utc and c.active and c.announce_chat_id:
-            tz = c.tz or self.default_tz
-            at = datetime.fromtimestamp(m.next_reminder_at, UTC)
-            items.append(
-                OutboxItem(
-                    f"reminder:{m.id}:{occ.local_date.isoformat()}",
-                    "meeting_reminder",
-                    None,
-                    c.platform,
-                    c.announce_chat_id,
-                    False,
-                    {
-                        "text": reminder_text(
-                            self.text, "remind.group", m.id, spec, occ, tz, max(now, at)
-                        )
-                    },
-                    m.next_reminder_at,
-                    int(occ.end_utc.timestamp()),
-                    c.announce_thread_id,
-                )
-            )
-        nxt = _following(spec, occ, now)
-        return MeetingAdvance(
-            m.id,
-            m.next_reminder_at,
-            nxt.local_date.isoformat() if nxt else None,
-            remind_time(nxt.start_utc, spec.remind_before_min, now) if nxt else None,
-        )
-
-    def _remind(
-        self, due: DueSubscription, now: datetime, items: list[OutboxItem]
-    ) -> SubscriptionAdvance:
-        s, m, member = due.subscription, due.meeting, due.member
-        assert s.next_at is not None
-        spec = spec_from_dict(m.spec)
-        occ = occurrence_on(spec, s.occurrence)
-        if occ is not None and now < occ.end_utc and not member.paused:
-            tz = member.tz or due.community_tz or self.default_tz
-            at = datetime.fromtimestamp(s.next_at, UTC)
-            items.append(
-                OutboxItem(
-                    f"reminder:{m.id}:{occ.local_date.isoformat()}:m{member.id}",
-                    "meeting_reminder",
-                    member.id,
-                    member.platform,
-                    member.user_id,
-                    True,
-                    {
-                        "text": reminder_text(
-                            self.text, "remind.private", m.id, spec, occ, tz, max(now, at)
-                        )
-                    },
-                    s.next_at,
-                    int(occ.end_utc.timestamp()),
-                )
-            )
-        nxt = _following(spec, occ, now)
-        return SubscriptionAdvance(
-            m.id,
-            member.id,
-            s.next_at,
-            nxt.local_date.isoformat() if nxt else None,
-            remind_time(nxt.start_utc, s.before_min, now) if nxt else None,
-        )

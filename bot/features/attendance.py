@@ -1,0 +1,74 @@
+"""The private attendance log: /attended records a meeting, /attendance exports the list
+(some members must show proof of attendance)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+
+from bot.context import Context
+from bot.features.meetings import resolve_meeting, visible_communities
+from bot.meeting_model import (
+    NAME_MAX,
+)
+from bot.types import Document
+
+# -- attendance -------------------------------------------------------------------------------
+
+
+def _split_day(args: str, today: date) -> tuple[str, date]:
+    """'/attended 3 2026-11-20' -> ('3', date); the date defaults to today."""
+    words = args.split()
+    if words and words[-1].casefold() in ("today", "yesterday"):
+        back = 1 if words[-1].casefold() == "yesterday" else 0
+        return " ".join(words[:-1]), today - timedelta(days=back)
+    if words:
+        try:
+            return " ".join(words[:-1]), date.fromisoformat(words[-1])
+        except ValueError:
+            pass
+    return args.strip(), today
+
+
+async def attended(ctx: Context) -> None:
+    today = ctx.now().astimezone(ctx.tz()).date()
+    ref, day = _split_day(ctx.event.args, today)
+    if not ref:
+        ctx.whisper(ctx.text("attend.usage"))
+        return
+    if day > today:
+        ctx.whisper(ctx.text("attend.future"))
+        return
+    row = await resolve_meeting(ctx, ref, await visible_communities(ctx))
+    name = row.name if row else " ".join(ref.split())[:NAME_MAX]
+    new = await ctx.store.meetings.log_attendance(
+        ctx.member.id, row.id if row else None, name, day.isoformat(), ctx.now_ts()
+    )
+    key = "attend.saved" if new else "attend.already"
+    ctx.whisper(
+        ctx.text(key, name=name, date=day.isoformat())
+        + ("" if row else "\n" + ctx.text("attend.outside"))
+    )
+
+
+async def attendance(ctx: Context) -> None:
+    rows = await ctx.store.meetings.attendance(ctx.member.id)
+    if not rows:
+        ctx.whisper(ctx.text("attend.none"))
+        return
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["date", "meeting", "recorded_at_utc"])
+    for r in rows:
+        stamp = datetime.fromtimestamp(r.recorded_at, UTC).strftime("%Y-%m-%d %H:%M")
+        writer.writerow([r.day, _csv_safe(r.meeting_name), stamp])
+    doc = Document("attendance.csv", out.getvalue().encode("utf-8"), "text/csv")
+    ctx.whisper(
+        ctx.text("attend.export", count=len(rows), name=ctx.member.display_name), document=doc
+    )
+
+
+def _csv_safe(text: str) -> str:
+    # A leading =, +, - or @ makes spreadsheets run the cell as a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -1,0 +1,206 @@
+"""Meeting reminders: when each occurrence is announced, how it reads in each recipient's
+time zone, and the sweep source that moves due reminders into the outbox exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.meeting_model import (
+    MeetingSpec,
+    spec_from_dict,
+)
+from bot.meeting_time import (
+    Occurrence,
+    humanize_until,
+    next_occurrence,
+    resolve_local,
+)
+from storage.base import OutboxItem, Store
+from storage.meetings_base import (
+    DueMeeting,
+    DueSubscription,
+    MeetingAdvance,
+    MeetingPlan,
+    SubscriptionAdvance,
+)
+
+_DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+# -- planning (pure) --------------------------------------------------------------------------
+
+
+def occurrence_on(spec: MeetingSpec, local_day: str | None) -> Occurrence | None:
+    """The occurrence on a local date, or None when there is none (e.g. skipped since)."""
+    if local_day is None:
+        return None
+    day = date.fromisoformat(local_day)
+    if day in spec.skipped or day.weekday() not in spec.weekdays:
+        return None
+    start = resolve_local(day, spec.start, ZoneInfo(spec.tz)).astimezone(UTC)
+    return Occurrence(start, start + timedelta(minutes=spec.duration_min), day)
+
+
+def remind_time(start: datetime, before_min: int, now: datetime) -> int:
+    # Never in the past: a meeting added 10 min before it starts is announced right away.
+    return int(max(start - timedelta(minutes=before_min), now).timestamp())
+
+
+def plan_meeting(spec: MeetingSpec, after: datetime, now: datetime) -> MeetingPlan:
+    """The first occurrence starting at or after `after`, and when to announce it."""
+    occ = next_occurrence(spec, after)
+    if occ is None:
+        return MeetingPlan()
+    return MeetingPlan(
+        occ.local_date.isoformat(),
+        remind_time(occ.start_utc, spec.remind_before_min, now),
+        int(occ.start_utc.timestamp()),
+    )
+
+
+def _following(spec: MeetingSpec, occ: Occurrence | None, now: datetime) -> Occurrence | None:
+    """The occurrence after `occ` that has not started yet (missed ones are not caught up)."""
+    after = max(occ.start_utc + timedelta(seconds=1), now) if occ else now
+    return next_occurrence(spec, after)
+
+
+# -- formatting -------------------------------------------------------------------------------
+
+
+def fmt_when(dt: datetime) -> str:
+    return f"{dt:%a} {dt.day} {dt:%b %H:%M}"
+
+
+def fmt_days(weekdays: Sequence[int]) -> str:
+    return ", ".join(_DAY_ABBR[d] for d in weekdays)
+
+
+def place_text(text: Callable[..., str], spec: MeetingSpec) -> str:
+    lines = []
+    if spec.url:
+        lines.append(text("meeting.join", url=spec.url))
+    if spec.phone:
+        lines.append(text("meeting.phone", phone=spec.phone))
+    if spec.address:
+        lines.append(text("meeting.where", address=spec.address))
+    return "".join("\n" + line for line in lines)
+
+
+def reminder_text(
+    text: Callable[..., str],
+    key: str,
+    meeting_id: int,
+    spec: MeetingSpec,
+    occ: Occurrence,
+    tz: str,
+    now: datetime,
+) -> str:
+    local = occ.start_utc.astimezone(ZoneInfo(tz))
+    return text(
+        key,
+        name=spec.name,
+        until=humanize_until(occ.start_utc, occ.end_utc, now),
+        time=fmt_when(local),
+        tz=tz,
+        id=meeting_id,
+    ) + place_text(text, spec)
+
+
+# -- announcements and reminders, planned by the sweep ----------------------------------------
+
+
+class MeetingSource:
+    """Moves due meeting announcements (to the community's announcement channel) and private
+    reminders into the outbox, once per occurrence (the dedupe key), and advances each row to
+    the next occurrence in the same transaction. Skipped or already-ended occurrences get
+    nothing."""
+
+    name = "meetings"
+
+    def __init__(self, store: Store, text: Callable[..., str], default_tz: str) -> None:
+        self.store = store
+        self.text = text
+        self.default_tz = default_tz
+
+    async def sweep(self, now: datetime, limit: int) -> int:
+        ts = int(now.timestamp())
+        due_meetings = await self.store.meetings.due_meetings(ts, limit)
+        due_subs = await self.store.meetings.due_subscriptions(ts, limit)
+        items: list[OutboxItem] = []
+        meeting_moves = [self._announce(d, now, items) for d in due_meetings]
+        sub_moves = [self._remind(d, now, items) for d in due_subs]
+        if meeting_moves or sub_moves:
+            await self.store.meetings.advance(items, meeting_moves, sub_moves)
+        return max(len(due_meetings), len(due_subs))
+
+    def _announce(self, due: DueMeeting, now: datetime, items: list[OutboxItem]) -> MeetingAdvance:
+        m, c = due.meeting, due.community
+        assert m.next_reminder_at is not None
+        spec = spec_from_dict(m.spec)
+        occ = occurrence_on(spec, m.next_occurrence)
+        if occ is not None and now < occ.end_utc and c.active and c.announce_chat_id:
+            tz = c.tz or self.default_tz
+            at = datetime.fromtimestamp(m.next_reminder_at, UTC)
+            items.append(
+                OutboxItem(
+                    f"reminder:{m.id}:{occ.local_date.isoformat()}",
+                    "meeting_reminder",
+                    None,
+                    c.platform,
+                    c.announce_chat_id,
+                    False,
+                    {
+                        "text": reminder_text(
+                            self.text, "remind.group", m.id, spec, occ, tz, max(now, at)
+                        )
+                    },
+                    m.next_reminder_at,
+                    int(occ.end_utc.timestamp()),
+                    c.announce_thread_id,
+                )
+            )
+        nxt = _following(spec, occ, now)
+        return MeetingAdvance(
+            m.id,
+            m.next_reminder_at,
+            nxt.local_date.isoformat() if nxt else None,
+            remind_time(nxt.start_utc, spec.remind_before_min, now) if nxt else None,
+        )
+
+    def _remind(
+        self, due: DueSubscription, now: datetime, items: list[OutboxItem]
+    ) -> SubscriptionAdvance:
+        s, m, member = due.subscription, due.meeting, due.member
+        assert s.next_at is not None
+        spec = spec_from_dict(m.spec)
+        occ = occurrence_on(spec, s.occurrence)
+        if occ is not None and now < occ.end_utc and not member.paused:
+            tz = member.tz or due.community_tz or self.default_tz
+            at = datetime.fromtimestamp(s.next_at, UTC)
+            items.append(
+                OutboxItem(
+                    f"reminder:{m.id}:{occ.local_date.isoformat()}:m{member.id}",
+                    "meeting_reminder",
+                    member.id,
+                    member.platform,
+                    member.user_id,
+                    True,
+                    {
+                        "text": reminder_text(
+                            self.text, "remind.private", m.id, spec, occ, tz, max(now, at)
+                        )
+                    },
+                    s.next_at,
+                    int(occ.end_utc.timestamp()),
+                )
+            )
+        nxt = _following(spec, occ, now)
+        return SubscriptionAdvance(
+            m.id,
+            member.id,
+            s.next_at,
+            nxt.local_date.isoformat() if nxt else None,
+            remind_time(nxt.start_utc, s.before_min, now) if nxt else None,
+        )
