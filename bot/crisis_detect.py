@@ -73,7 +73,11 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "hang": ("hang my", "hanging my"),
     "here": ("be here",),
     "arou": ("be around",),
-    "end": ("end it", "end my", "end things", "end everything"),
+    "end": ("end it", "end my", "end things", "end everything", "all to end", "it to end",
+            "everything to end"),
+    "brid": ("on the bridge", "on a bridge", "on this bridge"),
+    "ledg": ("on the ledge", "on a ledge", "on this ledge"),
+    "roof": ("on the roof", "on a roof", "on this roof"),
     "life": ("take my", "taking my", "took my", "life itself"),
     "bett": ("better off",),
     "over": ("overdos",),
@@ -91,6 +95,8 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "go": ("t go on", "not go on"),
     "fore": ("forever",),
     "hand": ("handful",),
+    "take": ("take them all", "take all of them", "take all my", "take the whole"),
+    "swal": ("swallow them", "swallow all", "swallow the whole"),
     "pain": ("painkil", "pain kil"),
     "cons": ("consci",),
     "inco": ("inconsci",),
@@ -253,6 +259,8 @@ def _normalise(low: str) -> tuple[str, bool]:
         s = _SPACED.sub(_join_spaced, s)
     if _LEET_HINT.search(s) or "!" in s:
         s = _LEET_TOKEN.sub(_unleet, s)
+    if "od'd" in s:
+        s = s.replace("od'd", "oded")  # "she od'd": an overdose, not "odd"
     s = s.replace("'", "")
     s = _REPEATS.sub(r"\1", s)
     s = _SPACES.sub(" ", s)
@@ -269,7 +277,8 @@ class _Rule:
     kind: str
     lang: str
     weight: float
-    # "self": first-person phrasing; "third": names someone else; "either": the subject
+    # "self": first-person phrasing; "third": names someone else; "any": the subject doesn't
+    # matter (a farewell to everyone); "either": the subject
     # decides (nearest pronoun/person); "strict": only with an explicit other person.
     who: str = "self"
     needs_recent: bool = False  # past-tense phrasing counts only with "tonight", "ayer"...
@@ -386,7 +395,7 @@ _RULES: list[tuple[_Rule, str, str]] = [
      r"\b(?:wish|wished|hope) (?:i (?:was|were|could be|would be) dead|i (?:could|would) "
      r"(?:just )?die|i (?:wouldnt|dont|didnt|never|wont) wake up|i (?:was|were|had) never "
      r"(?:been )?born|i didnt exist|i could disappear forever|i (?:could|would) (?:just )?"
-     r"(?:fall asleep|sleep) (?:and never|forever))\b"),
+     r"(?:fall asleep|sleep|go to sleep) (?:and never|forever))\b"),
     (_Rule(_SUICIDE, "en", 0.85), "beter",
      r"\bbetter of (?:dead|without me|if i (?:was|were|wasnt|died|disappeared)\b)"),
     (_Rule(_SUICIDE, "en", 0.8), "nobody one",
@@ -409,12 +418,34 @@ _RULES: list[tuple[_Rule, str, str]] = [
     (_Rule(_SUICIDE, "en", 0.9), "note leter",
      r"\b(?:writing|wrote|write|writen|left|leaving|finished) (?:my |a )?(?:suicide|goodbye) "
      r"(?:note|leter)\b"),
-    (_Rule(_SUICIDE, "en", 0.6), "godbye",
+    (_Rule(_SUICIDE, "en", 0.6, who="any"), "godbye mesage post",
      r"\b(?:this is (?:my )?goodbye|this is my last (?:mesage|post|night)|goodbye (?:forever|"
      r"cruel world)|my (?:final|last) (?:goodbye|mesage)|saying my (?:final )?goodbyes)\b"
      r"(?! (?:before|for|of|on|in|until|here for|til|to)\b)"),
     (_Rule(_SUICIDE, "en", 0.8), "deserve shouldnt",
      r"\b(?:dont|do not) deserve to (?:live|be alive|exist)\b|\bshouldnt (?:be alive|exist)\b"),
+    # Where someone is, with nothing after it: "i'm standing on the ledge right now".
+    (_Rule(_SUICIDE, "en", 0.6), "bridge ledge rof rooftop",
+     r"\b(?:im|i am) (?:sitting|standing|siting) on (?:the|a|this) (?:bridge|ledge|rof|"
+     r"rooftop)(?: (?:right now|now))?(?= ?$| ?[.!?])"),
+    (_Rule(_SUICIDE, "en", 0.8), "disapear",
+     r"\b(?:want|wana|need|wish i could|just want) (?:to )?disapear (?:forever|for good|"
+     r"permanently)\b"),
+    (_Rule(_SUICIDE, "en", 0.75), "end over",
+     r"\b(?:want|wana|need|wish|just want) (?:it al|everything|this al|my life|it) to "
+     r"(?:end|be over)(?= ?$| ?[.!?,]| (?:now|forever|for good|already)\b)"),
+    (_Rule(_SUICIDE, "en", 0.8), "point reason",
+     r"\b(?:dont|do not|cant|cannot|can not) see (?:any|the|a|much of a) (?:point|reason) "
+     r"(?:in|to|of|for) (?:live|living|life|being alive|going on|staying alive|carying on|"
+     r"waking up)\b|\bwhats the point (?:of|in) (?:living|being alive|going on|waking up)\b"),
+    # "them" is the pills here, not a subject: who="any" keeps the subject rules off it.
+    (_Rule(_SUICIDE, "en", 0.85, who="any"), "take swalow",
+     r"\b(?:im|i am|i m|i)(?: just)? (?:going|gona|about|want|wana|ready|planing) to "
+     r"(?:take|swalow) (?:them al|al of them|al (?:of )?(?:my|the|these|those) (?:pils|"
+     r"tablets|meds|medication)|the (?:whole|entire) (?:botle|pack|box|packet))\b"
+     r"(?! (?:to|with|out|home|back|for|along|on|in|of)\b)"),
+    (_Rule(_SUICIDE, "en", 0.75), "jump",
+     r"\b(?:going|gona|about|ready) to jump(?= ?$| ?[.!?])"),
     (_Rule(_SUICIDE, "en", 0.8), "slep",
      r"\b(?:want|wana) to (?:sleep|go to sleep) (?:forever|and never wake up|"
      r"and not wake up)\b"),
@@ -757,6 +788,8 @@ def _judge(s: str, m: re.Match[str], rule: _Rule, clauses: list[int], sentences:
         lead = _WORD.findall(s[max(s_lo, start - 12):start])
         generic = rule.kind != _OVERDOSE and _subject(s[s_lo:start]) == "second"
         active = not generic and not (lead and lead[-1] == "if")
+    elif rule.who == "any":
+        active = True  # a farewell: "goodbye everyone" names the audience, not the subject
     else:
         if rule.who == "self":
             active = subj not in ("second", "third")
