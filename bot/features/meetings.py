@@ -231,7 +231,7 @@ async def _details(ctx: Context, ref: str) -> None:
             )
         )
     if spec.types:
-        lines.append(ctx.text("meeting.types", types=", ".join(type_names(spec.types))))
+        lines.append(ctx.text("meeting.types", types=", ".join(type_names(spec.types, ctx.lang))))
     if spec.notes:
         lines.append(ctx.text("meeting.notes", notes=spec.notes))
     skipped = sorted(d for d in spec.skipped if d >= now.astimezone(ZoneInfo(spec.tz)).date())
