@@ -1,14 +1,23 @@
 """Discord adapter: thin glue between discord.py 2.x and Harbor's neutral ports.
 
 What it does
-- One slash command per CommandInfo, each with one optional string option "args", usable in
-  servers and in DMs with the bot; synced (bulk overwrite) on start.
+- One slash command per CommandInfo, each with two optional options: a string "args" and an
+  attachment "file" (e.g. a Meeting Guide feed for /meeting import); usable in servers and
+  in DMs with the bot; synced (bulk overwrite) on start.
 - Slash commands and button presses are handled generically from the raw interaction
   payload: a button's custom_id is the Button.data, so buttons keep working after a restart
   (no per-view state; views are only used to render components).
 - While answering an interaction, private replies in a server are ephemeral; the first
   reply uses the interaction response, the rest are followups.
 - Private replies outside an interaction go to the member's DM.
+
+Attachments: the converter only reports a file's metadata and URL. The adapter downloads
+the bytes (a fresh aiohttp session, a timeout, at most `max_attachment_bytes`, 5 MB by
+default) only for a slash command's "file" option and for files sent in a DM, and hands the
+handler ``Incoming.attachment = Document(filename, bytes, mime)``. A file that is too big
+(as declared by Discord, or as read) or fails to download reaches the handler as no
+attachment at all. Files on plain channel messages (members sharing things with each other)
+are never downloaded: they arrive as metadata with empty content.
 
 Message content degradation: with ``read_messages=True`` the privileged message_content
 intent is requested (it must be enabled in the developer portal) and every guild message
@@ -24,11 +33,13 @@ the MESSAGE_CREATE and INTERACTION_CREATE parsers to keep the payload, so conver
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import logging
 import traceback
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import discord
@@ -38,6 +49,7 @@ from bot import i18n
 from bot.ports import CommandInfo, Handler
 from bot.types import (
     ChatRef,
+    Document,
     EventKind,
     Incoming,
     Member,
@@ -49,6 +61,13 @@ from bot.types import (
 _log = logging.getLogger(__name__)
 
 _ARGS_KEY = "discord.args_description"
+_FILE_KEY = "discord.file_description"
+# The "file" option's help text until the catalog has a key for it.
+FILE_DESCRIPTION = "a file, e.g. a meeting feed"
+# Attachments the adapter downloads (slash command files, DM files): at most this many bytes,
+# within this many seconds.
+MAX_ATTACHMENT_BYTES = 5_000_000
+ATTACHMENT_TIMEOUT = 15.0
 _DEFERRED_UPDATE = discord.InteractionResponseType.deferred_message_update
 # Discord fails an interaction not answered within 3 s; defer before that.
 DEFER_AFTER = 2.0
@@ -58,6 +77,10 @@ _NOT_RUNNING = SendResult(SendStatus.FAILED, detail="discord adapter not running
 def _args_description() -> str:
     # The option's help text belongs in the catalog; until the key exists, a neutral word.
     return i18n.t(_ARGS_KEY) if i18n.has(_ARGS_KEY) else "details"
+
+
+def _file_description() -> str:
+    return i18n.t(_FILE_KEY) if i18n.has(_FILE_KEY) else FILE_DESCRIPTION
 
 
 def _view(specs: Sequence[convert.ButtonSpec]) -> discord.ui.View | None:
@@ -121,6 +144,7 @@ class DiscordAdapter:
         sharded: bool = False,
         guild_ready_timeout: float = 2.0,
         ready_timeout: float = 60.0,
+        max_attachment_bytes: int = MAX_ATTACHMENT_BYTES,
     ) -> None:
         self._token = token
         self._commands = tuple(commands)
@@ -129,6 +153,7 @@ class DiscordAdapter:
         self._sharded = sharded
         self._guild_ready_timeout = guild_ready_timeout
         self._ready_timeout = ready_timeout
+        self._max_attachment_bytes = max_attachment_bytes
         self._client: discord.Client | None = None
         self._handler: Handler | None = None
         self._connect_task: asyncio.Task[None] | None = None
@@ -202,6 +227,7 @@ class DiscordAdapter:
             convert.command_payload(
                 info,
                 args_description=_args_description(),
+                file_description=_file_description(),
                 # With a configured moderator role, Manage Server would hide the command
                 # from that role; then visibility is left to the server's settings.
                 moderator_default=self._moderator_role_id is None,
@@ -269,6 +295,10 @@ class DiscordAdapter:
             incoming = self._message_incoming(data)
             if incoming is None:
                 return
+            ref = convert.message_attachment(data)
+            if ref is not None and incoming.chat.private:
+                # Only a DM's file is fetched: one shared in a channel is for the members.
+                incoming = await self._with_download(incoming, ref)
             private_failed = False
             for reply in await self._call_handler(incoming, "message"):
                 if reply.notice and private_failed:
@@ -319,7 +349,8 @@ class DiscordAdapter:
             )
             replies: list[Reply] = []
             if incoming is not None:
-                replies = await self._handle_in_time(incoming, interaction)
+                ref = convert.interaction_attachment(data)
+                replies = await self._handle_in_time(incoming, interaction, ref)
             answered = False
             for reply in replies:
                 assert incoming is not None
@@ -338,10 +369,14 @@ class DiscordAdapter:
             _log.error("interaction event failed: %s", type(exc).__name__)
 
     async def _handle_in_time(
-        self, incoming: Incoming, interaction: discord.Interaction[discord.Client]
+        self,
+        incoming: Incoming,
+        interaction: discord.Interaction[discord.Client],
+        ref: convert.AttachmentRef | None = None,
     ) -> list[Reply]:
-        """Run the handler; if it is slow, defer so Discord's 3-second deadline holds."""
-        task = asyncio.ensure_future(self._call_handler(incoming, "interaction"))
+        """Fetch the attached file (if any) and run the handler; if that is slow, defer so
+        Discord's 3-second deadline holds."""
+        task = asyncio.ensure_future(self._download_then_call(incoming, ref))
         done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
         if not done:
             try:
@@ -353,6 +388,47 @@ class DiscordAdapter:
             except _SEND_ERRORS as exc:
                 _log.warning("deferring an interaction failed: %s", type(exc).__name__)
         return await task
+
+    async def _download_then_call(
+        self, incoming: Incoming, ref: convert.AttachmentRef | None
+    ) -> list[Reply]:
+        if ref is not None:
+            incoming = await self._with_download(incoming, ref)
+        return await self._call_handler(incoming, "interaction")
+
+    async def _with_download(self, incoming: Incoming, ref: convert.AttachmentRef) -> Incoming:
+        """The event with the file's bytes, or with no attachment if they can't be had."""
+        return dataclasses.replace(incoming, attachment=await self._download(ref))
+
+    async def _download(self, ref: convert.AttachmentRef) -> Document | None:
+        cap = self._max_attachment_bytes
+        if ref.size is not None and ref.size > cap:
+            _log.info("attachment not downloaded: %d bytes declared, cap %d", ref.size, cap)
+            return None
+        url = urlsplit(ref.url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            return None
+        timeout = aiohttp.ClientTimeout(total=ATTACHMENT_TIMEOUT)
+        body = bytearray()
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as http,
+                http.get(ref.url, allow_redirects=False) as resp,
+            ):
+                if resp.status != 200:
+                    _log.warning("attachment download answered %d", resp.status)
+                    return None
+                if resp.content_length is not None and resp.content_length > cap:
+                    return None
+                async for chunk in resp.content.iter_chunked(65536):
+                    body.extend(chunk)
+                    if len(body) > cap:
+                        _log.info("attachment not downloaded: over %d bytes", cap)
+                        return None
+        except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+            _log.warning("attachment download failed: %s", type(exc).__name__)
+            return None
+        return ref.document(bytes(body))
 
     @staticmethod
     def _is_thinking(interaction: discord.Interaction[discord.Client]) -> bool:

@@ -39,16 +39,66 @@ INTERACTION_APPLICATION_COMMAND = 2
 INTERACTION_COMPONENT = 3
 COMPONENT_BUTTON = 2
 OPTION_STRING = 3
+OPTION_ATTACHMENT = 11
 CONTEXT_GUILD, CONTEXT_BOT_DM, CONTEXT_PRIVATE_CHANNEL = 0, 1, 2
 INSTALL_GUILD = 0
 THREAD_CHANNEL_TYPES = frozenset({10, 11, 12})
 
 ARGS_OPTION = "args"
+FILE_OPTION = "file"
+OCTET_STREAM = "application/octet-stream"
 
 Payload = Mapping[str, Any]
 
 
 # --- incoming -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRef:
+    """An attached file as Discord announces it: metadata and where to fetch the bytes.
+    Fetching is the adapter's job (I/O); `size` is what Discord declares."""
+
+    filename: str
+    content_type: str
+    size: int | None
+    url: str
+
+    def document(self, content: bytes = b"") -> Document:
+        return Document(self.filename, content, self.content_type)
+
+
+def _attachment_ref(raw: Payload) -> AttachmentRef:
+    try:
+        size: int | None = int(raw["size"])
+    except (KeyError, TypeError, ValueError):
+        size = None  # unknown: the adapter still caps what it reads
+    return AttachmentRef(
+        filename=str(raw.get("filename") or ""),
+        content_type=str(raw.get("content_type") or OCTET_STREAM),
+        size=size,
+        url=str(raw.get("url") or ""),
+    )
+
+
+def message_attachment(payload: Payload) -> AttachmentRef | None:
+    """The first file attached to a MESSAGE_CREATE payload, if any."""
+    attachments = payload.get("attachments") or ()
+    return _attachment_ref(attachments[0]) if attachments else None
+
+
+def interaction_attachment(payload: Payload) -> AttachmentRef | None:
+    """The file given in a slash command's "file" option: the option's value is the
+    attachment id, its metadata sits in `data.resolved.attachments[id]`."""
+    if payload.get("type") != INTERACTION_APPLICATION_COMMAND:
+        return None
+    data = payload.get("data") or {}
+    resolved = (data.get("resolved") or {}).get("attachments") or {}
+    for option in data.get("options") or ():
+        if option.get("name") == FILE_OPTION:
+            raw = resolved.get(str(option.get("value")))
+            return _attachment_ref(raw) if raw else None
+    return None
 
 
 def is_moderator(
@@ -140,15 +190,10 @@ def incoming_from_message(
         or bool(mention.search(content))
         or str((referenced.get("author") or {}).get("id")) == bot_user_id
     )
-    attachment = None
-    if payload.get("attachments"):
-        first = payload["attachments"][0]
-        # Only the name and type travel: fetching the bytes is the core's decision.
-        attachment = Document(
-            str(first.get("filename", "")),
-            b"",
-            str(first.get("content_type") or "application/octet-stream"),
-        )
+    # Only the name and type travel (empty content): whether to fetch the bytes is the
+    # adapter's decision (see message_attachment for the URL).
+    ref = message_attachment(payload)
+    attachment = ref.document() if ref is not None else None
     return Incoming(
         member=_member(author, member_payload),
         chat=_chat(
@@ -207,6 +252,8 @@ def incoming_from_interaction(
         for option in data.get("options", ()):
             if option.get("name") == ARGS_OPTION:
                 args = str(option.get("value", "")).strip()
+        # As for messages: metadata only, the adapter fetches the bytes.
+        ref = interaction_attachment(payload)
         return Incoming(
             member=member,
             chat=chat,
@@ -215,6 +262,7 @@ def incoming_from_interaction(
             args=args,
             is_moderator=moderator,
             message_id=None,
+            attachment=ref.document() if ref is not None else None,
             mentioned=True,
         )
     if kind == INTERACTION_COMPONENT and data.get("component_type") == COMPONENT_BUTTON:
@@ -235,9 +283,14 @@ def incoming_from_interaction(
 
 
 def command_payload(
-    info: CommandInfo, *, args_description: str, moderator_default: bool
+    info: CommandInfo,
+    *,
+    args_description: str,
+    file_description: str,
+    moderator_default: bool,
 ) -> dict[str, Any]:
-    """The application-command JSON for one CommandInfo: one optional string "args".
+    """The application-command JSON for one CommandInfo: an optional string "args" and an
+    optional attachment "file" (e.g. a meeting feed for /meeting import).
 
     `moderator_default` hides moderator commands from non-moderators by default
     (Manage Server); server admins can still widen that in their integration settings."""
@@ -256,7 +309,13 @@ def command_payload(
                 "name": ARGS_OPTION,
                 "description": args_description[:100],
                 "required": False,
-            }
+            },
+            {
+                "type": OPTION_ATTACHMENT,
+                "name": FILE_OPTION,
+                "description": file_description[:100],
+                "required": False,
+            },
         ],
         "contexts": contexts,
         "integration_types": [INSTALL_GUILD],

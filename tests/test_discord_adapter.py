@@ -96,6 +96,12 @@ async def test_start_syncs_commands_and_identifies(
     checkin = fake.commands[0]
     assert checkin["options"][0]["name"] == "args"
     assert checkin["options"][0]["required"] is False
+    assert checkin["options"][1] == {
+        "type": 11,
+        "name": "file",
+        "description": discord_adapter.FILE_DESCRIPTION,
+        "required": False,
+    }
     assert checkin["contexts"] == [0, 1, 2]
     assert fake.commands[1]["contexts"] == [0]
     assert fake.commands[1]["default_member_permissions"] == str(fd.MANAGE_GUILD)
@@ -406,3 +412,69 @@ async def test_bad_token_fails_start(fake: FakeDiscord) -> None:
         await adapter.start(Recorder())
     await adapter.stop()
     assert not fake.identifies
+
+
+# --- attachments -------------------------------------------------------------------------
+
+FEED = b'[{"name": "Wednesday Circle", "slug": "wed"}]'
+
+
+async def test_slash_command_file_is_downloaded(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    _, handler = await start_adapter()
+    handler.answer = lambda incoming: [Reply(incoming.chat, "got it")]
+    file = fake.upload("feed.json", FEED)
+    await fake.dispatch(
+        "INTERACTION_CREATE", fd.slash_command(fake, "checkin", "import", file=file)
+    )
+    incoming = await handler.next()
+    assert incoming.args == "import"
+    assert incoming.attachment == Document("feed.json", FEED, "application/json")
+    assert fake.downloads == [f"/attachments/{file['id']}/feed.json"]
+    [callback] = await fake.wait_for_request("POST", r"/callback$")
+    assert callback.body["data"]["content"] == "got it"
+
+
+async def test_dm_file_is_downloaded_but_not_a_channel_file(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    _, handler = await start_adapter(read_messages=True)
+    shared = fake.upload("photo.png", b"\x89PNG...", "image/png")
+    await fake.dispatch(
+        "MESSAGE_CREATE", fd.message_create(fake, "look at this", attachments=[shared])
+    )
+    incoming = await handler.next()
+    assert incoming.attachment == Document("photo.png", b"", "image/png")  # metadata only
+    dm_file = fake.upload("feed.json", FEED)
+    dm = fd.message_create(
+        fake, "", channel_id="800000000000000009", guild=False, attachments=[dm_file]
+    )
+    await fake.dispatch("MESSAGE_CREATE", dm)
+    incoming = await handler.next()
+    assert incoming.chat.private
+    assert incoming.attachment == Document("feed.json", FEED, "application/json")
+    assert fake.downloads == [f"/attachments/{dm_file['id']}/feed.json"]  # only the DM's
+
+
+async def test_oversized_files_are_not_attached(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    _, handler = await start_adapter(max_attachment_bytes=100)
+    declared = fake.upload("big.json", b"x" * 101)  # Discord says 101 bytes: not fetched
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin", file=declared))
+    assert (await handler.next()).attachment is None
+    assert fake.downloads == []
+    # Declared small but bigger when read: the download stops at the cap.
+    lying = fake.upload("lying.json", b"x" * 5000, size=10)
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin", file=lying))
+    assert (await handler.next()).attachment is None
+    assert fake.downloads == [f"/attachments/{lying['id']}/lying.json"]
+    # A failed download (the file is gone): no attachment, the command still runs.
+    gone = {**declared, "url": f"http://127.0.0.1:{fake.port}/attachments/1/gone.json"}
+    gone["size"] = 10
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin", file=gone))
+    incoming = await handler.next()
+    assert incoming.command == "checkin" and incoming.attachment is None
+    assert fake.downloads[-1] == "/attachments/1/gone.json"  # tried: answered 404
+    await fake.wait_for_request("DELETE", r"/messages/@original$", count=3)  # acknowledged

@@ -110,6 +110,8 @@ def test_attachment_metadata() -> None:
     incoming = dc.incoming_from_message(payload, bot_user_id=BOT)
     assert incoming is not None
     assert incoming.attachment == Document("a.pdf", b"", "application/pdf")
+    assert dc.message_attachment(payload) == dc.AttachmentRef("a.pdf", "application/pdf", None, "")
+    assert dc.message_attachment(message("no file")) is None
 
 
 @pytest.mark.parametrize(
@@ -149,6 +151,60 @@ def test_slash_command_with_args() -> None:
     assert incoming.text == "/checkin 7 calm"
     assert incoming.chat == ChatRef("discord", CHANNEL, False, "general", guild_id=GUILD)
     assert incoming.kind is EventKind.MESSAGE
+
+
+FEED_URL = "https://cdn.discordapp.com/attachments/300/1234/feed.json?ex=1&is=2&hm=3"
+FEED_ATTACHMENT: dict[str, Any] = {
+    "id": "1234",
+    "filename": "feed.json",
+    "size": 2048,
+    "url": FEED_URL,
+    "proxy_url": "https://media.discordapp.net/attachments/300/1234/feed.json",
+    "content_type": "application/json; charset=utf-8",
+}
+
+
+def test_slash_command_with_attached_file() -> None:
+    data = {
+        "name": "meeting",
+        "type": 1,
+        "options": [
+            {"name": "args", "type": 3, "value": "import"},
+            {"name": "file", "type": 11, "value": "1234"},
+        ],
+        "resolved": {"attachments": {"1234": FEED_ATTACHMENT}},
+    }
+    payload = interaction(2, data, perms=dc.MANAGE_GUILD)
+    incoming = dc.incoming_from_interaction(payload)
+    assert incoming is not None
+    assert (incoming.command, incoming.args) == ("meeting", "import")
+    assert incoming.text == "/meeting import"
+    assert incoming.is_moderator
+    # Metadata only: the bytes are the adapter's to fetch, from the URL.
+    assert incoming.attachment == Document("feed.json", b"", "application/json; charset=utf-8")
+    ref = dc.interaction_attachment(payload)
+    assert ref == dc.AttachmentRef("feed.json", "application/json; charset=utf-8", 2048, FEED_URL)
+    assert ref.document(b"[]") == Document("feed.json", b"[]", "application/json; charset=utf-8")
+
+
+def test_attachment_option_edge_cases() -> None:
+    only_file = {
+        "name": "meeting",
+        "options": [{"name": "file", "type": 11, "value": "1234"}],
+        "resolved": {"attachments": {"1234": {"id": "1234", "filename": "x", "url": "u"}}},
+    }
+    incoming = dc.incoming_from_interaction(interaction(2, only_file, guild=False))
+    assert incoming is not None and incoming.args == "" and incoming.text == "/meeting"
+    assert dc.interaction_attachment(interaction(2, only_file)) == dc.AttachmentRef(
+        "x", "application/octet-stream", None, "u"
+    )
+    unresolved = {"name": "meeting", "options": [{"name": "file", "type": 11, "value": "9"}]}
+    assert dc.interaction_attachment(interaction(2, unresolved)) is None
+    missing = dc.incoming_from_interaction(interaction(2, unresolved))
+    assert missing is not None and missing.attachment is None
+    assert dc.interaction_attachment(interaction(2, {"name": "help"})) is None
+    button = interaction(3, {"custom_id": "x", "component_type": 2, **only_file})
+    assert dc.interaction_attachment(button) is None
 
 
 def test_slash_command_without_args_in_dm() -> None:
@@ -206,20 +262,28 @@ def test_other_interactions_are_ignored() -> None:
 
 def test_command_payload() -> None:
     info = CommandInfo("Announce", "Post an announcement", in_private=False, moderator=True)
-    payload = dc.command_payload(info, args_description="details", moderator_default=True)
+    payload = dc.command_payload(
+        info, args_description="details", file_description="a file", moderator_default=True
+    )
     assert payload["name"] == "announce"
     assert payload["options"] == [
-        {"type": 3, "name": "args", "description": "details", "required": False}
+        {"type": 3, "name": "args", "description": "details", "required": False},
+        {"type": 11, "name": "file", "description": "a file", "required": False},
     ]
     assert payload["contexts"] == [0]
     assert payload["integration_types"] == [0]
     assert payload["default_member_permissions"] == str(dc.MANAGE_GUILD)
     everywhere = dc.command_payload(
-        CommandInfo("help", "Help"), args_description="d", moderator_default=True
+        CommandInfo("help", "Help"),
+        args_description="d",
+        file_description="f",
+        moderator_default=True,
     )
     assert everywhere["contexts"] == [0, 1, 2]
     assert "default_member_permissions" not in everywhere
-    configured = dc.command_payload(info, args_description="d", moderator_default=False)
+    configured = dc.command_payload(
+        info, args_description="d", file_description="f", moderator_default=False
+    )
     assert "default_member_permissions" not in configured
 
 

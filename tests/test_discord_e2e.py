@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -16,7 +17,7 @@ import discord.http
 import pytest
 import yarl
 
-from adapters.discord_adapter import DiscordAdapter
+from adapters.discord_adapter import MAX_ATTACHMENT_BYTES, DiscordAdapter
 from adapters.discord_convert import nonce_for
 from bot.app import Harbor
 from bot.clock import ManualClock
@@ -300,3 +301,46 @@ async def test_long_rate_limit_is_retried_by_the_dispatcher(
     assert limited.body["nonce"] == delivered.body["nonce"]
     assert "check-in" in content(delivered)
     assert (await store.outbox.stats()).get("sent") == 1
+
+
+# --- 7. /meeting import with an attached feed file ---------------------------------------
+
+SAMPLE_FEED = Path(__file__).parent / "data" / "meeting_guide_sample.json"
+
+
+async def meetings_of_the_server(store: SQLiteStore) -> list[str]:
+    community = await store.communities.find("discord", fd.GUILD_ID)
+    assert community is not None
+    return sorted(row.name for row in await store.meetings.of_communities([community.id]))
+
+
+async def test_meeting_import_with_an_attached_feed(
+    fake: FakeDiscord, bot: Harbor, store: SQLiteStore
+) -> None:
+    feed = fake.upload("meetings.json", SAMPLE_FEED.read_bytes())
+    answer = await slash(
+        fake, "meeting", "import", user_id=fd.MODERATOR_ID, permissions=MODERATOR, file=feed
+    )
+    assert fake.downloads == [f"/attachments/{feed['id']}/meetings.json"]
+    done = t("meeting.import_done", imported=5, updated=0, skipped=9)
+    assert done in content(answer), content(answer)
+    names = await meetings_of_the_server(store)
+    assert len(names) == 5
+    assert "Sunday Serenity" in names
+    await settled(bot)
+
+
+async def test_meeting_import_with_an_oversized_file_asks_for_a_file_or_url(
+    fake: FakeDiscord, bot: Harbor, store: SQLiteStore
+) -> None:
+    # A valid feed, padded past the adapter's 5 MB cap: only the cap keeps it out.
+    padded = SAMPLE_FEED.read_bytes() + b" " * MAX_ATTACHMENT_BYTES
+    big = fake.upload("meetings.json", padded)
+    answer = await slash(
+        fake, "meeting", "import", user_id=fd.MODERATOR_ID, permissions=MODERATOR, file=big
+    )
+    assert content(answer) == t("meeting.import_usage")
+    assert fake.downloads == []  # Discord declared the size: not even fetched
+    community = await store.communities.find("discord", fd.GUILD_ID)
+    assert community is None or not await store.meetings.of_communities([community.id])
+    await settled(bot)

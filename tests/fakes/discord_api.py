@@ -6,6 +6,11 @@ REST lives under `fake.api_base` (point `discord.http.Route.BASE` at it) and the
 too). Every REST call is recorded; `fail_next()` makes the next matching call fail; `dispatch()`
 pushes a gateway event to every connected client. Responses use the exact content type
 `application/json`, as discord.py insists on it.
+
+Attached files: `upload()` stores bytes and returns Discord's attachment object, whose `url`
+points at this server (`/attachments/...`, like the CDN); every download is recorded in
+`downloads`. `slash_command(..., file=...)` and `message_create(..., attachments=...)` put
+such objects into the payloads.
 """
 
 from __future__ import annotations
@@ -153,6 +158,8 @@ class FakeDiscord:
         self.requests: list[Recorded] = []
         self.identifies: list[JSONDict] = []
         self.commands: list[JSONDict] = []
+        self.downloads: list[str] = []  # paths of attachment downloads, in order
+        self._files: dict[str, tuple[bytes, str]] = {}
         self._failures: list[_Failure] = []
         self._ids = itertools.count(990_000_000_000_000_001)
         self._sockets: list[tuple[web.WebSocketResponse, itertools.count[int]]] = []
@@ -166,6 +173,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        app.router.add_get("/attachments/{id}/{filename}", self._attachment)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -188,6 +196,28 @@ class FakeDiscord:
 
     def new_id(self) -> str:
         return str(next(self._ids))
+
+    def upload(
+        self,
+        filename: str,
+        content: bytes,
+        content_type: str = "application/json",
+        *,
+        size: int | None = None,
+    ) -> JSONDict:
+        """Store a file and return its attachment object (as in `resolved.attachments` or a
+        message's `attachments`); `size` overrides the declared size (default: the real)."""
+        attachment_id = self.new_id()
+        self._files[attachment_id] = (content, content_type)
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}"
+        return {
+            "id": attachment_id,
+            "filename": filename,
+            "size": len(content) if size is None else size,
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        }
 
     # --- test controls ----------------------------------------------------------------
 
@@ -295,6 +325,18 @@ class FakeDiscord:
         async with self._changed:
             self._sockets.append((ws, seq))
             self._changed.notify_all()
+
+    # --- attachments (the CDN) -------------------------------------------------------
+
+    async def _attachment(self, request: web.Request) -> web.StreamResponse:
+        async with self._changed:
+            self.downloads.append(request.path)
+            self._changed.notify_all()
+        stored = self._files.get(request.match_info["id"])
+        if stored is None:
+            return web.Response(status=404)
+        content, content_type = stored
+        return web.Response(body=content, headers={"Content-Type": content_type})
 
     # --- REST -------------------------------------------------------------------------
 
@@ -464,6 +506,7 @@ def message_create(
     channel_id: str = CHANNEL_ID,
     guild: bool = True,
     mentions: list[JSONDict] | None = None,
+    attachments: list[JSONDict] | None = None,
 ) -> JSONDict:
     data: JSONDict = {
         "id": fake.new_id(),
@@ -476,7 +519,7 @@ def message_create(
         "mention_everyone": False,
         "mentions": mentions or [],
         "mention_roles": [],
-        "attachments": [],
+        "attachments": attachments or [],
         "embeds": [],
         "pinned": False,
         "type": 0,
@@ -538,10 +581,18 @@ def slash_command(
     user_id: str = MEMBER_ID,
     guild: bool = True,
     permissions: int = SEND_MESSAGES_ETC,
+    file: JSONDict | None = None,
 ) -> JSONDict:
+    """A slash command; `file` (from `fake.upload()`) fills the "file" attachment option."""
     data: JSONDict = {"id": fake.new_id(), "name": name, "type": 1}
+    options: list[JSONDict] = []
     if args is not None:
-        data["options"] = [{"name": "args", "type": 3, "value": args}]
+        options.append({"name": "args", "type": 3, "value": args})
+    if file is not None:
+        options.append({"name": "file", "type": 11, "value": file["id"]})
+        data["resolved"] = {"attachments": {file["id"]: file}}
+    if options:
+        data["options"] = options
     return _interaction(fake, 2, data, user_id=user_id, guild=guild, permissions=permissions)
 
 
