@@ -74,13 +74,12 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "here": ("be here",),
     "arou": ("be around",),
     "end": ("end it", "end my", "end things", "end everything", "all to end", "it to end",
-            "everything to end"),
+            "everything to end", "life to end"),
     "brid": ("on the bridge", "on a bridge", "on this bridge"),
     "ledg": ("on the ledge", "on a ledge", "on this ledge"),
-    "roof": ("on the roof", "on a roof", "on this roof"),
     "life": ("take my", "taking my", "took my", "life itself"),
     "bett": ("better off",),
-    "over": ("overdos",),
+    "over": ("overdos", "be over"),
     "too": (
         "took too", "take too", "taken too", "taking too", "used too", "shot too", "snorted too",
         "popped too", "swallowed too",
@@ -90,9 +89,10 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "reac": ("not react", "no reac"),
     "good": ("goodbye", "good bye"),
     "last": ("my last", "lastim"),
-    "poin": ("no point",),
+    "poin": ("no point", "point in", "point of", "point to"),
     "reas": ("reason",),
     "go": ("t go on", "not go on"),
+    "goin": ("t keep going", "not keep going"),
     "fore": ("forever",),
     "hand": ("handful",),
     "take": ("take them all", "take all of them", "take all my", "take the whole"),
@@ -395,7 +395,8 @@ _RULES: list[tuple[_Rule, str, str]] = [
      r"\b(?:wish|wished|hope) (?:i (?:was|were|could be|would be) dead|i (?:could|would) "
      r"(?:just )?die|i (?:wouldnt|dont|didnt|never|wont) wake up|i (?:was|were|had) never "
      r"(?:been )?born|i didnt exist|i could disappear forever|i (?:could|would) (?:just )?"
-     r"(?:fall asleep|sleep|go to sleep) (?:and never|forever))\b"),
+     r"(?:fall asleep|sleep) (?:and never|forever)|i (?:could|would) (?:just )?go to sleep "
+     r"(?:and never wake|forever))\b"),
     (_Rule(_SUICIDE, "en", 0.85), "beter",
      r"\bbetter of (?:dead|without me|if i (?:was|were|wasnt|died|disappeared)\b)"),
     (_Rule(_SUICIDE, "en", 0.8), "nobody one",
@@ -421,31 +422,42 @@ _RULES: list[tuple[_Rule, str, str]] = [
     (_Rule(_SUICIDE, "en", 0.6, who="any"), "godbye mesage post",
      r"\b(?:this is (?:my )?goodbye|this is my last (?:mesage|post|night)|goodbye (?:forever|"
      r"cruel world)|my (?:final|last) (?:goodbye|mesage)|saying my (?:final )?goodbyes)\b"
-     r"(?! (?:before|for|of|on|in|until|here for|til|to)\b)"),
+     r"(?! (?:before|for|of|on|in|until|here for|til|to|about|leter|tonight)\b)"
+     # Recovery farewells to a substance, and signing off for the night, are not goodbyes.
+     r"(?! ?[,!]? ?(?:to )?(?:alcohol|boze|drinking|drink|drugs|weed|cigarettes|cigs|"
+     r"smoking|nicotine|vaping|vape|cocaine|coke|meth|pils|gambling|heroin|opioids|"
+     r"benzos|using|adiction)\b)"
+     r"(?![^.!?]*\b(?:then|tonight|night al|bed|promise|tomorow)\b)"),
     (_Rule(_SUICIDE, "en", 0.8), "deserve shouldnt",
      r"\b(?:dont|do not) deserve to (?:live|be alive|exist)\b|\bshouldnt (?:be alive|exist)\b"),
     # Where someone is, with nothing after it: "i'm standing on the ledge right now".
-    (_Rule(_SUICIDE, "en", 0.6), "bridge ledge rof rooftop",
-     r"\b(?:im|i am) (?:sitting|standing|siting) on (?:the|a|this) (?:bridge|ledge|rof|"
-     r"rooftop)(?: (?:right now|now))?(?= ?$| ?[.!?])"),
+    (_Rule(_SUICIDE, "en", 0.6), "bridge ledge",
+     r"\b(?:im|i am)(?: (?:sitting|standing|siting))? on (?:the|a|this) (?:bridge|ledge) "
+     r"(?:right now|now)(?= ?$| ?[.!?])"),
     (_Rule(_SUICIDE, "en", 0.8), "disapear",
      r"\b(?:want|wana|need|wish i could|just want) (?:to )?disapear (?:forever|for good|"
-     r"permanently)\b"),
+     r"permanently)(?= ?$| ?[.,!?;])"),
     (_Rule(_SUICIDE, "en", 0.75), "end over",
-     r"\b(?:want|wana|need|wish|just want) (?:it al|everything|this al|my life|it) to "
+     r"\b(?:want|wana|need|wish|just want) (?:it al|everything|my life) to "
      r"(?:end|be over)(?= ?$| ?[.!?,]| (?:now|forever|for good|already)\b)"),
     (_Rule(_SUICIDE, "en", 0.8), "point reason",
      r"\b(?:dont|do not|cant|cannot|can not) see (?:any|the|a|much of a) (?:point|reason) "
      r"(?:in|to|of|for) (?:live|living|life|being alive|going on|staying alive|carying on|"
-     r"waking up)\b|\bwhats the point (?:of|in) (?:living|being alive|going on|waking up)\b"),
+     r"waking up)\b|\bwhats the point (?:of|in) (?:living|being alive|going on)\b"),
     # "them" is the pills here, not a subject: who="any" keeps the subject rules off it.
     (_Rule(_SUICIDE, "en", 0.85, who="any"), "take swalow",
-     r"\b(?:im|i am|i m|i)(?: just)? (?:going|gona|about|want|wana|ready|planing) to "
-     r"(?:take|swalow) (?:them al|al of them|al (?:of )?(?:my|the|these|those) (?:pils|"
-     r"tablets|meds|medication)|the (?:whole|entire) (?:botle|pack|box|packet))\b"
-     r"(?! (?:to|with|out|home|back|for|along|on|in|of)\b)"),
-    (_Rule(_SUICIDE, "en", 0.75), "jump",
-     r"\b(?:going|gona|about|ready) to jump(?= ?$| ?[.!?])"),
+     # "them all" only counts when the pills were named just before; "all my meds" alone.
+     r"(?:\b(?:pils|tablets|meds|medication|botle)\b[^.!?]{0,80}\b(?:im|i am|i m|i)(?: just)? "
+     r"(?:going|gona|about|want|wana|ready|planing) to (?:take|swalow) (?:them al|al of them)"
+     r"|\b(?:im|i am|i m|i)(?: just)? (?:going|gona|about|want|wana|ready|planing) to "
+     r"(?:take|swalow) (?:al (?:of )?(?:my|the|these|those) (?:pils|tablets|meds|medication)|"
+     r"the (?:whole|entire) (?:botle|pack|box|packet)))"
+     r"(?= ?$| ?[.,!?;]| at once| tonight| right now)"
+     # Taking medication as prescribed is not.
+     r"(?![^.!?]*\b(?:prescribed|dose|doctor|then|breakfast|lunch|dinner|morning|down)\b)"),
+    (_Rule(_SUICIDE, "en", 0.6), "go kep",
+     r"\b(?:i )?(?:cant|cannot|can not) (?:go on|kep going)(?: like this)?(?: anymore| any "
+     r"longer)?(?= ?$| ?[.,!?;])"),
     (_Rule(_SUICIDE, "en", 0.8), "slep",
      r"\b(?:want|wana) to (?:sleep|go to sleep) (?:forever|and never wake up|"
      r"and not wake up)\b"),
