@@ -84,6 +84,8 @@ class Router:
                 continue
             if cmd.where is Where.GROUP and private:
                 continue
+            if cmd.where is Where.PRIVATE and not private:
+                continue  # only answered in the private chat: not offered in a group
             out.append(cmd)
         return out
 
@@ -93,7 +95,7 @@ class Router:
                 name=cmd.name,
                 description=describe(cmd.help_key)[:100],
                 in_private=cmd.where is not Where.GROUP,
-                in_group=True,
+                in_group=cmd.where is not Where.PRIVATE,
                 moderator=cmd.moderator,
             )
             for cmd in self.commands

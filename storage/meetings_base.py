@@ -115,6 +115,9 @@ class MeetingStore(Protocol):
 
     async def of_communities(self, community_ids: Sequence[int]) -> list[MeetingRow]: ...
 
+    async def imported(self, community_id: int) -> dict[str, MeetingRow]:
+        """The community's meetings that came from a feed, by the feed's slug."""
+
     async def import_many(
         self, community_id: int, meetings: Sequence[NewMeeting], now: int
     ) -> tuple[int, int]:

@@ -153,6 +153,13 @@ class SQLiteMeetings:
         )
         return meeting_row(row) if row else None
 
+    async def imported(self, community_id: int) -> dict[str, MeetingRow]:
+        rows = await self._db.fetchall(
+            f"SELECT {_MEETING}, feed_slug FROM meetings WHERE community_id = ? AND imported = 1",
+            (community_id,),
+        )
+        return {r[7]: meeting_row(r[:7]) for r in rows}
+
     async def of_communities(self, community_ids: Sequence[int]) -> list[MeetingRow]:
         if not community_ids:
             return []
@@ -171,28 +178,35 @@ class SQLiteMeetings:
             imported = updated = 0
             for m in meetings:
                 found = c.execute(
-                    "SELECT id FROM meetings WHERE community_id = ? AND slug = ?",
+                    "SELECT id FROM meetings WHERE community_id = ? AND imported = 1"
+                    " AND feed_slug = ?",
                     (community_id, m.slug),
                 ).fetchone()
                 if found is None:
+                    # New; if a hand-made meeting has this slug, never overwrite it.
+                    slug = _free_slug(c, community_id, m.slug)
                     c.execute(
                         "INSERT INTO meetings (community_id, slug, name, spec, next_occurrence,"
-                        " next_reminder_at, created_at, updated_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        " next_reminder_at, created_at, updated_at, imported, feed_slug)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
                         (
                             community_id,
-                            m.slug,
+                            slug,
                             m.name,
-                            _json(m.spec),
+                            _json({**m.spec, "slug": slug}),
                             m.plan.occurrence,
                             m.plan.reminder_at,
                             now,
                             now,
+                            m.slug,
                         ),
                     )
                     imported += 1
                 else:
-                    _save(c, found[0], m.name, m.spec, m.plan, now)
+                    stored_slug = c.execute(
+                        "SELECT slug FROM meetings WHERE id = ?", (found[0],)
+                    ).fetchone()[0]
+                    _save(c, found[0], m.name, {**m.spec, "slug": stored_slug}, m.plan, now)
                     updated += 1
             return imported, updated
 
@@ -300,7 +314,8 @@ class SQLiteMeetings:
         rows = await self._db.fetchall(
             f"SELECT {columns('m', _MEETING)}, {columns('c', _COMMUNITY_COLS)}"
             " FROM meetings m JOIN communities c ON c.id = m.community_id"
-            " WHERE m.next_reminder_at <= ? ORDER BY m.next_reminder_at LIMIT ?",
+            " WHERE m.next_reminder_at <= ? AND c.active = 1"
+            " ORDER BY m.next_reminder_at LIMIT ?",
             (now, limit),
         )
         return [DueMeeting(meeting_row(r[:7]), community_row(r[7:])) for r in rows]
@@ -312,7 +327,7 @@ class SQLiteMeetings:
             " JOIN meetings m ON m.id = s.meeting_id"
             " JOIN communities c ON c.id = m.community_id"
             " JOIN members p ON p.id = s.member_id"
-            " WHERE s.next_at <= ? ORDER BY s.next_at LIMIT ?",
+            " WHERE s.next_at <= ? AND c.active = 1 ORDER BY s.next_at LIMIT ?",
             (now, limit),
         )
         return [

@@ -69,6 +69,7 @@ async def test_help_fits_the_place(console: ConsoleAdapter) -> None:
     await console.push(":group recovery")
     member_view = (await console.push("/help"))[0].text
     assert "/community" not in member_view and "private chat" in member_view
+    assert "/mydata" not in member_view and "/forget" not in member_view
     await console.push(":mod on")
     mod_view = (await console.push("/help"))[0].text
     assert "/community" in mod_view and "For moderators" in mod_view

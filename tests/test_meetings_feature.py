@@ -482,3 +482,49 @@ async def test_feed_urls_inside_private_networks_are_refused(
         said = await console.push(f"/meeting import {url}")
         assert "private network" in said[0].text, url
     assert await meeting_count(store) == before
+
+
+async def test_no_reminders_after_the_bot_left_and_members_can_still_stop_them(
+        console: ConsoleAdapter, store: SQLiteStore) -> None:
+    await setup_group(console)  # Tuesday Night, tue 19:00 New York, id 1
+    await console.push(":as Sam")
+    await console.push(":group recovery")
+    await console.push("/remind 1 30m")
+    community = await store.communities.find("console", "recovery")
+    assert community is not None
+    await store.communities.update(community.id, active=0)  # the bot was removed
+    said = await console.push(":time 2026-12-01T18:45-05:00")
+    assert not any("Tuesday Night" in s.text for s in said)
+    await console.push(":dm")
+    said = await console.push("/remind 1 off")
+    assert "Tuesday Night" in said[0].text and "couldn't find" not in said[0].text
+    assert await store.meetings.subscriptions(  # type: ignore[attr-defined]
+        (await store.members.find("console", "sam")).id) == []  # type: ignore[union-attr]
+
+
+async def test_import_normalises_slugs_and_never_overwrites_a_hand_made_meeting(
+        console: ConsoleAdapter, store: SQLiteStore, tmp_path: Path) -> None:
+    await setup_group(console)  # the hand-made "Tuesday Night", slug tuesday-night
+    feed = [
+        {"name": "Morning Light", "slug": "Morning-Light", "day": 1, "time": "07:00",
+         "formatted_address": "1 Main St"},
+        {"name": "Number Group", "slug": "42", "day": 2, "time": "12:00",
+         "conference_url": "https://zoom.us/j/42"},
+        {"name": "Imported Tuesday", "slug": "tuesday-night", "day": 2, "time": "20:00",
+         "formatted_address": "2 Main St"},
+    ]
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(feed))
+    await console.push(f":attach {path}")
+    said = await console.push("/meeting import")
+    assert "3 new" in said[0].text
+    hand_made = await store.meetings.get(1)  # type: ignore[attr-defined]
+    assert hand_made is not None and hand_made.name == "Tuesday Night"
+    assert "Morning Light" in (await console.push("/meeting morning-light"))[0].text
+    assert "Number Group" in (await console.push("/meeting m-42"))[0].text
+    assert "Imported Tuesday" in (await console.push("/meeting tuesday-night-2"))[0].text
+    # Importing again updates the imported rows by slug and still leaves #1 alone.
+    await console.push(f":attach {path}")
+    said = await console.push("/meeting import")
+    assert "0 new, 3 updated" in said[0].text
+    assert (await store.meetings.get(1)).name == "Tuesday Night"  # type: ignore[attr-defined]

@@ -55,10 +55,14 @@ async def import_feed(
     """Parse and save a Meeting Guide feed: new slugs are added, known ones updated (keeping
     their skipped dates and reminder lead), all in one transaction. Raises FeedError."""
     result = parse_feed(data, community.tz or default_tz, max_bytes=FEED_MAX_BYTES)
-    existing = {r.slug: r for r in await store.meetings.of_communities([community.id])}
+    existing = await store.meetings.imported(community.id)  # by the feed's slug
     new: list[NewMeeting] = []
     for spec in result.meetings:
-        slug = spec.slug or slugify(spec.name)
+        # Members type slugs: lower-case ASCII, and never all digits (those read as ids).
+        slug = slugify(spec.slug or spec.name)
+        if slug.isdigit():
+            slug = f"m-{slug}"
+        spec = dataclasses.replace(spec, slug=slug)
         old = existing.get(slug)
         if old is not None:
             kept = spec_from_dict(old.spec)

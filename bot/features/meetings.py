@@ -539,13 +539,12 @@ async def remind(ctx: Context) -> None:
     if not ref:
         await _list_subscriptions(ctx)
         return
-    row = await find_meeting(ctx, ref)
-    if row is None:
-        return
     when = when.strip().casefold()
     if when in ("off", "stop", "no"):
-        gone = await ctx.store.meetings.unsubscribe(row.id, ctx.member.id)
-        ctx.whisper(ctx.text("remind.off" if gone else "remind.not_subscribed", name=row.name))
+        await _unsubscribe(ctx, ref)
+        return
+    row = await find_meeting(ctx, ref)
+    if row is None:
         return
     spec = spec_from_dict(row.spec)
     try:
@@ -564,6 +563,25 @@ async def remind(ctx: Context) -> None:
         ctx.now_ts(),
     )
     ctx.whisper(ctx.text("remind.on", name=row.name, before=before, tz=ctx.tz_name(), id=row.id))
+
+
+async def _unsubscribe(ctx: Context, ref: str) -> None:
+    """A member can always stop their own reminders, even for a meeting of a group the bot
+    has left (where /meeting ID no longer finds it)."""
+    row = None
+    for sub in await ctx.store.meetings.subscriptions(ctx.member.id):
+        mine = await ctx.store.meetings.get(sub.meeting_id)
+        if mine is not None and ref.strip().removeprefix("#").casefold() in (
+            str(mine.id), mine.slug
+        ):
+            row = mine
+            break
+    if row is None:
+        row = await find_meeting(ctx, ref)
+        if row is None:
+            return
+    gone = await ctx.store.meetings.unsubscribe(row.id, ctx.member.id)
+    ctx.whisper(ctx.text("remind.off" if gone else "remind.not_subscribed", name=row.name))
 
 
 async def _list_subscriptions(ctx: Context) -> None:
