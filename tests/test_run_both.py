@@ -1,0 +1,72 @@
+"""Both platforms and the scheduler in one asyncio loop: Harbor.run_forever with the real
+python-telegram-bot and discord.py, each against its local fake, then a clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import discord
+import discord.gateway
+import discord.http
+import pytest
+import yarl
+
+from adapters.discord_adapter import DiscordAdapter
+from adapters.telegram_adapter import TelegramAdapter
+from bot.app import Harbor
+from bot.clock import ManualClock
+from bot.config import Settings
+from storage.sqlite import SQLiteStore, open_sqlite_store
+from tests.fakes import discord_api as fd
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.telegram_api import FakeTelegramAPI, private_chat, user
+
+CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
+
+
+@pytest.fixture
+async def discord_fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", server.api_base)
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url)
+    )
+    yield server
+    await server.close()
+
+
+async def test_one_loop_serves_telegram_and_discord_then_stops(
+    discord_fake: FakeDiscord, store: SQLiteStore, clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    telegram_fake = FakeTelegramAPI()
+    await telegram_fake.start()
+    settings = Settings.model_validate({"scheduler": {"sweep_seconds": 3600}})
+    harbor = Harbor.build(store, clock, settings)
+    infos = harbor.command_infos()
+    harbor.attach(TelegramAdapter(telegram_fake.token, infos, base_url=telegram_fake.root_url))
+    harbor.attach(DiscordAdapter(fd.TOKEN, infos, guild_ready_timeout=0.05, ready_timeout=5))
+    stop = asyncio.Event()
+    running = asyncio.create_task(harbor.run_forever(stop))
+    try:
+        alice = user(11, "Alice")
+        telegram_fake.push_message(private_chat(alice), alice, "/sober 2026-10-01 alcohol")
+        await telegram_fake.wait_for_call(
+            "sendMessage", lambda c: "alcohol: 55 days" in str(c.params.get("text")), within=10)
+        await discord_fake.wait_connected(within=10)
+        await discord_fake.dispatch("INTERACTION_CREATE",
+                                    fd.slash_command(discord_fake, "sober", "2026-11-01 nicotine"))
+        answer = (await discord_fake.wait_for_request("POST", CALLBACK, within=10))[0]
+        assert "nicotine: 24 days" in str(answer.body)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 30)
+        await telegram_fake.stop()
+    assert running.exception() is None
+    # One store for both platforms; run_forever closed it on the way out.
+    reopened = await open_sqlite_store(store.db.path)
+    assert await reopened.db.scalar("SELECT COUNT(*) FROM counters") == 2
+    await reopened.close()
