@@ -8,7 +8,6 @@ returns what the bot said, so tests read as conversations.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -306,7 +305,3 @@ class ConsoleAdapter:
             if line.strip().casefold() in (":quit", ":q", ":exit"):
                 break
             await self.push(line)
-
-
-def interactive() -> bool:
-    return sys.stdin.isatty()

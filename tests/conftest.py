@@ -8,16 +8,22 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import discord
+import discord.gateway
+import discord.http
 import pytest
+import yarl
 
 from adapters.console import ConsoleAdapter
 from bot.app import Harbor
 from bot.clock import ManualClock
 from bot.config import Settings
 from storage.sqlite import SQLiteStore, open_sqlite_store
+from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.netguard import install_network_guard
+from tests.fakes.telegram_api import FakeTelegramAPI
 
-os.environ.setdefault("PTB_TIMEDELTA", "1")
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB 22: retry_after as a timedelta
 install_network_guard()
 
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -54,3 +60,25 @@ async def console(harbor: Harbor, clock: ManualClock) -> ConsoleAdapter:
     harbor.attach(adapter)
     await adapter.start(harbor.core.handle)
     return adapter
+
+
+@pytest.fixture
+async def telegram_fake() -> AsyncIterator[FakeTelegramAPI]:
+    """A fake Bot API server on 127.0.0.1 for the real python-telegram-bot."""
+    api = FakeTelegramAPI()
+    await api.start()
+    yield api
+    await api.stop()
+
+
+@pytest.fixture
+async def discord_fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    """A fake Discord REST API and gateway on 127.0.0.1; discord.py is pointed at it."""
+    server = FakeDiscord()
+    await server.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", server.api_base)
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url)
+    )
+    yield server
+    await server.close()

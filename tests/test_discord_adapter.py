@@ -11,7 +11,6 @@ import discord
 import discord.gateway
 import discord.http
 import pytest
-import yarl
 
 from adapters import discord_adapter
 from adapters.discord_adapter import DiscordAdapter
@@ -21,7 +20,6 @@ from bot.ports import CommandInfo
 from bot.types import Button, ChatRef, Document, EventKind, Incoming, Member, Reply, SendStatus
 from tests.fakes import discord_api as fd
 from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.netguard import install_network_guard
 
 COMMANDS = [
     CommandInfo("checkin", "Daily check-in"),
@@ -46,21 +44,8 @@ class Recorder:
 
 
 @pytest.fixture
-def no_network() -> None:
-    # Idempotent, and left in place: conftest may have installed it for the whole session.
-    install_network_guard()
-
-
-@pytest.fixture
-async def fake(monkeypatch: pytest.MonkeyPatch, no_network: None) -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", server.api_base)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url)
-    )
-    yield server
-    await server.close()
+def fake(discord_fake: FakeDiscord) -> FakeDiscord:
+    return discord_fake
 
 
 StartAdapter = Callable[..., Awaitable[tuple[DiscordAdapter, Recorder]]]

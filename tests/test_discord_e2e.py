@@ -11,11 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import discord
-import discord.gateway
-import discord.http
 import pytest
-import yarl
 
 from adapters.discord_adapter import MAX_ATTACHMENT_BYTES, DiscordAdapter
 from adapters.discord_convert import nonce_for
@@ -26,7 +22,6 @@ from bot.i18n import t
 from storage.sqlite import SQLiteStore
 from tests.fakes import discord_api as fd
 from tests.fakes.discord_api import FakeDiscord, Recorded
-from tests.fakes.netguard import install_network_guard
 
 WAIT = 5.0
 TODAY = "2026-11-25"  # conftest's clock: Wednesday 2026-11-25 12:00 UTC
@@ -41,16 +36,8 @@ DM_POST = rf"^/channels/{DM_CHANNEL}/messages$"
 
 
 @pytest.fixture
-async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    install_network_guard()  # idempotent: conftest installed it already
-    server = FakeDiscord()
-    await server.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", server.api_base)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url)
-    )
-    yield server
-    await server.close()
+def fake(discord_fake: FakeDiscord) -> FakeDiscord:
+    return discord_fake
 
 
 @pytest.fixture

@@ -4,13 +4,6 @@ python-telegram-bot and discord.py, each against its local fake, then a clean st
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-
-import discord
-import discord.gateway
-import discord.http
-import pytest
-import yarl
 
 from adapters.discord_adapter import DiscordAdapter
 from adapters.telegram_adapter import TelegramAdapter
@@ -25,25 +18,10 @@ from tests.fakes.telegram_api import FakeTelegramAPI, private_chat, user
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
 
 
-@pytest.fixture
-async def discord_fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", server.api_base)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url)
-    )
-    yield server
-    await server.close()
-
-
 async def test_one_loop_serves_telegram_and_discord_then_stops(
     discord_fake: FakeDiscord, store: SQLiteStore, clock: ManualClock,
-    monkeypatch: pytest.MonkeyPatch,
+    telegram_fake: FakeTelegramAPI,
 ) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-    telegram_fake = FakeTelegramAPI()
-    await telegram_fake.start()
     settings = Settings.model_validate({"scheduler": {"sweep_seconds": 3600}})
     harbor = Harbor.build(store, clock, settings)
     infos = harbor.command_infos()
@@ -64,7 +42,6 @@ async def test_one_loop_serves_telegram_and_discord_then_stops(
     finally:
         stop.set()
         await asyncio.wait_for(running, 30)
-        await telegram_fake.stop()
     assert running.exception() is None
     # One store for both platforms; run_forever closed it on the way out.
     reopened = await open_sqlite_store(store.db.path)

@@ -53,17 +53,9 @@ class EchoCore:
         return await asyncio.wait_for(self.events.get(), WAIT)
 
 
-@pytest.fixture(autouse=True)
-def _timedelta_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegramAPI]:
-    api = FakeTelegramAPI()
-    await api.start()
-    yield api
-    await api.stop()
+def fake(telegram_fake: FakeTelegramAPI) -> FakeTelegramAPI:
+    return telegram_fake
 
 
 @pytest.fixture

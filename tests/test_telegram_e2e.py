@@ -23,17 +23,9 @@ GROUP = group_chat(-1001234, "Recovery Circle")
 WAIT = 5.0
 
 
-@pytest.fixture(autouse=True)
-def _timedelta_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegramAPI]:
-    api = FakeTelegramAPI()
-    await api.start()
-    yield api
-    await api.stop()
+def fake(telegram_fake: FakeTelegramAPI) -> FakeTelegramAPI:
+    return telegram_fake
 
 
 @pytest.fixture
