@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot.clock import ManualClock
-from bot.ports import Handler
-from bot.types import (
+from bot.kernel.clock import ManualClock
+from bot.kernel.ports import Handler
+from bot.kernel.types import (
     Button,
     ChatRef,
     Document,

@@ -45,9 +45,9 @@ import aiohttp
 import discord
 
 from adapters import discord_convert as convert
-from bot import i18n
-from bot.ports import CommandInfo, Handler
-from bot.types import (
+from bot.kernel import i18n
+from bot.kernel.ports import CommandInfo, Handler
+from bot.kernel.types import (
     ChatRef,
     Document,
     EventKind,

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.ports import CommandInfo
-from bot.types import (
+from bot.kernel.ports import CommandInfo
+from bot.kernel.types import (
     Button,
     ChatRef,
     Document,

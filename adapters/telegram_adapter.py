@@ -29,9 +29,9 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from adapters.telegram_convert import ApiCall, Converted, convert_update, fallback_call
 from adapters.telegram_convert import reply_calls as build_calls
-from bot.i18n import t
-from bot.ports import CommandInfo, Handler
-from bot.types import Button, Document, Incoming, Reply, SendResult, SendStatus
+from bot.kernel.i18n import t
+from bot.kernel.ports import CommandInfo, Handler
+from bot.kernel.types import Button, Document, Incoming, Reply, SendResult, SendStatus
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot.types import Button, ChatRef, EventKind, Incoming, Member, Reply
+from bot.kernel.types import Button, ChatRef, EventKind, Incoming, Member, Reply
 
 PLATFORM = "telegram"
 TEXT_LIMIT = 4096  # Bot API: text of one message

@@ -29,10 +29,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import Harbor
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.ports import Handler
-from bot.types import SENT, ChatRef, Incoming, Member, Reply, SendResult
+from bot.kernel.clock import ManualClock
+from bot.kernel.config import Settings
+from bot.kernel.ports import Handler
+from bot.kernel.types import SENT, ChatRef, Incoming, Member, Reply, SendResult
 from storage.sqlite import SQLiteStore, open_sqlite_store
 
 TARGET_EPS = 5000.0

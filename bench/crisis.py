@@ -1,4 +1,4 @@
-"""Throughput of bot.crisis_detect.detect on ordinary chat and on crisis messages.
+"""Throughput of bot.crisis.detect.detect on ordinary chat and on crisis messages.
 
 Run: .venv/bin/python bench/crisis.py   (prints messages/s and µs/message; exits 0)
 """
@@ -18,10 +18,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import Harbor
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.crisis_detect import detect, prefilter_passes
-from bot.types import ChatRef, Incoming, Member
+from bot.crisis.detect import detect, prefilter_passes
+from bot.kernel.clock import ManualClock
+from bot.kernel.config import Settings
+from bot.kernel.types import ChatRef, Incoming, Member
 from storage.sqlite import open_sqlite_store
 
 OPENERS = [

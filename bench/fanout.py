@@ -26,15 +26,15 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.checkin_calc import next_prompt_utc
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.dates_basic import parse_hhmm
-from bot.dispatcher import Dispatcher, RateLimiter
-from bot.features.checkins import CheckinSource
-from bot.i18n import t
-from bot.ports import Handler
-from bot.types import SENT, Reply, SendResult
+from bot.checkins.commands import CheckinSource
+from bot.checkins.model import next_prompt_utc
+from bot.common.hhmm import parse_hhmm
+from bot.kernel.clock import ManualClock
+from bot.kernel.config import Settings
+from bot.kernel.dispatcher import Dispatcher, RateLimiter
+from bot.kernel.i18n import t
+from bot.kernel.ports import Handler
+from bot.kernel.types import SENT, Reply, SendResult
 from storage.sqlite import SQLiteStore, open_sqlite_store
 
 ZONES = (

@@ -13,28 +13,26 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.context import Context
-from bot.core import Core, Guard
-from bot.dates_basic import parse_hhmm
-from bot.dispatcher import Dispatcher, DispatchStats
-from bot.features import (
-    attendance,
-    basics,
-    checkins,
-    community,
-    meeting_reminders,
-    meetings,
-    sobriety,
-)
-from bot.features.crisis import CrisisResponder
-from bot.helplines import Helplines
-from bot.i18n import t
-from bot.ports import Adapter, CommandInfo
-from bot.router import ButtonRoute, Command, ConversationRoute, Router, Where
-from bot.scheduling import Source, Sweeper
-from bot.services import Services
+from bot.checkins import commands as checkins
+from bot.common.hhmm import parse_hhmm
+from bot.community import commands as community
+from bot.crisis.helplines import Helplines
+from bot.crisis.responder import CrisisResponder
+from bot.kernel.clock import Clock
+from bot.kernel.config import Settings
+from bot.kernel.context import Context
+from bot.kernel.core import Core, Guard
+from bot.kernel.dispatcher import Dispatcher, DispatchStats
+from bot.kernel.i18n import t
+from bot.kernel.ports import Adapter, CommandInfo
+from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Router, Where
+from bot.kernel.scheduling import Source, Sweeper
+from bot.kernel.services import Services
+from bot.meetings import attendance
+from bot.meetings import commands as meetings
+from bot.meetings import reminders as meeting_reminders
+from bot.members import commands as basics
+from bot.sobriety import commands as sobriety
 from storage.base import Store
 
 log = logging.getLogger("harbor")

@@ -13,9 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.clock import ManualClock, SystemClock
-from bot.config import ConfigError, Settings, load_settings
-from bot.meetings_cli import add_meetings_parser, run_meetings
+from bot.kernel.clock import ManualClock, SystemClock
+from bot.kernel.config import ConfigError, Settings, load_settings
+from bot.meetings.cli import add_meetings_parser, run_meetings
 from storage.db import StorageError
 
 if TYPE_CHECKING:
@@ -174,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def crisis_scan(lang: str, lines: TextIO, out: TextIO) -> int:
     """`harbor crisis-scan`: for moderators checking their settings, and for evaluation."""
-    from bot.crisis_detect import detect
+    from bot.crisis.detect import detect
 
     for line in lines:
         found = detect(line.rstrip("\n"), lang)

@@ -16,8 +16,8 @@ import yarl
 
 from adapters.console import ConsoleAdapter
 from bot.app import Harbor
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.kernel.clock import ManualClock
+from bot.kernel.config import Settings
 from storage.sqlite import SQLiteStore, open_sqlite_store
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.netguard import install_network_guard

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.console import ConsoleAdapter
 from bot.app import Harbor
-from bot.router import Command, Router
+from bot.kernel.router import Command, Router
 from storage.sqlite import SQLiteStore
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.checkin_calc import (
+from bot.checkins.model import (
     CheckinPoint,
     checkin_streak,
     latest_by_day,

@@ -289,7 +289,7 @@ async def test_forget_erases_heads_ups_about_the_member(console: ConsoleAdapter,
 
 async def test_forged_or_odd_buttons_are_answered_kindly(console: ConsoleAdapter,
                                                          store: SQLiteStore) -> None:
-    from bot.types import EventKind, Incoming
+    from bot.kernel.types import EventKind, Incoming
 
     handler = console._handler
     assert handler is not None

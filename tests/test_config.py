@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.kernel.config import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,7 +49,7 @@ def test_tokens_come_from_the_environment(tmp_path: Path) -> None:
 
 def test_example_config_is_valid_and_complete() -> None:
     """config.example.toml loads, and names every setting the code knows."""
-    from bot.config import Settings
+    from bot.kernel.config import Settings
 
     example = ROOT / "config.example.toml"
     settings = load_settings(example, env={})

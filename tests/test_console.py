@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from adapters.console import ConsoleAdapter, parse_duration, split_command
-from bot.clock import ManualClock
+from bot.kernel.clock import ManualClock
 
 
 def test_durations_and_commands_parse() -> None:

@@ -15,7 +15,7 @@ def test_no_bot_module_imports_telegram_or_discord() -> None:
         for p in (ROOT / "bot").rglob("*.py")
         if p.name != "__main__.py"
     )
-    assert "bot.core" in modules and "bot.app" in modules
+    assert "bot.kernel.core" in modules and "bot.app" in modules
     code = (
         "import importlib, sys\n"
         f"for m in {modules!r}: importlib.import_module(m)\n"

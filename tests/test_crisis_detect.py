@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.crisis_detect import NO_CRISIS, Detection, detect, detect_full, prefilter_passes
+from bot.crisis.detect import NO_CRISIS, Detection, detect, detect_full, prefilter_passes
 
 DATA = Path(__file__).parent / "data" / "crisis_labelled.tsv"
 

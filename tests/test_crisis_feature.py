@@ -14,9 +14,9 @@ import pytest
 
 from adapters.console import ConsoleAdapter
 from bot.app import Harbor
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.helplines import Helplines
+from bot.crisis.helplines import Helplines
+from bot.kernel.clock import ManualClock
+from bot.kernel.config import Settings
 from storage.sqlite import SQLiteStore, open_sqlite_store
 
 ROOT = Path(__file__).resolve().parent.parent

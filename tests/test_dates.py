@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.dates import ClockInputError, DateInputError, InputError, parse_clock, parse_start
+from bot.common.dates import ClockInputError, DateInputError, InputError, parse_clock, parse_start
 
 TODAY = date(2026, 3, 20)
 

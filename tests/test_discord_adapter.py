@@ -15,9 +15,18 @@ import pytest
 from adapters import discord_adapter
 from adapters.discord_adapter import DiscordAdapter
 from adapters.discord_convert import nonce_for
-from bot.i18n import t
-from bot.ports import CommandInfo
-from bot.types import Button, ChatRef, Document, EventKind, Incoming, Member, Reply, SendStatus
+from bot.kernel.i18n import t
+from bot.kernel.ports import CommandInfo
+from bot.kernel.types import (
+    Button,
+    ChatRef,
+    Document,
+    EventKind,
+    Incoming,
+    Member,
+    Reply,
+    SendStatus,
+)
 from tests.fakes import discord_api as fd
 from tests.fakes.discord_api import FakeDiscord
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from adapters import discord_convert as dc
-from bot.ports import CommandInfo
-from bot.types import Button, ChatRef, Document, EventKind, Member, Reply, SendStatus
+from bot.kernel.ports import CommandInfo
+from bot.kernel.types import Button, ChatRef, Document, EventKind, Member, Reply, SendStatus
 
 BOT = "100"
 GUILD = "200"

@@ -16,9 +16,9 @@ import pytest
 from adapters.discord_adapter import MAX_ATTACHMENT_BYTES, DiscordAdapter
 from adapters.discord_convert import nonce_for
 from bot.app import Harbor
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.i18n import t
+from bot.kernel.clock import ManualClock
+from bot.kernel.config import Settings
+from bot.kernel.i18n import t
 from storage.sqlite import SQLiteStore
 from tests.fakes import discord_api as fd
 from tests.fakes.discord_api import FakeDiscord, Recorded

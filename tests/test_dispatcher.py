@@ -11,10 +11,10 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from bot.clock import ManualClock
-from bot.config import SchedulerSettings
-from bot.dispatcher import ChatWindow, Dispatcher, RateLimiter
-from bot.types import Reply, SendResult, SendStatus
+from bot.kernel.clock import ManualClock
+from bot.kernel.config import SchedulerSettings
+from bot.kernel.dispatcher import ChatWindow, Dispatcher, RateLimiter
+from bot.kernel.types import Reply, SendResult, SendStatus
 from storage.base import OutboxItem
 from storage.sqlite import SQLiteStore
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.helplines import FALLBACK, Helpline, Helplines
+from bot.crisis.helplines import FALLBACK, Helpline, Helplines
 
 DATA = Path(__file__).resolve().parents[1] / "bot" / "data" / "helplines.csv"
 SHARED = Path("/work/shared/data/helplines.csv")

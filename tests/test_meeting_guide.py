@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.meeting_guide import FeedError, parse_feed, type_names
-from bot.meeting_model import MeetingInputError, parse_meeting_line
+from bot.meetings.guide import FeedError, parse_feed, type_names
+from bot.meetings.model import MeetingInputError, parse_meeting_line
 
 DATA = Path(__file__).parent / "data"
 

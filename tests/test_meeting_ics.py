@@ -9,9 +9,9 @@ import icalendar
 import pytest
 import recurring_ical_events
 
-from bot.meeting_ics import export_ics
-from bot.meeting_model import MeetingSpec
-from bot.meeting_time import occurrences
+from bot.meetings.ics import export_ics
+from bot.meetings.model import MeetingSpec
+from bot.meetings.occurrences import occurrences
 
 UTC = dt.UTC
 STAMP = dt.datetime(2024, 1, 1, tzinfo=UTC)

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.meeting_model import MeetingSpec
-from bot.meeting_time import (
+from bot.meetings.model import MeetingSpec
+from bot.meetings.occurrences import (
     Occurrence,
     humanize_until,
     next_occurrence,

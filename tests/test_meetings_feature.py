@@ -19,10 +19,10 @@ from aiohttp import web
 
 from adapters.console import ConsoleAdapter
 from bot.app import Harbor
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.features import meeting_import
-from bot.meetings_cli import (
+from bot.kernel.clock import ManualClock
+from bot.kernel.config import Settings
+from bot.meetings import feed_import as meeting_import
+from bot.meetings.cli import (
     MeetingsCliError,
     add_meetings_parser,
     export,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.milestones import (
+from bot.sobriety.milestones import (
     PROGRAMS,
     Milestone,
     add_months,

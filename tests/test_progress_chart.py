@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.checkin_calc import CheckinPoint
-from bot.progress_chart import chart_series, render_chart, render_text, window
+from bot.checkins.chart import chart_series, render_chart, render_text, window
+from bot.checkins.model import CheckinPoint
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 END = date(2026, 3, 20)  # a Friday

@@ -8,8 +8,8 @@ import asyncio
 from adapters.discord_adapter import DiscordAdapter
 from adapters.telegram_adapter import TelegramAdapter
 from bot.app import Harbor
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.kernel.clock import ManualClock
+from bot.kernel.config import Settings
 from storage.sqlite import SQLiteStore, open_sqlite_store
 from tests.fakes import discord_api as fd
 from tests.fakes.discord_api import FakeDiscord

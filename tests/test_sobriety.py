@@ -8,7 +8,7 @@ import pytest
 
 from adapters.console import ConsoleAdapter
 from bot.app import Harbor
-from bot.clock import ManualClock
+from bot.kernel.clock import ManualClock
 from storage.sqlite import SQLiteStore
 
 

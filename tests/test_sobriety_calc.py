@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.milestones import milestones_between
-from bot.sobriety_calc import clean_duration, days_clean, start_instant
+from bot.sobriety.milestones import milestones_between
+from bot.sobriety.model import clean_duration, days_clean, start_instant
 
 BERLIN = ZoneInfo("Europe/Berlin")
 LA = ZoneInfo("America/Los_Angeles")

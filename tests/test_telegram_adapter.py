@@ -13,9 +13,9 @@ import aiohttp
 import pytest
 
 from adapters.telegram_adapter import MAX_ATTACHMENT, TelegramAdapter, _seconds
-from bot.i18n import t
-from bot.ports import CommandInfo
-from bot.types import ChatRef, EventKind, Incoming, Member, Reply, SendStatus
+from bot.kernel.i18n import t
+from bot.kernel.ports import CommandInfo
+from bot.kernel.types import ChatRef, EventKind, Incoming, Member, Reply, SendStatus
 from tests.fakes.telegram_api import FakeTelegramAPI, group_chat, private_chat, user
 
 ALICE = user(11, "Alice")

@@ -17,7 +17,7 @@ from adapters.telegram_convert import (
     split_text,
     utf16_len,
 )
-from bot.types import Button, ChatRef, Document, EventKind, Member, Reply
+from bot.kernel.types import Button, ChatRef, Document, EventKind, Member, Reply
 
 BOT = "HarborBot"
 BOT_ID = 999

@@ -12,8 +12,8 @@ import pytest
 
 from adapters.telegram_adapter import TelegramAdapter
 from bot.app import Harbor
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.kernel.clock import ManualClock
+from bot.kernel.config import Settings
 from storage.sqlite import SQLiteStore, open_sqlite_store
 from tests.fakes.telegram_api import Call, FakeTelegramAPI, group_chat, private_chat, user
 

@@ -8,10 +8,10 @@ import os
 import sys
 from datetime import UTC, datetime
 
-from bot.clock import ManualClock
-from bot.config import SchedulerSettings
-from bot.dispatcher import Dispatcher, RateLimiter
-from bot.types import Reply, SendResult, SendStatus
+from bot.kernel.clock import ManualClock
+from bot.kernel.config import SchedulerSettings
+from bot.kernel.dispatcher import Dispatcher, RateLimiter
+from bot.kernel.types import Reply, SendResult, SendStatus
 from storage.base import OutboxItem
 from storage.sqlite import open_sqlite_store
 

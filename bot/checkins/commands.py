@@ -8,13 +8,13 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.checkin_calc import CheckinPoint, checkin_streak, next_prompt_utc, summarize
-from bot.context import Context
-from bot.dates import ClockInputError, parse_clock
-from bot.dates_basic import parse_hhmm
-from bot.parsing import parse_int
-from bot.progress_chart import render_chart, render_text
-from bot.types import Button
+from bot.checkins.chart import render_chart, render_text
+from bot.checkins.model import CheckinPoint, checkin_streak, next_prompt_utc, summarize
+from bot.common.dates import ClockInputError, parse_clock
+from bot.common.hhmm import parse_hhmm
+from bot.common.parsing import parse_int
+from bot.kernel.context import Context
+from bot.kernel.types import Button
 from storage.base import CheckinPlan, CheckinRow, MemberRow, OutboxItem, PromptAdvance, Store
 
 MAX_NOTE = 1000

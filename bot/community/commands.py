@@ -6,11 +6,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from bot.config import PROGRAMS
-from bot.context import Context
-from bot.dates_basic import parse_hhmm
-from bot.parsing import parse_int, parse_switch
-from bot.timezones import resolve_timezone
+from bot.common.hhmm import parse_hhmm
+from bot.common.parsing import parse_int, parse_switch
+from bot.common.timezones import resolve_timezone
+from bot.kernel.config import PROGRAMS
+from bot.kernel.context import Context
 from storage.base import CommunityLine
 
 

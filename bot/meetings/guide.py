@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from bot.meeting_model import (
+from bot.meetings.model import (
     ADDRESS_MAX,
     NAME_MAX,
     NOTES_MAX,

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from statistics import fmean, median
 from zoneinfo import ZoneInfo
 
-from bot.sobriety_calc import start_instant
+from bot.sobriety.model import start_instant
 
 __all__ = [
     "CheckinPoint",

@@ -6,10 +6,10 @@ import json
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.context import Context
-from bot.features.checkins import ask_optin, replan, set_checkin_time
-from bot.timezones import resolve_timezone
-from bot.types import Button, Document
+from bot.checkins.commands import ask_optin, replan, set_checkin_time
+from bot.common.timezones import resolve_timezone
+from bot.kernel.context import Context
+from bot.kernel.types import Button, Document
 
 FORGET_TTL = timedelta(minutes=10)
 QUICK_ZONES = (

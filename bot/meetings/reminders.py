@@ -7,11 +7,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.meeting_model import (
+from bot.meetings.model import (
     MeetingSpec,
     spec_from_dict,
 )
-from bot.meeting_time import (
+from bot.meetings.occurrences import (
     Occurrence,
     humanize_until,
     next_occurrence,

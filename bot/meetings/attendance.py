@@ -7,12 +7,12 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta
 
-from bot.context import Context
-from bot.features.meetings import resolve_meeting, visible_communities
-from bot.meeting_model import (
+from bot.kernel.context import Context
+from bot.kernel.types import Document
+from bot.meetings.commands import resolve_meeting, visible_communities
+from bot.meetings.model import (
     NAME_MAX,
 )
-from bot.types import Document
 
 # -- attendance -------------------------------------------------------------------------------
 

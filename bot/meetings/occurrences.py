@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.meeting_model import MeetingSpec
+from bot.meetings.model import MeetingSpec
 
 UTC = datetime.UTC
 _MAX_SCAN_DAYS = 3 * 366  # next_occurrence gives up after this much skipped/cancelled time

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.context import Context
-from bot.dates import DateInputError, parse_start
-from bot.dates_basic import parse_hhmm
-from bot.milestones import get_milestone, milestone_meaning, milestones_between
-from bot.parsing import parse_int, parse_switch
-from bot.sobriety_calc import clean_duration, days_clean, start_instant
-from bot.types import Button
+from bot.common.dates import DateInputError, parse_start
+from bot.common.hhmm import parse_hhmm
+from bot.common.parsing import parse_int, parse_switch
+from bot.kernel.context import Context
+from bot.kernel.types import Button
+from bot.sobriety.milestones import get_milestone, milestone_meaning, milestones_between
+from bot.sobriety.model import clean_duration, days_clean, start_instant
 from storage.base import Advance, CounterRow, OutboxItem, Store
 
 MAX_COUNTERS = 10

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.helplines import Helplines
-    from bot.router import Router
+    from bot.crisis.helplines import Helplines
+    from bot.kernel.router import Router
 
 
 @dataclass

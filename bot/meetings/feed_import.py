@@ -14,16 +14,16 @@ import aiohttp
 import aiohttp.abc
 import yarl
 
-from bot.context import Context
-from bot.features.meeting_reminders import plan_meeting
-from bot.meeting_guide import FeedError, parse_feed
-from bot.meeting_model import (
+from bot.kernel.context import Context
+from bot.meetings.guide import FeedError, parse_feed
+from bot.meetings.model import (
     NAME_MAX,
     clean_url,
     slugify,
     spec_from_dict,
     spec_to_dict,
 )
+from bot.meetings.reminders import plan_meeting
 from storage.base import CommunityRow, Store
 from storage.meetings_base import (
     NewMeeting,

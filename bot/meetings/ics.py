@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from bot.meeting_guide import type_names
-from bot.meeting_model import MeetingSpec
+from bot.meetings.guide import type_names
+from bot.meetings.model import MeetingSpec
 
 ANCHOR = datetime.date(2024, 1, 1)  # a Monday; also the VTIMEZONE history's start
 _ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # indexed by Python weekday()

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.context import Context
-from bot.ports import CommandInfo
+from bot.kernel.context import Context
+from bot.kernel.ports import CommandInfo
 
 HandlerFn = Callable[[Context], Awaitable[None]]
 

@@ -8,13 +8,13 @@ import logging
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.context import Context
-from bot.i18n import t
-from bot.router import Router, Where
-from bot.services import Services
-from bot.types import EventKind, Incoming, Reply
+from bot.kernel.clock import Clock
+from bot.kernel.config import Settings
+from bot.kernel.context import Context
+from bot.kernel.i18n import t
+from bot.kernel.router import Router, Where
+from bot.kernel.services import Services
+from bot.kernel.types import EventKind, Incoming, Reply
 from storage.base import Store
 
 log = logging.getLogger("harbor.core")

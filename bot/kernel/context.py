@@ -7,14 +7,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.i18n import t
-from bot.types import Button, Document, Incoming, Member, Reply
+from bot.kernel.clock import Clock
+from bot.kernel.config import Settings
+from bot.kernel.i18n import t
+from bot.kernel.types import Button, Document, Incoming, Member, Reply
 from storage.base import CommunityRow, MemberRow, Store
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.kernel.services import Services
 
 Buttons = tuple[tuple[Button, ...], ...]
 

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from bot.config import Settings
-from bot.features.meeting_import import import_feed, outcome_text
-from bot.features.meetings import ics_bytes
-from bot.i18n import t
-from bot.meeting_guide import FeedError
+from bot.kernel.config import Settings
+from bot.kernel.i18n import t
+from bot.meetings.commands import ics_bytes
+from bot.meetings.feed_import import import_feed, outcome_text
+from bot.meetings.guide import FeedError
 from storage.base import CommunityRow, Store
 
 

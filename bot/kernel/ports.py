@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.types import Incoming, Reply, SendResult
+from bot.kernel.types import Incoming, Reply, SendResult
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.checkin_calc import CRAVINGS_RANGE, MOOD_RANGE, CheckinPoint, latest_by_day
+from bot.checkins.model import CRAVINGS_RANGE, MOOD_RANGE, CheckinPoint, latest_by_day
 
 __all__ = ["chart_series", "render_chart", "render_text", "window"]
 

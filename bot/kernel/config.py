@@ -19,7 +19,7 @@ from pydantic import (
     ValidationError,
 )
 
-from bot.dates_basic import parse_hhmm
+from bot.common.hhmm import parse_hhmm
 
 PROGRAMS = ("general", "NA", "AA", "SMART")
 

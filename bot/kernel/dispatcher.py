@@ -16,11 +16,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.clock import Clock
-from bot.config import SchedulerSettings
-from bot.core import log_failure
-from bot.ports import Adapter
-from bot.types import Button, ChatRef, Member, Reply, SendResult, SendStatus
+from bot.kernel.clock import Clock
+from bot.kernel.config import SchedulerSettings
+from bot.kernel.core import log_failure
+from bot.kernel.ports import Adapter
+from bot.kernel.types import Button, ChatRef, Member, Reply, SendResult, SendStatus
 from storage.base import OutboxRow, Store
 
 log = logging.getLogger("harbor.dispatch")

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.core import log_failure
+from bot.kernel.core import log_failure
 
 log = logging.getLogger("harbor.scheduler")
 

@@ -15,11 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.config import Settings
-from bot.crisis_detect import Detection, detect
-from bot.helplines import CountryLines, Helpline, Helplines
-from bot.i18n import t
-from bot.types import ChatRef, Incoming, Member, Reply
+from bot.crisis.detect import Detection, detect
+from bot.crisis.helplines import CountryLines, Helpline, Helplines
+from bot.kernel.config import Settings
+from bot.kernel.i18n import t
+from bot.kernel.types import ChatRef, Incoming, Member, Reply
 from storage.base import CommunityLine, CommunityRow, Store
 
 log = logging.getLogger("harbor.crisis")

@@ -10,18 +10,13 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.context import Context
-from bot.features.meeting_import import import_command
-from bot.features.meeting_reminders import (
-    fmt_days,
-    fmt_when,
-    place_text,
-    plan_meeting,
-    remind_time,
-)
-from bot.meeting_guide import type_names
-from bot.meeting_ics import export_ics
-from bot.meeting_model import (
+from bot.common.parsing import parse_int
+from bot.kernel.context import Context
+from bot.kernel.types import Document
+from bot.meetings.feed_import import import_command
+from bot.meetings.guide import type_names
+from bot.meetings.ics import export_ics
+from bot.meetings.model import (
     MeetingInputError,
     MeetingSpec,
     parse_duration,
@@ -30,13 +25,18 @@ from bot.meeting_model import (
     spec_from_dict,
     spec_to_dict,
 )
-from bot.meeting_time import (
+from bot.meetings.occurrences import (
     Occurrence,
     humanize_until,
     next_occurrence,
 )
-from bot.parsing import parse_int
-from bot.types import Document
+from bot.meetings.reminders import (
+    fmt_days,
+    fmt_when,
+    place_text,
+    plan_meeting,
+    remind_time,
+)
 from storage.base import CommunityRow
 from storage.meetings_base import (
     MeetingRow,

@@ -1,0 +1,1 @@
+"""Small pure helpers that several features share: dates, clock times, time zones, parsing."""

@@ -1,0 +1,1 @@
+"""Community settings that moderators change."""

@@ -1,0 +1,1 @@
+"""A member's own set-up: welcome, help, settings, privacy, their data."""

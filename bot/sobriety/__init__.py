@@ -1,0 +1,1 @@
+"""Clean-time counters: dates, milestones, setbacks kept kindly in history, celebrations."""
