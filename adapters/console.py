@@ -3,6 +3,12 @@
 Each input line is a message from the current member in the current chat; lines starting
 with ":" control the console (see HELP). Like errbot's test backend, `push()` sends a line and
 returns what the bot said, so tests read as conversations.
+
+By default the console behaves like a forgiving platform (the bot may write to anyone
+privately). `telegram_like=True` makes it behave like Telegram (a member must open the
+private chat first; deep links continue there) and `discord_like=True` like Discord
+(commands are interactions answered so only the member sees them), so the kernel's
+delivery rules can be seen, and tested, without a network.
 """
 
 from __future__ import annotations
@@ -15,9 +21,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.kernel.clock import ManualClock
-from bot.kernel.ports import Handler
+from bot.kernel.ports import Capabilities, Inbox, Limits
 from bot.kernel.types import (
-    Button,
+    Buttons,
     ChatRef,
     Document,
     EventKind,
@@ -29,6 +35,7 @@ from bot.kernel.types import (
 )
 
 PLATFORM = "console"
+LINK = "console://start/"
 HELP = """Console commands:
   :as NAME            speak as another member
   :dm                 the private chat with the bot
@@ -37,6 +44,7 @@ HELP = """Console commands:
   :press LABEL        press a button of the last message that had buttons
   :attach FILE        attach a file to the next message
   :time 2026-12-01T08:00-06:00   set the clock and run the scheduled work due by then
+                      (also :time tomorrow 08:00, :time 18:30)
   :advance 90m|6h|2d  the same, relative
   :block on|off       the current member blocks the bot (private sends fail)
   :quit               leave"""
@@ -48,9 +56,9 @@ _DURATION = re.compile(r"^(\d+)\s*(m|min|h|d)$")
 class Said:
     """One message the bot sent, as the console shows it."""
 
-    to: str  # "Alex (private)" or "group recovery"
+    to: str  # "Alex (private)", "group recovery" or "Alex (only you, in recovery)"
     text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
+    buttons: Buttons = ()
     image: bytes | None = None
     document: Document | None = None
 
@@ -78,6 +86,36 @@ def parse_duration(text: str) -> timedelta:
     }[unit]
 
 
+def parse_when(text: str, now: datetime) -> datetime:
+    """An ISO time with its offset, or a friendly form in the clock's zone: "tomorrow",
+    "tomorrow 08:00", "18:30" (today)."""
+    words = text.strip().casefold().split()
+    if (words and words[0] in ("today", "tomorrow")) or (
+        len(words) == 1 and ":" in words[0] and "-" not in words[0]
+    ):
+        day = now.date() + timedelta(days=1 if words and words[0] == "tomorrow" else 0)
+        clock = next((w for w in words if ":" in w), "00:00" if words[0] == "tomorrow" else "")
+        hours, _, minutes = clock.partition(":")
+        if not (hours.isdigit() and minutes.isdigit()):
+            raise ValueError("use 2026-12-01T08:00-06:00, tomorrow 08:00 or 18:30")
+        return now.replace(
+            year=day.year,
+            month=day.month,
+            day=day.day,
+            hour=int(hours),
+            minute=int(minutes),
+            second=0,
+            microsecond=0,
+        )
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError("use 2026-12-01T08:00-06:00, tomorrow 08:00 or 18:30") from None
+    if when.tzinfo is None:
+        raise ValueError("give a UTC offset, e.g. 2026-12-01T08:00-06:00")
+    return when
+
+
 def split_command(text: str) -> tuple[str | None, str]:
     if not text.startswith("/") or len(text) < 2:
         return None, ""
@@ -92,34 +130,41 @@ class ConsoleState:
     moderators: set[tuple[str, str]] = field(default_factory=set)
     joined: set[str] = field(default_factory=set)
     blocked: set[str] = field(default_factory=set)
+    opened_private: set[str] = field(default_factory=set)  # telegram_like: who started the bot
     attachment: Document | None = None
-    last_buttons: tuple[tuple[Button, ...], ...] = ()
+    last_buttons: Buttons = ()
     last_message_id: str | None = None
 
 
 class ConsoleAdapter:
     platform = PLATFORM
+    limits = Limits(per_second=0.0, max_text=100_000)
 
     def __init__(
         self,
         out: TextIO | None = None,
         clock: ManualClock | None = None,
         on_time: Callable[[], Awaitable[None]] | None = None,
+        *,
+        telegram_like: bool = False,
+        discord_like: bool = False,
     ) -> None:
         self.out = out
         self.clock = clock
         self.on_time = on_time  # runs the scheduled work after :time / :advance
+        self.telegram_like = telegram_like
+        self.capabilities = Capabilities(ephemeral=discord_like, dm_first=not telegram_like)
         self.state = ConsoleState()
         self.said: list[Said] = []
-        self._handler: Handler | None = None
+        self._inbox: Inbox | None = None
         self._next_id = 0
 
-    # -- the Adapter protocol ----------------------------------------------------------------
-    async def start(self, handler: Handler) -> None:
-        self._handler = handler
+    # -- the Adapter verbs -------------------------------------------------------------------
+    async def start(self, inbox: Inbox) -> None:
+        self._inbox = inbox
 
     async def stop(self) -> None:
-        self._handler = None
+        self._inbox = None
 
     async def send(self, reply: Reply) -> SendResult:
         if reply.private:
@@ -127,11 +172,28 @@ class ConsoleAdapter:
             user = reply.member.user_id if reply.member else ""
             if user in self.state.blocked:
                 return SendResult(SendStatus.BLOCKED, detail="blocked by the member")
-            to = f"{name} (private)"
-        elif reply.chat.private:
-            to = f"{reply.chat.title or reply.chat.chat_id.removeprefix('dm:')} (private)"
-        else:
-            to = f"group {reply.chat.title or reply.chat.chat_id}"
+            if not self.capabilities.dm_first and user not in self.state.opened_private:
+                return SendResult(SendStatus.NO_PRIVATE_CHAT, detail="no private chat yet")
+            return self._say(f"{name} (private)", reply)
+        if reply.chat.private:
+            return self._say(
+                f"{reply.chat.title or reply.chat.chat_id.removeprefix('dm:')} (private)", reply
+            )
+        return self._say(f"group {reply.chat.title or reply.chat.chat_id}", reply)
+
+    async def answer(self, event: Incoming, reply: Reply, *, ephemeral: bool) -> SendResult:
+        if ephemeral:
+            where = event.chat.title or event.chat.chat_id
+            return self._say(f"{event.member.display_name} (only you, in {where})", reply)
+        return await self.send(reply)
+
+    async def is_moderator(self, community_id: str, user_id: str) -> bool:
+        return (user_id, community_id) in self.state.moderators
+
+    def private_link(self, payload: str) -> str | None:
+        return f"{LINK}{payload}" if self.telegram_like else None
+
+    def _say(self, to: str, reply: Reply) -> SendResult:
         said = Said(to, reply.text, reply.buttons, reply.image, reply.document)
         self.said.append(said)
         if reply.buttons:
@@ -157,6 +219,13 @@ class ConsoleAdapter:
             )
         return ChatRef(PLATFORM, self.state.group, private=False, title=self.state.group)
 
+    def _is_mod(self) -> bool:
+        chat = self._chat()
+        return (
+            not chat.private
+            and (self.state.member.casefold(), chat.chat_id) in self.state.moderators
+        )
+
     async def push(self, line: str) -> list[Said]:
         """Feed one input line; return what the bot said in answer (and any scheduled sends)."""
         mark = len(self.said)
@@ -168,26 +237,18 @@ class ConsoleAdapter:
         return self.said[mark:]
 
     async def _deliver(self, event: Incoming) -> None:
-        if self._handler is None:
+        if self._inbox is None:
             raise RuntimeError("the console adapter has not been started")
-        private_failed = False
-        for reply in await self._handler(event):
-            if reply.notice and private_failed:
-                continue
-            if (
-                reply.moderator_of is not None
-                and reply.member is not None
-                and (reply.member.user_id, reply.moderator_of) not in self.state.moderators
-            ):
-                continue  # not a moderator of that group (any more)
-            result = await self.send(reply)
-            private_failed = private_failed or (reply.private and not result.ok)
+        await self._inbox.handle(event)
 
     async def _message(self, text: str) -> None:
         command, args = split_command(text)
         chat = self._chat()
-        is_mod = (self.state.member.casefold(), chat.chat_id) in self.state.moderators
+        if chat.private:
+            self.state.opened_private.add(self.state.member.casefold())
         attachment, self.state.attachment = self.state.attachment, None
+        interactive = self.capabilities.ephemeral and command is not None
+        self._next_id += 1
         await self._deliver(
             Incoming(
                 member=self._member(),
@@ -195,9 +256,10 @@ class ConsoleAdapter:
                 text=text,
                 command=command,
                 args=args,
-                is_moderator=is_mod and not chat.private,
+                is_moderator=self._is_mod(),
                 message_id=self.state.last_message_id,
                 attachment=attachment,
+                interaction=f"i{self._next_id}" if interactive else None,
             )
         )
 
@@ -208,40 +270,66 @@ class ConsoleAdapter:
     async def _control(self, line: str) -> None:
         verb, _, arg = line.partition(" ")
         verb, arg = verb.casefold(), arg.strip()
-        if verb == "as" and arg:
+        needs_arg = {
+            "as": "a name: :as Sam",
+            "group": "a name: :group recovery",
+            "press": "a button label: :press Yes",
+            "attach": "a file: :attach feed.json",
+            "time": "a time: :time 2026-12-01T08:00-06:00 or :time tomorrow 08:00",
+            "advance": "a duration: :advance 90m, 6h or 2d",
+        }
+        if verb in needs_arg and not arg:
+            self._note(f":{verb} needs {needs_arg[verb]}")
+        elif verb == "as":
             self.state.member = arg
             self._note(f"you are {arg}")
         elif verb == "dm":
             self.state.group = None
             self._note(f"private chat of {self.state.member} with the bot")
-        elif verb == "group" and arg:
-            self.state.group = arg
-            self._note(f"group {arg}")
-            if arg not in self.state.joined:
-                self.state.joined.add(arg)
-                await self._deliver(
-                    Incoming(member=self._member(), chat=self._chat(), kind=EventKind.JOINED_GROUP)
-                )
-        elif verb == "mod" and arg in ("on", "off") and self.state.group is not None:
-            key = (self.state.member.casefold(), self.state.group)
-            (self.state.moderators.add if arg == "on" else self.state.moderators.discard)(key)
-            self._note(f"{self.state.member} moderator of {self.state.group}: {arg}")
-        elif verb == "press" and arg:
+        elif verb == "group":
+            await self._join(arg)
+        elif verb == "mod":
+            self._mod(arg)
+        elif verb == "press":
             await self._press(arg)
-        elif verb == "attach" and arg:
+        elif verb == "attach":
             self._attach(Path(arg))
         elif verb == "block" and arg in ("on", "off"):
-            user = self.state.member.casefold()
-            (self.state.blocked.add if arg == "on" else self.state.blocked.discard)(user)
-            self._note(
-                f"{self.state.member} has {'blocked' if arg == 'on' else 'unblocked'} the bot"
-            )
-        elif verb in ("time", "advance") and arg:
+            await self._block(arg == "on")
+        elif verb in ("time", "advance"):
             await self._move_time(verb, arg)
         elif verb in ("help", "?"):
             self._note(HELP)
         elif verb not in ("quit", "q", "exit"):
             self._note(f"unknown console command ':{verb}'. :help lists them.")
+
+    async def _join(self, name: str) -> None:
+        self.state.group = name
+        self._note(f"group {name}")
+        if name not in self.state.joined:
+            self.state.joined.add(name)
+            await self._deliver(
+                Incoming(member=self._member(), chat=self._chat(), kind=EventKind.JOINED_GROUP)
+            )
+
+    def _mod(self, arg: str) -> None:
+        if self.state.group is None:
+            self._note(":mod works in a group: :group NAME first")
+            return
+        if arg not in ("on", "off"):
+            self._note(":mod needs on or off")
+            return
+        key = (self.state.member.casefold(), self.state.group)
+        (self.state.moderators.add if arg == "on" else self.state.moderators.discard)(key)
+        self._note(f"{self.state.member} moderator of {self.state.group}: {arg}")
+
+    async def _block(self, on: bool) -> None:
+        user = self.state.member.casefold()
+        (self.state.blocked.add if on else self.state.blocked.discard)(user)
+        self._note(f"{self.state.member} has {'blocked' if on else 'unblocked'} the bot")
+        chat = ChatRef(PLATFORM, f"dm:{user}", private=True, title=self.state.member)
+        kind = EventKind.BLOCKED if on else EventKind.UNBLOCKED
+        await self._deliver(Incoming(member=self._member(), chat=chat, kind=kind))
 
     async def _press(self, label: str) -> None:
         wanted = label.casefold()
@@ -249,10 +337,17 @@ class ConsoleAdapter:
         match = next((b for b in buttons if b.label.casefold() == wanted), None) or next(
             (b for b in buttons if b.label.casefold().startswith(wanted)), None
         )
+        if match is not None and match.url and match.url.startswith(LINK):
+            # A deep link: it opens the private chat and sends /start with its payload.
+            self.state.group = None
+            self._note(f"opened the private chat of {self.state.member} with the bot")
+            await self._message(f"/start {match.url.removeprefix(LINK)}")
+            return
         if match is None or not match.data:
             labels = ", ".join(b.label for b in buttons) or "none"
             self._note(f"no button '{label}' (buttons: {labels})")
             return
+        self._next_id += 1
         await self._deliver(
             Incoming(
                 member=self._member(),
@@ -260,8 +355,8 @@ class ConsoleAdapter:
                 kind=EventKind.BUTTON,
                 button=match.data,
                 message_id=self.state.last_message_id,
-                is_moderator=(self.state.member.casefold(), self._chat().chat_id)
-                in self.state.moderators,
+                is_moderator=self._is_mod(),
+                interaction=f"i{self._next_id}" if self.capabilities.ephemeral else None,
             )
         )
 
@@ -280,9 +375,7 @@ class ConsoleAdapter:
             return
         try:
             if verb == "time":
-                when = datetime.fromisoformat(arg)
-                if when.tzinfo is None:
-                    raise ValueError("give a UTC offset, e.g. 2026-12-01T08:00-06:00")
+                when = parse_when(arg, self.clock.now())
                 if when < self.clock.now():
                     raise ValueError("the clock only moves forward")
                 self.clock.set(when)

@@ -46,7 +46,7 @@ import discord
 
 from adapters import discord_convert as convert
 from bot.kernel import i18n
-from bot.kernel.ports import CommandInfo, Handler
+from bot.kernel.ports import Capabilities, CommandInfo, Inbox, Limits
 from bot.kernel.types import (
     ChatRef,
     Document,
@@ -133,6 +133,8 @@ def _log_handler_error(what: str, exc: BaseException) -> None:
 
 class DiscordAdapter:
     platform = "discord"
+    # Interactions can be answered so only the member sees them: no DM needed.
+    capabilities = Capabilities(ephemeral=True, dm_first=True)
 
     def __init__(
         self,
@@ -145,7 +147,9 @@ class DiscordAdapter:
         guild_ready_timeout: float = 2.0,
         ready_timeout: float = 60.0,
         max_attachment_bytes: int = MAX_ATTACHMENT_BYTES,
+        per_second: float = 40.0,
     ) -> None:
+        self.limits = Limits(per_second=per_second, max_text=2000)
         self._token = token
         self._commands = tuple(commands)
         self._read_messages = read_messages
@@ -155,7 +159,11 @@ class DiscordAdapter:
         self._ready_timeout = ready_timeout
         self._max_attachment_bytes = max_attachment_bytes
         self._client: discord.Client | None = None
-        self._handler: Handler | None = None
+        self._inbox: Inbox | None = None
+        # Interactions being handled, by id: the kernel answers them through `answer`.
+        self._interactions: dict[str, discord.Interaction[discord.Client]] = {}
+        self._answer_locks: dict[str, asyncio.Lock] = {}
+        self._answered_ids: set[str] = set()
         self._connect_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -177,8 +185,8 @@ class DiscordAdapter:
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    async def start(self, handler: Handler) -> None:
-        self._handler = handler
+    async def start(self, inbox: Inbox) -> None:
+        self._inbox = inbox
         client = self._make_client()
         self._client = client
         self._hook_parsers(client)
@@ -281,14 +289,13 @@ class DiscordAdapter:
         parsers["MESSAGE_CREATE"] = message_create
         parsers["INTERACTION_CREATE"] = interaction_create
 
-    async def _call_handler(self, incoming: Incoming, what: str) -> list[Reply]:
-        if self._handler is None:
-            return []
+    async def _handle(self, incoming: Incoming, what: str) -> None:
+        if self._inbox is None:
+            return
         try:
-            return list(await self._handler(incoming))
+            await self._inbox.handle(incoming)
         except Exception as exc:
             _log_handler_error(what, exc)
-            return []
 
     async def _on_message(self, data: Mapping[str, Any]) -> None:
         try:
@@ -299,14 +306,7 @@ class DiscordAdapter:
             if ref is not None and incoming.chat.private:
                 # Only a DM's file is fetched: one shared in a channel is for the members.
                 incoming = await self._with_download(incoming, ref)
-            private_failed = False
-            for reply in await self._call_handler(incoming, "message"):
-                if reply.notice and private_failed:
-                    continue  # the private message it announces did not go out
-                if not await self._still_moderator(reply):
-                    continue
-                result = await self._send(reply, origin=incoming)
-                private_failed = private_failed or (reply.private and not result.ok)
+            await self._handle(incoming, "message")
         except Exception as exc:
             _log.error("message event failed: %s", type(exc).__name__)
 
@@ -343,58 +343,76 @@ class DiscordAdapter:
     async def _on_interaction(
         self, data: Mapping[str, Any], interaction: discord.Interaction[discord.Client]
     ) -> None:
+        incoming = None
         try:
             incoming = convert.incoming_from_interaction(
                 data, moderator_role_id=self._moderator_role_id
             )
-            replies: list[Reply] = []
-            if incoming is not None:
-                ref = convert.interaction_attachment(data)
-                replies = await self._handle_in_time(incoming, interaction, ref)
-            answered = False
-            for reply in replies:
-                assert incoming is not None
-                if reply.notice and not incoming.chat.private:
-                    continue  # the private answer is ephemeral: no public "sent you a DM"
-                if self._belongs_to(reply, incoming):
-                    await self._answer(interaction, reply, incoming)
-                    answered = True
-                else:
-                    await self._send(reply, origin=incoming)
-            if not interaction.response.is_done():
+            if incoming is None or incoming.interaction is None:
                 await self._acknowledge(interaction)
-            elif not answered and self._is_thinking(interaction):
-                await interaction.delete_original_response()
+                return
+            key = incoming.interaction
+            self._interactions[key] = interaction
+            self._answer_locks[key] = asyncio.Lock()
+            timer = asyncio.ensure_future(self._defer_in_time(incoming, interaction))
+            try:
+                ref = convert.interaction_attachment(data)
+                if ref is not None:
+                    incoming = await self._with_download(incoming, ref)
+                await self._handle(incoming, "interaction")
+            finally:
+                timer.cancel()
+            async with self._answer_locks[key]:
+                if not interaction.response.is_done():
+                    await self._acknowledge(interaction)
+                elif self._is_thinking(interaction) and not self._answered(key):
+                    await interaction.delete_original_response()
         except Exception as exc:
             _log.error("interaction event failed: %s", type(exc).__name__)
+        finally:
+            if incoming is not None and incoming.interaction is not None:
+                self._interactions.pop(incoming.interaction, None)
+                self._answer_locks.pop(incoming.interaction, None)
+                self._answered_ids.discard(incoming.interaction)
 
-    async def _handle_in_time(
-        self,
-        incoming: Incoming,
-        interaction: discord.Interaction[discord.Client],
-        ref: convert.AttachmentRef | None = None,
-    ) -> list[Reply]:
-        """Fetch the attached file (if any) and run the handler; if that is slow, defer so
-        Discord's 3-second deadline holds."""
-        task = asyncio.ensure_future(self._download_then_call(incoming, ref))
-        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
-        if not done:
+    async def _defer_in_time(
+        self, incoming: Incoming, interaction: discord.Interaction[discord.Client]
+    ) -> None:
+        """Discord fails an interaction not answered within 3 s of its creation: if the
+        answer is not ready by DEFER_AFTER, acknowledge it (privately when the answer will
+        be private, publicly when it will be public)."""
+        created = interaction.created_at.timestamp()
+        delay = max(0.0, DEFER_AFTER - (discord.utils.utcnow().timestamp() - created))
+        await asyncio.sleep(delay)
+        assert incoming.interaction is not None
+        async with self._answer_locks[incoming.interaction]:
+            if interaction.response.is_done():
+                return
             try:
                 if interaction.type is discord.InteractionType.component:
                     await interaction.response.defer()
                 else:
-                    # Ephemeral, so that a private answer can never come out public.
-                    await interaction.response.defer(ephemeral=True, thinking=True)
+                    private = self._inbox is None or self._inbox.answers_privately(incoming)
+                    await interaction.response.defer(
+                        ephemeral=private and not incoming.chat.private, thinking=True
+                    )
             except _SEND_ERRORS as exc:
                 _log.warning("deferring an interaction failed: %s", type(exc).__name__)
-        return await task
 
-    async def _download_then_call(
-        self, incoming: Incoming, ref: convert.AttachmentRef | None
-    ) -> list[Reply]:
-        if ref is not None:
-            incoming = await self._with_download(incoming, ref)
-        return await self._call_handler(incoming, "interaction")
+    def _answered(self, key: str) -> bool:
+        return key in self._answered_ids
+
+    async def answer(self, event: Incoming, reply: Reply, *, ephemeral: bool) -> SendResult:
+        key = event.interaction or ""
+        interaction = self._interactions.get(key)
+        lock = self._answer_locks.get(key)
+        if interaction is None or lock is None:
+            return SendResult(SendStatus.EXPIRED, detail="no such interaction")
+        async with lock:
+            result = await self._answer(interaction, reply, ephemeral)
+        if result.ok:
+            self._answered_ids.add(key)
+        return result
 
     async def _with_download(self, incoming: Incoming, ref: convert.AttachmentRef) -> Incoming:
         """The event with the file's bytes, or with no attachment if they can't be had."""
@@ -454,25 +472,13 @@ class DiscordAdapter:
             guild_id=str(guild.id),
         )
         me = Member(self.platform, str(client.user.id), client.user.name)
-        incoming = Incoming(member=me, chat=chat, kind=kind)
-        for reply in await self._call_handler(incoming, kind.value):
-            await self._send(reply, origin=None)
+        await self._handle(Incoming(member=me, chat=chat, kind=kind), kind.value)
 
     # --- answering interactions -----------------------------------------------------
 
-    @staticmethod
-    def _belongs_to(reply: Reply, incoming: Incoming) -> bool:
-        """Whether a reply is the answer to the interaction (else it goes elsewhere)."""
-        if reply.private:
-            return reply.member is None or reply.member.user_id == incoming.member.user_id
-        return reply.chat.chat_id == incoming.chat.chat_id and (
-            reply.chat.thread_id == incoming.chat.thread_id
-        )
-
     async def _answer(
-        self, interaction: discord.Interaction[discord.Client], reply: Reply, incoming: Incoming
+        self, interaction: discord.Interaction[discord.Client], reply: Reply, ephemeral: bool
     ) -> SendResult:
-        ephemeral = reply.private and not incoming.chat.private
         message_id: str | None = None
         try:
             for index, out in enumerate(convert.render(reply)):
@@ -543,31 +549,6 @@ class DiscordAdapter:
     # --- sending --------------------------------------------------------------------
 
     async def send(self, reply: Reply) -> SendResult:
-        return await self._send(reply, origin=None)
-
-    async def _still_moderator(self, reply: Reply) -> bool:
-        """A moderator alert goes only to someone who moderates the server now."""
-        if reply.moderator_of is None:
-            return True
-        client = self._client
-        guild = client.get_guild(int(reply.moderator_of)) if client is not None else None
-        if guild is None or reply.member is None:
-            return False
-        try:
-            member = guild.get_member(int(reply.member.user_id)) or await guild.fetch_member(
-                int(reply.member.user_id)
-            )
-        except (ValueError, *_SEND_ERRORS):
-            return False  # gone from the server, or unknown: no alert
-        perms = member.guild_permissions
-        role = self._moderator_role_id
-        return bool(
-            perms.manage_guild
-            or perms.administrator
-            or (role is not None and any(str(r.id) == role for r in member.roles))
-        )
-
-    async def _send(self, reply: Reply, origin: Incoming | None) -> SendResult:
         client = self._client
         if client is None or client.is_closed():
             return _NOT_RUNNING
@@ -579,17 +560,29 @@ class DiscordAdapter:
         except ValueError as exc:  # a malformed id or reply, not Discord's fault
             return SendResult(SendStatus.REJECTED, detail=type(exc).__name__)
         except _SEND_ERRORS as exc:
-            result = _error_result(exc)
-            if (
-                isinstance(exc, discord.HTTPException)
-                and convert.is_cannot_dm(exc.status, exc.code)
-                and origin is not None
-                and not origin.chat.private
-                and reply.member is not None
-                and reply.member.user_id == origin.member.user_id
-            ):
-                await self._tell_dm_closed(client, origin)
-            return result
+            return _error_result(exc)
+
+    async def is_moderator(self, community_id: str, user_id: str) -> bool:
+        """Whether the user moderates the server now: Manage Server, Administrator, or the
+        configured moderator role."""
+        client = self._client
+        guild = client.get_guild(int(community_id)) if client is not None else None
+        if guild is None:
+            return False
+        try:
+            member = guild.get_member(int(user_id)) or await guild.fetch_member(int(user_id))
+        except (ValueError, *_SEND_ERRORS):
+            return False  # gone from the server, or unknown: no alert
+        perms = member.guild_permissions
+        role = self._moderator_role_id
+        return bool(
+            perms.manage_guild
+            or perms.administrator
+            or (role is not None and any(str(r.id) == role for r in member.roles))
+        )
+
+    def private_link(self, payload: str) -> str | None:
+        return None  # Discord has no deep links; interactions answer privately instead
 
     async def _destination(
         self, client: discord.Client, reply: Reply
@@ -628,15 +621,3 @@ class DiscordAdapter:
             sent = await channel.send(out.content, **kwargs)
             message_id = str(sent.id)
         return SendResult(SendStatus.SENT, message_id=message_id)
-
-    async def _tell_dm_closed(self, client: discord.Client, origin: Incoming) -> None:
-        """A private reply could not be delivered: say so where the member is, without
-        replying to (and so quoting) their message."""
-        channel_id = int(origin.chat.thread_id or origin.chat.chat_id)
-        channel = client.get_partial_messageable(channel_id)
-        text = f"<@{origin.member.user_id}> {i18n.t('private.dm_closed')}"
-        mention = discord.AllowedMentions(users=[discord.Object(id=int(origin.member.user_id))])
-        try:
-            await channel.send(text, allowed_mentions=mention)
-        except _SEND_ERRORS as exc:
-            _log.warning("telling a member their DMs are closed failed: %s", type(exc).__name__)

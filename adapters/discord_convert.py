@@ -246,6 +246,8 @@ def incoming_from_interaction(
     )
     data = payload.get("data") or {}
     kind = payload.get("type")
+    interaction = str(payload["id"]) if payload.get("id") is not None else None
+    locale = str(payload["locale"]) if payload.get("locale") else None
     if kind == INTERACTION_APPLICATION_COMMAND:
         name = str(data.get("name", "")).lower()
         args = ""
@@ -264,6 +266,8 @@ def incoming_from_interaction(
             message_id=None,
             attachment=ref.document() if ref is not None else None,
             mentioned=True,
+            interaction=interaction,
+            locale=locale,
         )
     if kind == INTERACTION_COMPONENT and data.get("component_type") == COMPONENT_BUTTON:
         message = payload.get("message") or {}
@@ -275,6 +279,8 @@ def incoming_from_interaction(
             kind=EventKind.BUTTON,
             message_id=str(message["id"]) if "id" in message else None,
             mentioned=True,
+            interaction=interaction,
+            locale=locale,
         )
     return None
 
@@ -435,7 +441,9 @@ def render(reply: Reply) -> list[OutgoingMessage]:
 
 # --- errors ---------------------------------------------------------------------------
 
-CANNOT_DM = 50007
+CANNOT_DM = 50007  # the member closed DMs (or shares no server with the bot)
+UNKNOWN_INTERACTION = 10062  # the 3-second deadline passed: answer another way
+OPENING_DMS_TOO_FAST = 40003
 
 
 def is_cannot_dm(status: int, code: int) -> bool:
@@ -448,8 +456,15 @@ def result_for_error(status: int, code: int = 0, retry_after: float | None = Non
     detail = f"discord {status}/{code}"
     if status == 429:
         return SendResult(SendStatus.RETRY_AFTER, retry_after=retry_after or 1.0, detail=detail)
-    if status in (403, 404):
+    if code == UNKNOWN_INTERACTION:
+        return SendResult(SendStatus.EXPIRED, detail=detail)
+    if code == OPENING_DMS_TOO_FAST:
+        return SendResult(SendStatus.RETRY_AFTER, retry_after=retry_after or 5.0, detail=detail)
+    if is_cannot_dm(status, code):
         return SendResult(SendStatus.BLOCKED, detail=detail)
+    if status in (403, 404):
+        # Missing access to a channel, an unknown channel: this message can't go there.
+        return SendResult(SendStatus.REJECTED, detail=detail)
     if status >= 500 or status == 0:
         return SendResult(SendStatus.FAILED, detail=detail)
     return SendResult(SendStatus.REJECTED, detail=detail)

@@ -7,13 +7,12 @@ attachments, sending replies and mapping Telegram's errors to neutral SendResult
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dtm
 import logging
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,28 +24,62 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    ContextTypes,
+    TypeHandler,
+)
 
-from adapters.telegram_convert import ApiCall, Converted, convert_update, fallback_call
+from adapters.telegram_convert import (
+    ApiCall,
+    Converted,
+    convert_update,
+    deep_link,
+    fallback_call,
+)
 from adapters.telegram_convert import reply_calls as build_calls
-from bot.kernel.i18n import t
-from bot.kernel.ports import CommandInfo, Handler
-from bot.kernel.types import Button, Document, Incoming, Reply, SendResult, SendStatus
+from bot.kernel.core import Lanes
+from bot.kernel.ports import Capabilities, CommandInfo, Inbox, Limits
+from bot.kernel.types import Document, Incoming, Reply, SendResult, SendStatus
 
 log = logging.getLogger(__name__)
 
 MAX_ATTACHMENT = 5 * 1024 * 1024
-# Direct answers wait out a "retry after" this short (longer ones are given up on).
-DIRECT_RETRY_MAX = 10.0
 # Updates Harbor reacts to; chat_member only refreshes the admin cache.
-ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member", "chat_member")
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member", "chat_member")
 _CANNOT_INITIATE = "can't initiate conversation"
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
+CONCURRENT_UPDATES = 256
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Updates of different chats are handled concurrently (python-telegram-bot handles one
+    at a time by default, so one slow answer held up every chat); updates of one chat keep
+    their order."""
+
+    def __init__(self, max_concurrent_updates: int = CONCURRENT_UPDATES) -> None:
+        super().__init__(max_concurrent_updates)
+        self._lanes = Lanes()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        async with self._lanes.hold(str(chat.id) if chat is not None else "-"):
+            await coroutine
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
 
 
 class TelegramAdapter:
     platform = "telegram"
+    # A bot may not write first to a member who never opened its private chat.
+    capabilities = Capabilities(ephemeral=False, dm_first=False)
 
     def __init__(
         self,
@@ -60,7 +93,12 @@ class TelegramAdapter:
         webhook_port: int = 8443,
         admin_cache_seconds: float = 300.0,
         poll_interval: float = 0.0,
+        per_second: float = 25.0,
+        group_per_minute: int = 20,
     ) -> None:
+        self.limits = Limits(
+            per_second=per_second, group_per_minute=group_per_minute, max_text=4096
+        )
         self._token = token
         self._commands = tuple(commands)
         # `base_url` is the server root ("https://api.telegram.org" or a fake's address).
@@ -73,13 +111,13 @@ class TelegramAdapter:
         self._admin_ttl = admin_cache_seconds
         self._poll_interval = poll_interval
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}
-        self._handler: Handler | None = None
+        self._inbox: Inbox | None = None
         self._app: AnyApp | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
 
-    async def start(self, handler: Handler) -> None:
-        self._handler = handler
+    async def start(self, inbox: Inbox) -> None:
+        self._inbox = inbox
         # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
         httpx_log = logging.getLogger("httpx")
         httpx_log.setLevel(max(httpx_log.getEffectiveLevel(), logging.WARNING))
@@ -89,6 +127,7 @@ class TelegramAdapter:
             .base_url(f"{self._base}/bot")
             .base_file_url(f"{self._base}/file/bot")
             .job_queue(None)  # scheduling belongs to the core
+            .concurrent_updates(ChatOrderedProcessor())
             .build()
         )
         app.add_handler(TypeHandler(Update, self._on_update))
@@ -174,35 +213,10 @@ class TelegramAdapter:
         self._note_membership_change(update)
         app = self._require_app()
         converted = convert_update(update, bot_username=app.bot.username, bot_id=app.bot.id)
-        if converted is None or self._handler is None:
+        if converted is None or self._inbox is None:
             return
         event = await self._enrich(converted)
-        private_failed = False
-        for reply in await self._handler(event):
-            if reply.notice and private_failed:
-                continue  # "I've sent you a private message" would not be true
-            if reply.moderator_of is not None and (
-                reply.member is None
-                or not await self.is_admin(reply.moderator_of, reply.member.user_id)
-            ):
-                continue  # no longer a moderator there: no alert
-            result = await self._answer(reply)
-            if reply.private and not result.ok:
-                private_failed = True
-            if not result.ok:
-                log.info("reply not delivered: %s", result.status.value)
-
-    async def _answer(self, reply: Reply) -> SendResult:
-        """Send a direct answer; when Telegram says "retry after" (briefly), wait and retry:
-        these replies (a crisis reply among them) have no outbox behind them."""
-        result = await self.send(reply)
-        for _ in range(2):
-            wait = result.retry_after or 0.0
-            if result.status is not SendStatus.RETRY_AFTER or wait > DIRECT_RETRY_MAX:
-                break
-            await asyncio.sleep(wait)
-            result = await self.send(reply)
-        return result
+        await self._inbox.handle(event)
 
     def _note_membership_change(self, update: Update) -> None:
         change = update.chat_member or update.my_chat_member
@@ -223,6 +237,15 @@ class TelegramAdapter:
         if converted.document is not None and wanted:
             changes["attachment"] = await self._download(converted)
         return dataclasses.replace(event, **changes) if changes else event
+
+    async def is_moderator(self, community_id: str, user_id: str) -> bool:
+        return await self.is_admin(community_id, user_id)
+
+    def private_link(self, payload: str) -> str | None:
+        return deep_link(self.bot_username, payload) if self._app is not None else None
+
+    async def answer(self, event: Incoming, reply: Reply, *, ephemeral: bool) -> SendResult:
+        return await self.send(reply)  # Telegram has no interactions to answer
 
     async def is_admin(self, chat_id: str, user_id: str) -> bool:
         now = time.monotonic()
@@ -266,8 +289,6 @@ class TelegramAdapter:
             result = await self._call(call)
             if not result.ok:
                 break
-        if result.status is SendStatus.NO_PRIVATE_CHAT and not reply.chat.private:
-            await self._offer_private_chat(reply)
         return result
 
     async def _call(self, call: ApiCall) -> SendResult:
@@ -291,20 +312,6 @@ class TelegramAdapter:
         result: Message | bool = await method(**call.kwargs)
         return result
 
-    async def _offer_private_chat(self, reply: Reply) -> None:
-        """Tell the group, neutrally, how to open the private chat: never what the
-        private reply said."""
-        link = f"https://t.me/{self.bot_username}?start=dm"
-        notice = Reply(
-            chat=reply.chat,
-            text=reply.public_fallback or t("private.open_dm"),
-            buttons=((Button(t("private.open_dm_button"), url=link),),),
-        )
-        for call in build_calls(notice):
-            outcome = await self._call(call)
-            if not outcome.ok:
-                log.info("open-DM notice not delivered: %s", outcome.status.value)
-
 
 def _failure(exc: TelegramError, call: ApiCall) -> SendResult:
     """Map a Bot API error to a neutral result (`detail` holds no message content)."""
@@ -316,8 +323,8 @@ def _failure(exc: TelegramError, call: ApiCall) -> SendResult:
             return SendResult(SendStatus.NO_PRIVATE_CHAT, detail=detail)
         return SendResult(SendStatus.BLOCKED, detail=detail)
     if isinstance(exc, ChatMigrated):
-        # The group became a supergroup; the caller must re-key it, not retry as-is.
-        return SendResult(SendStatus.REJECTED, detail=f"migrated to {exc.new_chat_id}")
+        # The group became a supergroup: the same message goes to its new id.
+        return SendResult(SendStatus.MOVED, moved_to=str(exc.new_chat_id), detail=detail)
     if isinstance(exc, BadRequest):  # before NetworkError: BadRequest subclasses it
         return SendResult(SendStatus.REJECTED, detail=detail)
     return SendResult(SendStatus.FAILED, detail=detail)  # NetworkError, TimedOut, 5xx, ...

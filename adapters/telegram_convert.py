@@ -7,6 +7,7 @@ text then never needs escaping and can never break a message with a stray `<` or
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,13 @@ def convert_update(
     data: JSON = update.to_dict() if isinstance(update, Update) else update
     if "message" in data:
         return _from_message(data["message"], bot_username, bot_id)
+    if "edited_message" in data:
+        # An edit is scanned for crisis language again; it never runs a command twice.
+        edited = _from_message(data["edited_message"], bot_username, bot_id)
+        if edited is None or edited.incoming.kind is not EventKind.MESSAGE:
+            return None
+        event = dataclasses.replace(edited.incoming, edited=True, command=None, args="")
+        return Converted(event)
     if "callback_query" in data:
         return _from_callback(data["callback_query"])
     if "my_chat_member" in data:
@@ -103,6 +111,21 @@ def _chat_ref(chat: JSON, message: JSON | None = None) -> ChatRef:
 def _member(user: JSON) -> Member:
     name = " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p)
     return Member(PLATFORM, str(user["id"]), name or str(user.get("username") or user["id"]))
+
+
+def _locale(user: JSON | None) -> str | None:
+    code = (user or {}).get("language_code")
+    return str(code) if code else None
+
+
+_PAYLOAD = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def deep_link(bot_username: str, payload: str) -> str:
+    """https://t.me/<bot>?start=<payload>: opens the private chat and sends /start payload
+    (Telegram allows 64 characters of A-Z, a-z, 0-9, _ and -)."""
+    clean = _PAYLOAD.sub("-", payload)[:64] or "dm"
+    return f"https://t.me/{bot_username}?start={clean}"
 
 
 def _is_mentioned(message: JSON, text: str, bot_username: str, bot_id: int | None) -> bool:
@@ -167,6 +190,7 @@ def _from_message(message: JSON, bot_username: str, bot_id: int | None) -> Conve
         message_id=str(message["message_id"]),
         mentioned=_is_mentioned(message, text, bot_username, bot_id),
         permalink=message_link(chat, message["message_id"]),
+        locale=_locale(user),
     )
     return Converted(incoming, document=document, anonymous_admin=anonymous_admin)
 
@@ -207,16 +231,28 @@ def _from_callback(query: JSON) -> Converted | None:
         button=str(query.get("data") or ""),
         kind=EventKind.BUTTON,
         message_id=str(message["message_id"]),
+        locale=_locale(query["from"]),
     )
     return Converted(incoming)
 
 
 def _from_my_chat_member(change: JSON) -> Converted | None:
     chat = change["chat"]
-    if chat.get("type") not in _GROUP_TYPES:
-        return None  # private-chat block/unblock shows up as send failures instead
     old = _status(change["old_chat_member"])
     new = _status(change["new_chat_member"])
+    if chat.get("type") == "private":
+        # The member blocked the bot (kicked) or unblocked it: hold or resume at once.
+        if new == "kicked":
+            kind = EventKind.BLOCKED
+        elif old == "kicked" and new in _PRESENT:
+            kind = EventKind.UNBLOCKED
+        else:
+            return None
+        return Converted(
+            Incoming(member=_member(change["from"]), chat=_chat_ref(chat), kind=kind)
+        )
+    if chat.get("type") not in _GROUP_TYPES:
+        return None
     if old in _GONE and new in _PRESENT:
         kind = EventKind.JOINED_GROUP
     elif old in _PRESENT and new in _GONE:

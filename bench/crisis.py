@@ -17,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import Harbor
+from bot.app import build
 from bot.crisis.detect import detect, prefilter_passes
 from bot.kernel.clock import ManualClock
 from bot.kernel.config import Settings
 from bot.kernel.types import ChatRef, Incoming, Member
-from storage.sqlite import open_sqlite_store
+from storage import open_store
 
 OPENERS = [
     "",
@@ -157,22 +157,27 @@ def adversarial() -> None:
 
 
 async def reply_latency(n: int = 500) -> None:
-    """From a crisis message arriving at the core to the private reply handed back to the
-    adapter: the whole Harbor core on a real SQLite file, each sender a new member."""
+    """From a crisis message arriving at the core to the private reply reaching the adapter:
+    the whole Harbor core on a real SQLite file, each sender a new member."""
+    from tests.helpers.scripted import ScriptedAdapter
+
     logging.disable(logging.WARNING)  # one "crisis detected" line per message otherwise
     with tempfile.TemporaryDirectory() as tmp:
-        store = await open_sqlite_store(Path(tmp) / "bench.db")
+        store = await open_store(Path(tmp) / "bench.db")
         settings = Settings.model_validate({"community": {"country": "US"}})
-        harbor = Harbor.build(store, ManualClock(datetime(2026, 11, 25, 12, tzinfo=UTC)), settings)
+        harbor = build(store, ManualClock(datetime(2026, 11, 25, 12, tzinfo=UTC)), settings)
+        adapter = ScriptedAdapter(platform="bench")
+        harbor.attach(adapter)
         group = ChatRef("bench", "g1", private=False, title="Group")
         latencies = []
         for i in range(n):
             member = Member("bench", f"u{i}", f"User {i}")
             event = Incoming(member=member, chat=group, text=CRISIS[i % len(CRISIS)])
             t0 = time.perf_counter()
-            replies = await harbor.core.handle(event)
+            await harbor.core.handle(event)
             latencies.append(time.perf_counter() - t0)
-            assert replies and replies[0].private and "988" in replies[0].text
+            reply = adapter.sent[-1]
+            assert reply.private and "988" in reply.text
         await store.close()
     latencies.sort()
     p50, p99 = latencies[n // 2] * 1e3, latencies[int(n * 0.99)] * 1e3
@@ -181,7 +186,6 @@ async def reply_latency(n: int = 500) -> None:
         f"crisis reply latency (core + SQLite, {n} messages): p50 {p50:.2f} ms, "
         f"p99 {p99:.2f} ms, max {latencies[-1] * 1e3:.2f} ms  [target < 50 ms: {verdict}]"
     )
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

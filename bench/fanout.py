@@ -31,11 +31,13 @@ from bot.checkins.model import next_prompt_utc
 from bot.common.hhmm import parse_hhmm
 from bot.kernel.clock import ManualClock
 from bot.kernel.config import Settings
-from bot.kernel.dispatcher import Dispatcher, RateLimiter
-from bot.kernel.i18n import t
-from bot.kernel.ports import Handler
-from bot.kernel.types import SENT, Reply, SendResult
-from storage.sqlite import SQLiteStore, open_sqlite_store
+from bot.kernel.delivery import Delivery
+from bot.kernel.dispatcher import Dispatcher
+from bot.kernel.pacing import Pacer
+from bot.kernel.ports import Capabilities, Inbox, Limits
+from bot.kernel.types import SENT, Incoming, Reply, SendResult
+from storage import open_store
+from storage.sql.store import SQLStore
 
 ZONES = (
     "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver",
@@ -55,11 +57,13 @@ class NullAdapter:
     """Accepts every reply at once; records when each was sent."""
 
     platform = "telegram"
+    capabilities = Capabilities(dm_first=True)
 
-    def __init__(self) -> None:
+    def __init__(self, per_second: float = 0.0) -> None:
+        self.limits = Limits(per_second=per_second, group_per_minute=20)
         self.times: list[float] = []
 
-    async def start(self, handler: Handler) -> None:
+    async def start(self, inbox: Inbox) -> None:
         return None
 
     async def stop(self) -> None:
@@ -68,6 +72,23 @@ class NullAdapter:
     async def send(self, reply: Reply) -> SendResult:
         self.times.append(time.monotonic())
         return SENT
+
+    async def answer(self, event: Incoming, reply: Reply, *, ephemeral: bool) -> SendResult:
+        return await self.send(reply)
+
+    async def is_moderator(self, community_id: str, user_id: str) -> bool:
+        return False
+
+    def private_link(self, payload: str) -> str | None:
+        return None
+
+
+def dispatcher_for(
+    store: SQLStore, clock: ManualClock, settings: Settings, adapter: NullAdapter, concurrency: int
+) -> Dispatcher:
+    pacer = Pacer(adapter.limits)
+    delivery = Delivery({"telegram": adapter}, {"telegram": pacer}, clock, store)
+    return Dispatcher(store, delivery, clock, settings.scheduler, concurrency=concurrency)
 
 
 def rss_mb() -> tuple[float, float]:
@@ -123,19 +144,16 @@ async def sweep_all(source: CheckinSource, now: datetime, batch: int) -> int:
             return total
 
 
-async def outbox_count(store: SQLiteStore) -> int:
-    return int(await store.db.scalar("SELECT COUNT(*) FROM outbox"))
+async def outbox_count(store: SQLStore) -> int:
+    return int(await store.db.fetchval("SELECT COUNT(*) FROM outbox"))
 
 
 async def capped_rate(
-    store: SQLiteStore, clock: ManualClock, settings: Settings, cap: float, seconds: float
+    store: SQLStore, clock: ManualClock, settings: Settings, cap: float, seconds: float
 ) -> float:
-    """Sustained sends/s under a RateLimiter(cap), excluding its initial one-second burst."""
-    adapter = NullAdapter()
-    dispatcher = Dispatcher(
-        store, {"telegram": adapter}, clock, settings.scheduler,
-        limiters={"telegram": RateLimiter(cap)},
-    )  # fmt: skip
+    """Sustained sends/s under the pacer at `cap`, excluding its initial one-second burst."""
+    adapter = NullAdapter(cap)
+    dispatcher = dispatcher_for(store, clock, settings, adapter, 32)
     burst = int(cap) + 1
     await dispatcher.drain(max_rows=burst + int(cap * seconds))
     ts = adapter.times
@@ -148,18 +166,18 @@ async def harbor_side(args: argparse.Namespace) -> dict[str, float]:
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fanout.db"
-        await (await open_sqlite_store(path)).close()  # create the schema
+        await (await open_store(path)).close()  # create the schema
         t0 = time.perf_counter()
         populate(path, args.members)
         out["populate_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        store = await open_sqlite_store(path)
+        store = await open_store(path)
         out["open_s"] = time.perf_counter() - t0
         try:
             clock = ManualClock(START)
             source = CheckinSource(
-                store, t, timedelta(minutes=settings.scheduler.stale_after_minutes),
+                store, timedelta(minutes=settings.scheduler.stale_after_minutes),
                 settings.scheduler.nudge_after_days,
             )  # fmt: skip
 
@@ -184,18 +202,17 @@ async def harbor_side(args: argparse.Namespace) -> dict[str, float]:
 
             # Dispatch: the outbox now holds the day's prompts. They would be stale by the
             # simulated clock, so clear stale_at: this measures sending, not skipping.
-            await store.db.write(lambda c: c.execute("UPDATE outbox SET stale_at = NULL"))
+            await store.db.execute(
+                "UPDATE outbox SET stale_at = NULL, expires_at = NULL, claimed_until = NULL"
+            )
             adapter = NullAdapter()
-            dispatcher = Dispatcher(
-                store, {"telegram": adapter}, clock, settings.scheduler,
-                concurrency=args.concurrency, limiters={"telegram": RateLimiter(0)},
-            )  # fmt: skip
+            dispatcher = dispatcher_for(store, clock, settings, adapter, args.concurrency)
             wall0 = time.perf_counter()
             stats = await dispatcher.drain(max_rows=args.dispatch_rows)
             out["null_sent"] = stats.sent
             out["null_rate"] = stats.sent / (time.perf_counter() - wall0)
 
-            out["cap_default"] = settings.scheduler.telegram_per_second
+            out["cap_default"] = settings.telegram.per_second
             out["cap_default_rate"] = await capped_rate(
                 store, clock, settings, out["cap_default"], args.cap_seconds
             )

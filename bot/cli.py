@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, TextIO
 from bot.kernel.clock import ManualClock, SystemClock
 from bot.kernel.config import ConfigError, Settings, load_settings
 from bot.meetings.cli import add_meetings_parser, run_meetings
-from storage.db import StorageError
+from storage.errors import StorageError
 
 if TYPE_CHECKING:
-    from storage.sqlite import SQLiteStore
+    from storage.sql.store import SQLStore
 
 DEFAULT_CONFIG = Path("config.toml")
 
@@ -39,28 +39,28 @@ def _configure_logging(settings: Settings) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-async def _open_store(database: str) -> SQLiteStore:
-    from storage.sqlite import open_sqlite_store  # imported late: `harbor --help` stays quick
+async def _open_store(url: str, *, exclusive: bool = False, migrate: bool = True) -> SQLStore:
+    from storage import open_store  # imported late: `harbor --help` stays quick
 
-    return await open_sqlite_store(database)
+    return await open_store(url, exclusive=exclusive, migrate=migrate)
 
 
 async def run_console(
     settings: Settings, database: str, script: bool, start: datetime | None = None
 ) -> int:
     from adapters.console import ConsoleAdapter
-    from bot.app import Harbor
+    from bot.app import build
 
-    store = await _open_store(database)
+    store = await _open_store(database, exclusive=True)
     clock = ManualClock(start or SystemClock().now())
-    harbor = Harbor.build(store, clock, settings)
+    harbor = build(store, clock, settings)
 
     async def on_time() -> None:
         await harbor.tick()
 
     console = ConsoleAdapter(out=sys.stdout, clock=clock, on_time=on_time)
     harbor.attach(console)
-    await console.start(harbor.core.handle)
+    await console.start(harbor.core)
     try:
         if script:
             await console.run_lines(sys.stdin, echo=True)
@@ -88,17 +88,19 @@ def _prompt(name: str) -> str | None:
 
 
 async def run_bot(settings: Settings) -> int:
-    from bot.app import Harbor
+    from bot.app import build
 
+    url = settings.storage.url
     if not settings.telegram.token and not settings.discord.token:
         print(
-            "No Telegram or Discord token configured: starting the console on "
-            f"{settings.harbor.database}.",
+            f"No Telegram or Discord token configured: starting the console on {url}.",
             file=sys.stderr,
         )
-        return await run_console(settings, settings.harbor.database, not sys.stdin.isatty())
-    store = await _open_store(settings.harbor.database)
-    harbor = Harbor.build(store, SystemClock(), settings)
+        return await run_console(settings, url, not sys.stdin.isatty())
+    store = await _open_store(
+        url, exclusive=True, migrate=url.startswith("sqlite") or "://" not in url
+    )
+    harbor = build(store, SystemClock(), settings)
     infos = harbor.command_infos()
     if settings.telegram.token:
         from adapters.telegram_adapter import TelegramAdapter
@@ -114,6 +116,8 @@ async def run_bot(settings: Settings) -> int:
                 webhook_listen=tg.webhook_listen,
                 webhook_port=tg.webhook_port,
                 admin_cache_seconds=tg.admin_cache_seconds,
+                per_second=tg.per_second,
+                group_per_minute=tg.group_per_minute,
             )
         )
     if settings.discord.token:
@@ -127,6 +131,7 @@ async def run_bot(settings: Settings) -> int:
                 read_messages=dc.read_messages,
                 moderator_role_id=dc.moderator_role_id or None,
                 sharded=dc.sharded,
+                per_second=dc.per_second,
             )
         )
     stop = asyncio.Event()
@@ -166,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="check messages from standard input, one per "
         "line, for crisis language; writes one JSON object per line",
     )
-    scan.add_argument("--lang", choices=("auto", "en", "es"), default="auto")
+    scan.add_argument("--lang", choices=("auto", "en", "es", "pt", "fr", "de"), default="auto")
     scan.add_argument("--config")
     add_meetings_parser(sub)
     return parser
@@ -200,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.cmd == "meetings":
             return run_meetings(args, settings)
         if args.cmd == "console":
-            database = args.db or settings.harbor.database
+            database = args.db or settings.storage.url
             return asyncio.run(run_console(settings, database, not sys.stdin.isatty(), args.clock))
         return asyncio.run(run_bot(settings))
     except ConfigError as exc:

@@ -1,115 +1,50 @@
-"""The typed storage interface the core uses. A backend (SQLite today, PostgreSQL later)
-implements these protocols; `bot/` depends on nothing else from `storage`."""
+"""The typed storage interface the core uses. A backend (SQLite, PostgreSQL) implements these
+protocols; `bot/` depends on nothing else from `storage`. Rows and change objects live in
+`storage.rows`; meetings have their own module, `storage.meetings_base`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from storage.meetings_base import MeetingStore
-
-
-@dataclass(frozen=True, slots=True)
-class MemberRow:
-    id: int
-    platform: str
-    user_id: str
-    display_name: str
-    tz: str | None
-    country: str | None
-    date_locale: str | None
-    has_private_chat: bool
-    paused: bool
-
-
-@dataclass(frozen=True, slots=True)
-class CommunityRow:
-    id: int
-    platform: str
-    chat_id: str
-    title: str
-    tz: str | None
-    country: str | None
-    program: str
-    allow_celebrations: bool
-    announce_chat_id: str | None
-    announce_thread_id: str | None
-    leaderboard: bool
-    crisis_public_line: bool
-    crisis_alerts: bool
-    checkin_time: str | None
-    nudge_after_days: int | None
-    active: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Conversation:
-    state: str
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxItem:
-    """A message to send later (or now) exactly once per dedupe_key."""
-
-    dedupe_key: str
-    kind: str
-    member_id: int | None
-    platform: str
-    chat_id: str
-    private: bool
-    body: dict[str, Any]  # {"text": ..., "buttons": [[[label, data], ...], ...]}
-    due_at: int  # unix seconds UTC
-    stale_at: int | None = None
-    thread_id: str | None = None
-    subject_id: int | None = None  # the member a message is about, when not the recipient
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    id: int
-    dedupe_key: str
-    kind: str
-    member_id: int | None
-    platform: str
-    chat_id: str
-    private: bool
-    thread_id: str | None
-    body: dict[str, Any]
-    due_at: int
-    stale_at: int | None
-    attempts: int
-    # The recipient's user id on its platform (for private messages), joined in.
-    user_id: str | None = None
-    display_name: str = ""
-
-
-MEMBER_SETTINGS = frozenset({"display_name", "tz", "country", "date_locale"})
-COMMUNITY_SETTINGS = frozenset(
-    {
-        "title",
-        "tz",
-        "country",
-        "program",
-        "allow_celebrations",
-        "announce_chat_id",
-        "announce_thread_id",
-        "leaderboard",
-        "crisis_public_line",
-        "crisis_alerts",
-        "checkin_time",
-        "nudge_after_days",
-        "active",
-    }
+from storage.meetings_base import MeetingStore
+from storage.rows import (
+    Advance,
+    AlertRow,
+    CheckinPlan,
+    CheckinRow,
+    CheckinValues,
+    CommunityLine,
+    CommunityRow,
+    CommunityUpdate,
+    Conversation,
+    CounterRow,
+    DueMilestone,
+    DuePrompt,
+    MemberRow,
+    MemberUpdate,
+    NewAlert,
+    OutboxItem,
+    OutboxRow,
+    PromptAdvance,
+    Sharing,
+    SharingUpdate,
+    StreakRow,
 )
 
 
 class MemberStore(Protocol):
     async def touch(
-        self, platform: str, user_id: str, display_name: str, now: int, private_chat: bool
+        self,
+        platform: str,
+        user_id: str,
+        display_name: str,
+        now: int,
+        private_chat: bool,
+        lang: str | None = None,
     ) -> MemberRow:
-        """Get or create the member, keep their name fresh, note a private chat exists."""
+        """Get or create the member, keep their name fresh, note a private chat exists, and
+        take the platform's language while the member has not chosen one."""
 
     async def get(self, member_id: int) -> MemberRow | None: ...
 
@@ -118,8 +53,7 @@ class MemberStore(Protocol):
     async def find_by_name(self, platform: str, community_id: int, name: str) -> list[MemberRow]:
         """The members of the community whose display name or user id is `name`."""
 
-    async def update(self, member_id: int, **fields: Any) -> None:
-        """Set fields from MEMBER_SETTINGS."""
+    async def update(self, member_id: int, change: MemberUpdate) -> None: ...
 
     async def set_paused(self, member_id: int, paused: bool) -> None: ...
 
@@ -133,8 +67,10 @@ class CommunityStore(Protocol):
 
     async def find(self, platform: str, chat_id: str) -> CommunityRow | None: ...
 
-    async def update(self, community_id: int, **fields: Any) -> None:
-        """Set fields from COMMUNITY_SETTINGS."""
+    async def all(self, platform: str | None = None) -> list[CommunityRow]:
+        """Every community (active first), for the CLI and start-up checks."""
+
+    async def update(self, community_id: int, change: CommunityUpdate) -> None: ...
 
     async def note_member(
         self, member_id: int, community_id: int, is_moderator: bool, now: int
@@ -161,36 +97,51 @@ class ConversationStore(Protocol):
 
 
 class OutboxStore(Protocol):
-    async def enqueue(self, items: list[OutboxItem]) -> int:
+    async def enqueue(self, items: Sequence[OutboxItem]) -> int:
         """Insert; items whose dedupe_key exists are ignored. Returns how many were new."""
 
-    async def claim(self, now: int, limit: int) -> list[OutboxRow]:
-        """Pending rows ready to send (due and past their backoff), oldest first."""
+    async def claim(
+        self, platform: str, now: int, limit: int, lease_until: int, worker: str
+    ) -> list[OutboxRow]:
+        """Pending rows of `platform` ready to send (due, past their backoff, not claimed
+        by a live lease), most urgent first, leased to `worker` until `lease_until`."""
+
+    async def recover(self) -> int:
+        """At start-up: free claims that can only belong to a process that died."""
 
     async def mark_sent(self, outbox_id: int, now: int) -> None: ...
 
     async def mark_skipped(self, outbox_id: int, reason: str) -> None: ...
 
-    async def retry_later(self, outbox_id: int, at: int, error: str, give_up: bool) -> None: ...
+    async def retry_later(self, outbox_id: int, at: int, error: str, give_up: bool) -> None:
+        """A failed attempt: counted; the row waits until `at` (or fails for good)."""
+
+    async def defer(self, outbox_id: int, at: int, reason: str) -> None:
+        """Pacing, not failure: the row waits until `at`; no attempt is counted."""
 
     async def hold_member(self, member_id: int) -> int:
         """Park the pending private rows of a member who blocked the bot."""
 
     async def release_member(self, member_id: int, now: int) -> int:
-        """Un-park a member's rows when they write again (stale ones are then skipped)."""
+        """Un-park a member's rows when they are reachable again (stale ones are skipped)."""
 
-    async def stats(self) -> dict[str, int]: ...
+    async def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> int:
+        """Re-address unsent rows of a chat that got a new id (a Telegram supergroup)."""
 
+    async def expire(self, now: int) -> int:
+        """Rows still unsent past their expiry end as 'expired' (visible, never silent)."""
 
-@dataclass(frozen=True, slots=True)
-class CommunityLine:
-    """A helpline a community's moderators added (or that overrides a packaged one)."""
+    async def prune(self, before: int, *, sparing: Sequence[str] = ()) -> int:
+        """Delete finished rows (sent, skipped, failed, expired) older than `before`,
+        except those of the `sparing` kinds. Their dedupe keys go with them."""
 
-    service: str
-    kind: str  # "crisis", "drugs" or "emergency"
-    contact_type: str
-    dial: str
-    added_at: int
+    async def stats(self) -> dict[str, int]:
+        """How many rows are in each status."""
+
+    async def count(self, *, kind: str | None = None, status: str | None = None) -> int: ...
+
+    async def problems(self, since: int, limit: int = 20) -> list[tuple[str, str, str]]:
+        """(kind, status, last error) of rows that failed or expired since `since`."""
 
 
 class CommunityLineStore(Protocol):
@@ -206,89 +157,8 @@ class PrivacyStore(Protocol):
         """Every row about the member, table by table."""
 
     async def forget_member(self, member_id: int) -> None:
-        """Erase the member and, by cascade, every row that refers to them."""
-
-
-class Store(Protocol):
-    """The whole storage interface: one repository per feature (read-only attributes)."""
-
-    @property
-    def members(self) -> MemberStore: ...
-
-    @property
-    def communities(self) -> CommunityStore: ...
-
-    @property
-    def conversations(self) -> ConversationStore: ...
-
-    @property
-    def outbox(self) -> OutboxStore: ...
-
-    @property
-    def privacy(self) -> PrivacyStore: ...
-
-    @property
-    def sobriety(self) -> SobrietyStore: ...
-
-    @property
-    def checkins(self) -> CheckinStore: ...
-
-    @property
-    def meetings(self) -> MeetingStore: ...
-
-    @property
-    def helplines(self) -> CommunityLineStore: ...
-
-    async def close(self) -> None: ...
-
-
-# -- sobriety counters ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CounterRow:
-    id: int
-    member_id: int
-    name: str
-    start_date: str  # ISO local date
-    start_time: str | None
-    tz: str
-    next_key: str | None
-    next_at: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class StreakRow:
-    name: str
-    start_date: str
-    end_date: str
-    days: int
-
-
-@dataclass(frozen=True, slots=True)
-class Sharing:
-    celebrate: bool = False
-    show_substance: bool = False
-    share_days: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class DueMilestone:
-    counter: CounterRow
-    member: MemberRow
-    sharing: Sharing
-    communities: tuple[CommunityRow, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Advance:
-    """Move a timed row to its next due time, if it is still at `expected_key`."""
-
-    row_id: int
-    expected_key: str | None
-    next_key: str | None
-    next_at: int | None
-    expected_at: int | None = None
+        """Erase the member and, by cascade, every row that refers to them; afterwards the
+        erased text is not readable in the database files either."""
 
 
 class SobrietyStore(Protocol):
@@ -331,56 +201,15 @@ class SobrietyStore(Protocol):
 
     async def sharing(self, member_id: int) -> Sharing: ...
 
-    async def set_sharing(self, member_id: int, **flags: bool) -> None: ...
+    async def set_sharing(self, member_id: int, change: SharingUpdate) -> None: ...
 
     async def due(self, now: int, limit: int) -> list[DueMilestone]: ...
 
-    async def plan(self, items: list[OutboxItem], advances: list[Advance]) -> int:
+    async def plan(self, items: Sequence[OutboxItem], advances: Sequence[Advance]) -> int:
         """Enqueue celebrations and advance their counters in one transaction."""
 
     async def sharers(self, community_id: int) -> list[tuple[MemberRow, list[CounterRow]]]:
         """Members of the community who opted in to share their days, with counters."""
-
-
-# -- check-ins -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CheckinPlan:
-    member_id: int
-    enabled: bool
-    local_time: str
-    tz: str
-    next_at: int | None
-    last_day: str | None
-    nudged_for: str | None
-    buddy_alerts: bool
-
-
-@dataclass(frozen=True, slots=True)
-class CheckinRow:
-    day: str
-    mood: int | None
-    cravings: int | None
-    sober: str | None
-    note: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class DuePrompt:
-    plan: CheckinPlan
-    platform: str
-    user_id: str
-    display_name: str
-    nudge_after_days: int | None = None  # the member's community's setting, if any
-
-
-@dataclass(frozen=True, slots=True)
-class PromptAdvance:
-    member_id: int
-    expected_at: int
-    next_at: int
-    nudged_for: str | None
 
 
 class CheckinStore(Protocol):
@@ -399,8 +228,8 @@ class CheckinStore(Protocol):
 
     async def set_buddy_alerts(self, member_id: int, allowed: bool) -> None: ...
 
-    async def record(self, member_id: int, day: str, now: int, **values: object) -> CheckinRow:
-        """Create or update the member's check-in of `day` (mood, cravings, sober, note)."""
+    async def record(self, member_id: int, day: str, now: int, values: CheckinValues) -> CheckinRow:
+        """Create or update the member's check-in of `day`."""
 
     async def get(self, member_id: int, day: str) -> CheckinRow | None: ...
 
@@ -409,7 +238,7 @@ class CheckinStore(Protocol):
     async def due(self, now: int, limit: int) -> list[DuePrompt]:
         """Enabled plans whose next prompt is due, of members who have not blocked the bot."""
 
-    async def advance(self, items: list[OutboxItem], advances: list[PromptAdvance]) -> int:
+    async def advance(self, items: Sequence[OutboxItem], advances: Sequence[PromptAdvance]) -> int:
         """Enqueue prompts and move each plan to its next due time, in one transaction."""
 
     async def invite(self, member_id: int, buddy_id: int, now: int) -> None: ...
@@ -419,7 +248,105 @@ class CheckinStore(Protocol):
     async def decline(self, member_id: int, inviter_id: int) -> None: ...
 
     async def buddies(self, member_id: int) -> list[tuple[MemberRow, str]]:
-        """(buddy, status) for each pair the member is part of; status 'invited' or 'active'."""
+        """(buddy, status) for each pair the member is part of; status 'active',
+        'invited-out' (the member invited them) or 'invited-in'."""
 
     async def end_buddies(self, member_id: int) -> list[MemberRow]:
         """End all pairs of the member; returns the former buddies."""
+
+
+class CrisisStore(Protocol):
+    async def create_alert(self, alert: NewAlert) -> int: ...
+
+    async def alert(self, alert_id: int) -> AlertRow | None: ...
+
+    async def claim(self, alert_id: int, member_id: int, now: int) -> int | None:
+        """Claim an unclaimed alert; returns who holds it now (the caller, or who was
+        first), None when there is no such alert."""
+
+    async def resolve(self, alert_id: int, now: int) -> bool: ...
+
+    async def due_escalations(self, now: int, limit: int) -> list[AlertRow]:
+        """Unclaimed alerts whose escalation time has come and that were not widened yet."""
+
+    async def mark_escalated(self, alert_id: int, now: int) -> bool:
+        """True when this call widened the alert (still unclaimed, not widened before)."""
+
+    async def set_supporter(
+        self, member_id: int, community_id: int, on: bool, now: int
+    ) -> None: ...
+
+    async def supporters(self, community_id: int) -> list[MemberRow]: ...
+
+
+class Store(Protocol):
+    """The whole storage interface: one repository per feature (read-only attributes)."""
+
+    @property
+    def members(self) -> MemberStore: ...
+
+    @property
+    def communities(self) -> CommunityStore: ...
+
+    @property
+    def conversations(self) -> ConversationStore: ...
+
+    @property
+    def outbox(self) -> OutboxStore: ...
+
+    @property
+    def privacy(self) -> PrivacyStore: ...
+
+    @property
+    def sobriety(self) -> SobrietyStore: ...
+
+    @property
+    def checkins(self) -> CheckinStore: ...
+
+    @property
+    def meetings(self) -> MeetingStore: ...
+
+    @property
+    def helplines(self) -> CommunityLineStore: ...
+
+    @property
+    def crisis(self) -> CrisisStore: ...
+
+    @property
+    def backend(self) -> str:
+        """ "sqlite" or "postgresql"."""
+
+    async def close(self) -> None: ...
+
+
+__all__ = [
+    "Advance",
+    "CheckinPlan",
+    "CheckinRow",
+    "CheckinStore",
+    "CheckinValues",
+    "CommunityLine",
+    "CommunityLineStore",
+    "CommunityRow",
+    "CommunityStore",
+    "CommunityUpdate",
+    "Conversation",
+    "ConversationStore",
+    "CounterRow",
+    "CrisisStore",
+    "DueMilestone",
+    "DuePrompt",
+    "MemberRow",
+    "MemberStore",
+    "MemberUpdate",
+    "OutboxItem",
+    "OutboxRow",
+    "OutboxStore",
+    "PrivacyStore",
+    "PromptAdvance",
+    "Sharing",
+    "SharingUpdate",
+    "SobrietyStore",
+    "Store",
+    "StreakRow",
+]

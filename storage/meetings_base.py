@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from storage.base import CommunityRow, MemberRow, OutboxItem
+from storage.rows import CommunityRow, MemberRow, OutboxItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +160,7 @@ class MeetingStore(Protocol):
 
     async def advance(
         self,
-        items: list[OutboxItem],
+        items: Sequence[OutboxItem],
         meetings: Sequence[MeetingAdvance],
         subscriptions: Sequence[SubscriptionAdvance],
     ) -> int:

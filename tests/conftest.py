@@ -15,10 +15,12 @@ import pytest
 import yarl
 
 from adapters.console import ConsoleAdapter
-from bot.app import Harbor
+from bot.app import build
 from bot.kernel.clock import ManualClock
 from bot.kernel.config import Settings
-from storage.sqlite import SQLiteStore, open_sqlite_store
+from bot.kernel.runtime import Harbor
+from storage import open_store
+from storage.sql.store import SQLStore
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.netguard import install_network_guard
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -40,15 +42,15 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
-    s = await open_sqlite_store(tmp_path / "harbor.db")
+async def store(tmp_path: Path) -> AsyncIterator[SQLStore]:
+    s = await open_store(tmp_path / "harbor.db")
     yield s
     await s.close()
 
 
 @pytest.fixture
-async def harbor(store: SQLiteStore, clock: ManualClock, settings: Settings) -> Harbor:
-    return Harbor.build(store, clock, settings)
+async def harbor(store: SQLStore, clock: ManualClock, settings: Settings) -> Harbor:
+    return build(store, clock, settings)
 
 
 @pytest.fixture
@@ -58,7 +60,7 @@ async def console(harbor: Harbor, clock: ManualClock) -> ConsoleAdapter:
 
     adapter = ConsoleAdapter(clock=clock, on_time=on_time)
     harbor.attach(adapter)
-    await adapter.start(harbor.core.handle)
+    await adapter.start(harbor.core)
     return adapter
 
 

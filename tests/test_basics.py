@@ -8,9 +8,9 @@ import logging
 import pytest
 
 from adapters.console import ConsoleAdapter
-from bot.app import Harbor
-from bot.kernel.router import Command, Router
-from storage.sqlite import SQLiteStore
+from bot.kernel.router import Command, Router, Routes
+from bot.kernel.runtime import Harbor
+from storage.sql.store import SQLStore
 
 
 def texts(said: list) -> list[str]:  # type: ignore[type-arg]
@@ -26,7 +26,7 @@ async def test_start_in_private_welcomes_and_asks_time_zone(console: ConsoleAdap
 
 
 async def test_time_zone_by_button_then_country(
-    console: ConsoleAdapter, store: SQLiteStore
+    console: ConsoleAdapter, store: SQLStore
 ) -> None:
     await console.push("/start")
     said = await console.push(":press Chicago")
@@ -37,7 +37,7 @@ async def test_time_zone_by_button_then_country(
     assert member is not None and member.tz == "America/Chicago" and member.country == "GB"
 
 
-async def test_time_zone_typed_as_a_city(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_time_zone_typed_as_a_city(console: ConsoleAdapter, store: SQLStore) -> None:
     await console.push("/start")
     said = await console.push("new york")
     assert "America/New_York" in said[0].text
@@ -47,7 +47,7 @@ async def test_time_zone_typed_as_a_city(console: ConsoleAdapter, store: SQLiteS
 
 @pytest.mark.parametrize("bad", ["Mars/Olympus", "not a place", "x" * 300, "'; DROP TABLE members"])
 async def test_garbage_time_zone_changes_nothing(
-    console: ConsoleAdapter, store: SQLiteStore, bad: str
+    console: ConsoleAdapter, store: SQLStore, bad: str
 ) -> None:
     await console.push("/settings tz America/Chicago")
     said = await console.push(f"/settings tz {bad}")
@@ -56,7 +56,7 @@ async def test_garbage_time_zone_changes_nothing(
     assert member is not None and member.tz == "America/Chicago"
 
 
-async def test_unknown_country_is_refused(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_unknown_country_is_refused(console: ConsoleAdapter, store: SQLStore) -> None:
     said = await console.push("/settings country ZZ")
     assert "don't have crisis lines" in said[0].text
     member = await store.members.find("console", "alex")
@@ -81,24 +81,26 @@ async def test_unknown_command_suggests_the_closest(console: ConsoleAdapter) -> 
 
 
 async def test_over_long_text_is_refused_and_not_stored(
-    console: ConsoleAdapter, store: SQLiteStore
+    console: ConsoleAdapter, store: SQLStore
 ) -> None:
     said = await console.push("/settings tz " + "A" * 5000)
     assert "a bit long" in said[0].text
     assert await store.members.count() == 0  # nothing stored, not even the member
 
 
-async def test_mydata_and_forget_refused_in_a_group(console: ConsoleAdapter) -> None:
+async def test_private_commands_from_a_group_answer_privately(console: ConsoleAdapter) -> None:
     await console.push(":group recovery")
-    for cmd in ("/mydata", "/forget"):
-        said = await console.push(cmd)
-        assert len(said) == 1 and said[0].to == "group recovery"
-        assert "private chat" in said[0].text
-        assert said[0].document is None
+    said = await console.push("/mydata")
+    assert [s.to for s in said] == ["Alex (private)", "group recovery"]
+    assert said[0].document is not None  # the export itself goes to the private chat
+    assert said[1].text == "I've sent you a private message." and said[1].document is None
+    said = await console.push("/forget")
+    assert said[0].to == "Alex (private)" and "erases everything" in said[0].text
+    assert all("erase" not in s.text for s in said if s.to == "group recovery")
 
 
 async def test_member_cannot_configure_the_community(
-    console: ConsoleAdapter, store: SQLiteStore
+    console: ConsoleAdapter, store: SQLStore
 ) -> None:
     await console.push(":group recovery")
     said = await console.push("/community tz Europe/London")
@@ -108,7 +110,7 @@ async def test_member_cannot_configure_the_community(
 
 
 async def test_moderator_configures_the_community(
-    console: ConsoleAdapter, store: SQLiteStore
+    console: ConsoleAdapter, store: SQLStore
 ) -> None:
     await console.push(":group recovery")
     await console.push(":mod on")
@@ -132,7 +134,7 @@ async def test_community_command_in_private_is_explained(console: ConsoleAdapter
 
 
 async def test_bot_added_to_a_group_registers_the_community(
-    console: ConsoleAdapter, store: SQLiteStore
+    console: ConsoleAdapter, store: SQLStore
 ) -> None:
     said = await console.push(":group recovery")
     assert "I'm Harbor" in said[0].text and said[0].to == "group recovery"
@@ -152,14 +154,18 @@ async def test_error_boundary_says_sorry_and_logs_no_content(
     async def broken(ctx) -> None:  # type: ignore[no-untyped-def]
         raise ValueError(f"bug while handling {ctx.event.text!r}")
 
-    harbor.core.router = Router([Command("broken", broken, "help.help")])
+    harbor.core.router = Router(
+        [Routes(commands=[Command(name="broken", handler=broken, help_key="help.help")])]
+    )
     caplog.set_level(logging.DEBUG)
     said = await console.push("/broken my secret craving note")
     assert said[0].text.startswith("Sorry, something went wrong")
     assert "ValueError" in caplog.text
     assert "secret craving" not in caplog.text
     # The bot goes on working afterwards.
-    harbor.core.router = Router([Command("ok", lambda ctx: _ok(ctx), "help.help")])
+    harbor.core.router = Router(
+        [Routes(commands=[Command(name="ok", handler=_ok, help_key="help.help")])]
+    )
     assert (await console.push("/ok"))[0].text == "fine"
 
 

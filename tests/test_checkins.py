@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from adapters.console import ConsoleAdapter
-from bot.app import Harbor
-from storage.sqlite import SQLiteStore
+from bot.kernel.runtime import Harbor
+from storage.sql.store import SQLStore
 
 
 async def opt_in(console: ConsoleAdapter, tz: str = "America/Chicago", at: str = "09:00") -> None:
@@ -18,7 +18,7 @@ def prompts(said: list) -> list:  # type: ignore[type-arg]
     return [s for s in said if "daily check-in" in s.text or "since your last" in s.text]
 
 
-async def test_start_offers_daily_checkins(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_start_offers_daily_checkins(console: ConsoleAdapter, store: SQLStore) -> None:
     await console.push("/start")
     await console.push(":press Chicago")
     said = await console.push(":press US")
@@ -31,7 +31,7 @@ async def test_start_offers_daily_checkins(console: ConsoleAdapter, store: SQLit
     assert plan is not None and plan.enabled and plan.local_time == "09:00"
 
 
-async def test_full_checkin_with_buttons(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_full_checkin_with_buttons(console: ConsoleAdapter, store: SQLStore) -> None:
     await opt_in(console)
     said = await console.push(":time 2026-11-25T09:00-06:00")
     assert len(prompts(said)) == 1
@@ -54,7 +54,7 @@ async def test_full_checkin_with_buttons(console: ConsoleAdapter, store: SQLiteS
     )
 
 
-async def test_second_checkin_same_day_updates(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_second_checkin_same_day_updates(console: ConsoleAdapter, store: SQLStore) -> None:
     await opt_in(console)
     for mood in ("2", "5"):
         await console.push("/checkin")
@@ -66,7 +66,7 @@ async def test_second_checkin_same_day_updates(console: ConsoleAdapter, store: S
 
 
 async def test_yesterdays_button_records_nothing(
-    console: ConsoleAdapter, store: SQLiteStore
+    console: ConsoleAdapter, store: SQLStore
 ) -> None:
     await opt_in(console)
     await console.push("/checkin")  # 06:00 Chicago, 2026-11-25
@@ -78,7 +78,7 @@ async def test_yesterdays_button_records_nothing(
     assert await store.checkins.since(member.id, "2026-01-01") == []
 
 
-async def test_note_over_the_cap_is_refused(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_note_over_the_cap_is_refused(console: ConsoleAdapter, store: SQLStore) -> None:
     await opt_in(console)
     await console.push("/checkin")
     await console.push(":press 3")
@@ -92,7 +92,7 @@ async def test_note_over_the_cap_is_refused(console: ConsoleAdapter, store: SQLi
     assert row is not None and row.note is None and row.sober == "skip"
 
 
-async def test_checkin_time_parsing(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_checkin_time_parsing(console: ConsoleAdapter, store: SQLStore) -> None:
     await opt_in(console)
     said = await console.push("/checkin time 25:00")
     assert "couldn't read that time" in said[0].text
@@ -133,7 +133,7 @@ async def test_prompt_stays_at_local_time_across_dst(console: ConsoleAdapter) ->
 
 
 async def test_after_downtime_stale_prompts_are_skipped(
-    console: ConsoleAdapter, store: SQLiteStore
+    console: ConsoleAdapter, store: SQLStore
 ) -> None:
     await opt_in(console)
     # The bot was "down" from before 09:00 until 14:00 Chicago: 5 h late > 3 h stale limit.
@@ -155,7 +155,7 @@ async def test_gentle_nudge_after_missed_days_once_per_gap(console: ConsoleAdapt
 
 
 async def test_blocked_member_is_paused_and_resumes(
-    console: ConsoleAdapter, store: SQLiteStore
+    console: ConsoleAdapter, store: SQLStore
 ) -> None:
     await opt_in(console)
     await console.push(":block on")
@@ -257,7 +257,7 @@ async def test_declined_invite_can_be_sent_again_and_accept_is_announced(
 
 
 async def test_ambiguous_buddy_name_is_refused(console: ConsoleAdapter,
-                                              store: SQLiteStore) -> None:
+                                              store: SQLStore) -> None:
     await join(console, "Alex", "Sam")
     community = await store.communities.find("console", "recovery")
     assert community is not None
@@ -269,7 +269,7 @@ async def test_ambiguous_buddy_name_is_refused(console: ConsoleAdapter,
 
 
 async def test_forget_erases_heads_ups_about_the_member(console: ConsoleAdapter,
-                                                        store: SQLiteStore) -> None:
+                                                        store: SQLStore) -> None:
     await join(console, "Alex", "Sam")
     await console.push("/buddy Alex")
     await console.push(":as Alex")
@@ -279,27 +279,27 @@ async def test_forget_erases_heads_ups_about_the_member(console: ConsoleAdapter,
     await console.push("/checkin")
     await console.push(":press 2")
     await console.push(":press 9")  # a heads-up about Sam is queued for Alex
-    assert await store.db.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'buddy_alert'") == 1
+    assert await store.db.fetchval("SELECT COUNT(*) FROM outbox WHERE kind = 'buddy_alert'") == 1
     await console.push("/forget")
     await console.push(":press Yes, erase everything")
-    assert await store.db.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'buddy_alert'") == 0
+    assert await store.db.fetchval("SELECT COUNT(*) FROM outbox WHERE kind = 'buddy_alert'") == 0
     said = await console.push(":advance 1m")
     assert not any("Sam" in s.text for s in said)
 
 
-async def test_forged_or_odd_buttons_are_answered_kindly(console: ConsoleAdapter,
-                                                         store: SQLiteStore) -> None:
+async def test_forged_or_odd_buttons_are_answered_kindly(harbor: Harbor,
+                                                         console: ConsoleAdapter,
+                                                         store: SQLStore) -> None:
     from bot.kernel.types import EventKind, Incoming
 
-    handler = console._handler
-    assert handler is not None
     chat = console._chat()
     for data in ("ci:mood:2026-11-25:²", "ci:crav:2026-11-25:99", "bud:yes:²",
                  "bud:yes:99999999999999999999999", "reset:slip:٣", "set", "set:tz",
-                 "ci", "ci:mood", "forget", "nonsense:x"):
-        replies = await handler(Incoming(member=console._member(), chat=chat,
-                                         kind=EventKind.BUTTON, button=data))
-        assert replies and not any(r.text.startswith("Sorry") for r in replies), data
+                 "ci", "ci:mood", "forget", "nonsense:x", "alert:claim:1", "alert:x",
+                 "crisis:country:ZZ"):
+        replies, _ = await harbor.core.respond(Incoming(member=console._member(), chat=chat,
+                                                        kind=EventKind.BUTTON, button=data))
+        assert not any(r.text.startswith("Sorry") for r in replies), data
     member = await store.members.find("console", "alex")
     assert member is not None
     assert await store.checkins.since(member.id, "2000-01-01") == []

@@ -15,7 +15,9 @@ import pytest
 from adapters import discord_adapter
 from adapters.discord_adapter import DiscordAdapter
 from adapters.discord_convert import nonce_for
-from bot.kernel.i18n import t
+from bot.kernel.clock import SystemClock
+from bot.kernel.delivery import Delivery
+from bot.kernel.i18n import ENGLISH, t
 from bot.kernel.ports import CommandInfo
 from bot.kernel.types import (
     Button,
@@ -38,15 +40,29 @@ WAIT = 5.0
 
 
 class Recorder:
-    """A small real handler: records events and answers from a table of functions."""
+    """A small real inbox: records events, answers from a table of functions, and delivers
+    through the kernel's real delivery step."""
 
     def __init__(self) -> None:
         self.events: asyncio.Queue[Incoming] = asyncio.Queue()
         self.answer: Callable[[Incoming], list[Reply]] = lambda _incoming: []
+        self.slow: Callable[[Incoming], Awaitable[list[Reply]]] | None = None
+        self.delivery: Delivery | None = None
 
-    async def __call__(self, incoming: Incoming) -> list[Reply]:
+    def bind(self, adapter: DiscordAdapter) -> None:
+        self.delivery = Delivery({adapter.platform: adapter}, {}, SystemClock())
+
+    async def handle(self, incoming: Incoming) -> None:
         self.events.put_nowait(incoming)
-        return self.answer(incoming)
+        replies = await self.slow(incoming) if self.slow else self.answer(incoming)
+        assert self.delivery is not None
+        await self.delivery.deliver(incoming, replies, ENGLISH)
+
+    def answers_privately(self, incoming: Incoming) -> bool:
+        return incoming.command != "announce"
+
+    def command_infos(self) -> list[CommandInfo]:
+        return COMMANDS
 
     async def next(self) -> Incoming:
         return await asyncio.wait_for(self.events.get(), WAIT)
@@ -69,6 +85,7 @@ async def start_adapter(fake: FakeDiscord) -> AsyncIterator[StartAdapter]:
             fd.TOKEN, COMMANDS, guild_ready_timeout=0.05, ready_timeout=WAIT, **options
         )
         handler = Recorder()
+        handler.bind(adapter)
         await adapter.start(handler)
         started.append(adapter)
         return adapter, handler
@@ -109,8 +126,8 @@ async def test_slash_command_reply_with_buttons(
     _, handler = await start_adapter()
     handler.answer = lambda incoming: [
         Reply(
-            incoming.chat,
-            "How are you today?",
+            chat=incoming.chat,
+            text="How are you today?",
             buttons=((Button("Good", "ci:good"), Button("Help", url="https://example.org")),),
         )
     ]
@@ -138,8 +155,8 @@ async def test_private_reply_to_slash_command_in_server_is_ephemeral(
 ) -> None:
     _, handler = await start_adapter()
     handler.answer = lambda incoming: [
-        Reply(incoming.chat, "Only you see this.", private=True, member=incoming.member),
-        Reply(incoming.chat, "And this too.", private=True, member=incoming.member),
+        Reply(chat=incoming.chat, text="Only you see this.", private=True, member=incoming.member),
+        Reply(chat=incoming.chat, text="And this too.", private=True, member=incoming.member),
     ]
     await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin"))
     [callback] = await fake.wait_for_request("POST", r"/callback$")
@@ -167,7 +184,7 @@ async def test_channel_message_private_reply_goes_to_dm(
 ) -> None:
     _, handler = await start_adapter(read_messages=True)
     handler.answer = lambda incoming: [
-        Reply(incoming.chat, "You're not alone.", private=True, member=incoming.member)
+        Reply(chat=incoming.chat, text="You're not alone.", private=True, member=incoming.member)
     ]
     await fake.dispatch("MESSAGE_CREATE", fd.message_create(fake, "rough day today"))
     incoming = await handler.next()
@@ -211,7 +228,9 @@ async def test_button_press_reaches_handler_and_edits(
 ) -> None:
     _, handler = await start_adapter()
     handler.answer = lambda incoming: [
-        Reply(incoming.chat, "Thanks for checking in.", edit_message_id=incoming.message_id)
+        Reply(
+            chat=incoming.chat, text="Thanks for checking in.", edit_message_id=incoming.message_id
+        )
     ]
     press = fd.button_press(fake, "ci:good")
     await fake.dispatch("INTERACTION_CREATE", press)
@@ -238,7 +257,9 @@ async def test_announcement_to_public_channel_with_nonce(
     fake: FakeDiscord, start_adapter: StartAdapter
 ) -> None:
     adapter, _ = await start_adapter()
-    reply = Reply(guild_chat(fd.ANNOUNCE_ID), "Meeting moved to 7pm.", dedupe_key="outbox-42")
+    reply = Reply(
+        chat=guild_chat(fd.ANNOUNCE_ID), text="Meeting moved to 7pm.", dedupe_key="outbox-42"
+    )
     result = await adapter.send(reply)
     assert result.status is SendStatus.SENT
     assert result.message_id
@@ -255,7 +276,9 @@ async def test_long_text_is_split_and_image_attached(
     adapter, _ = await start_adapter()
     text = ("word " * 500).strip()  # 2499 characters
     document = Document("progress.csv", b"day,mood\n1,ok\n", "text/csv")
-    reply = Reply(guild_chat(), text, image=b"\x89PNG fake", document=document, dedupe_key="k1")
+    reply = Reply(
+        chat=guild_chat(), text=text, image=b"\x89PNG fake", document=document, dedupe_key="k1"
+    )
     result = await adapter.send(reply)
     assert result.ok
     first, second = fake.requests_to("POST", rf"^/channels/{fd.CHANNEL_ID}/messages$")
@@ -269,27 +292,32 @@ async def test_long_text_is_split_and_image_attached(
     assert second.body["nonce"] == nonce_for("k1", 1)
 
 
-async def test_dm_closed_is_blocked_and_member_told_in_channel(
+async def test_dm_closed_is_blocked_and_the_channel_gets_a_neutral_line(
     fake: FakeDiscord, start_adapter: StartAdapter
 ) -> None:
     adapter, handler = await start_adapter(read_messages=True)
     handler.answer = lambda incoming: [
-        Reply(incoming.chat, "Private words.", private=True, member=incoming.member)
+        Reply(chat=incoming.chat, text="Private words.", private=True, member=incoming.member)
     ]
     fake.fail_dm_closed()
     await fake.dispatch("MESSAGE_CREATE", fd.message_create(fake, "I need help"))
     await handler.next()
     [notice] = await fake.wait_for_request("POST", rf"^/channels/{fd.CHANNEL_ID}/messages$")
-    assert notice.body["content"] == f"<@{fd.MEMBER_ID}> {t('private.dm_closed')}"
-    assert "message_reference" not in notice.body
-    assert [str(u) for u in notice.body["allowed_mentions"]["users"]] == [fd.MEMBER_ID]
+    # Nobody is called out by name: a neutral line, no mention, no reply to their message.
+    assert notice.body["content"] == t("private.dm_closed")
+    assert "message_reference" not in notice.body and "<@" not in notice.body["content"]
     assert "Private words." not in notice.body["content"]
 
     # Outside any conversation (e.g. scheduled): just BLOCKED, nothing posted publicly.
     fake.fail_dm_closed()
     member = Member("discord", fd.MEMBER_ID, "Sam")
     result = await adapter.send(
-        Reply(ChatRef("discord", fd.MEMBER_ID, True), "Reminder", private=True, member=member)
+        Reply(
+            chat=ChatRef("discord", fd.MEMBER_ID, True),
+            text="Reminder",
+            private=True,
+            member=member,
+        )
     )
     assert result.status is SendStatus.BLOCKED
     assert len(fake.requests_to("POST", rf"^/channels/{fd.CHANNEL_ID}/messages$")) == 1
@@ -300,7 +328,9 @@ async def test_rate_limit_is_waited_out_by_discord_py(
 ) -> None:
     adapter, _ = await start_adapter()
     fake.rate_limit_next("POST", rf"^/channels/{fd.ANNOUNCE_ID}/messages$", retry_after=0.05)
-    result = await adapter.send(Reply(guild_chat(fd.ANNOUNCE_ID), "Hello", dedupe_key="k2"))
+    result = await adapter.send(
+        Reply(chat=guild_chat(fd.ANNOUNCE_ID), text="Hello", dedupe_key="k2")
+    )
     # discord.py sleeps retry_after and retries itself: the send succeeds.
     assert result.status is SendStatus.SENT
     calls = fake.requests_to("POST", rf"^/channels/{fd.ANNOUNCE_ID}/messages$")
@@ -313,7 +343,7 @@ async def test_long_rate_limit_becomes_retry_after(
 ) -> None:
     adapter, _ = await start_adapter()
     fake.rate_limit_next("POST", r"/messages$", retry_after=120.0)
-    result = await adapter.send(Reply(guild_chat(), "Hello"))
+    result = await adapter.send(Reply(chat=guild_chat(), text="Hello"))
     assert result.status is SendStatus.RETRY_AFTER
     assert result.retry_after == 120.0
 
@@ -323,11 +353,11 @@ async def test_http_errors_map_to_send_results(
 ) -> None:
     adapter, _ = await start_adapter()
     fake.fail_next("POST", r"/messages$", 404, {"code": 10003, "message": "Unknown Channel"})
-    assert (await adapter.send(Reply(guild_chat(), "x"))).status is SendStatus.BLOCKED
+    assert (await adapter.send(Reply(chat=guild_chat(), text="x"))).status is SendStatus.REJECTED
     fake.fail_next("POST", r"/messages$", 400, {"code": 50035, "message": "Invalid Form Body"})
-    assert (await adapter.send(Reply(guild_chat(), "x"))).status is SendStatus.REJECTED
+    assert (await adapter.send(Reply(chat=guild_chat(), text="x"))).status is SendStatus.REJECTED
     fake.fail_next("POST", r"/messages$", 503, {"code": 0, "message": "unavailable"})
-    assert (await adapter.send(Reply(guild_chat(), "x"))).status is SendStatus.FAILED
+    assert (await adapter.send(Reply(chat=guild_chat(), text="x"))).status is SendStatus.FAILED
 
 
 async def test_handler_exception_does_not_kill_the_client(
@@ -338,7 +368,7 @@ async def test_handler_exception_does_not_kill_the_client(
     def answer(incoming: Incoming) -> list[Reply]:
         if incoming.command is None:
             raise RuntimeError(incoming.text)  # an error message quoting the member
-        return [Reply(incoming.chat, "still here")]
+        return [Reply(chat=incoming.chat, text="still here")]
 
     handler.answer = answer
     with caplog.at_level(logging.ERROR, logger="adapters.discord_adapter"):
@@ -356,14 +386,14 @@ async def test_slow_handler_defers_then_answers_privately(
     fake: FakeDiscord, start_adapter: StartAdapter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(discord_adapter, "DEFER_AFTER", 0.01)
-    adapter, _ = await start_adapter()
+    _, handler = await start_adapter()
     release = asyncio.Event()
 
     async def slow(incoming: Incoming) -> list[Reply]:
         await release.wait()
-        return [Reply(incoming.chat, "Done.", private=True, member=incoming.member)]
+        return [Reply(chat=incoming.chat, text="Done.", private=True, member=incoming.member)]
 
-    adapter._handler = slow  # a handler that waits for the test
+    handler.slow = slow  # a handler that waits for the test
     await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin"))
     [callback] = await fake.wait_for_request("POST", r"/callback$")
     assert callback.body == {"type": 5, "data": {"flags": 64}}  # ephemeral "thinking"
@@ -396,7 +426,7 @@ async def test_sharded_client_connects_via_gateway_bot(
     await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin", guild=False))
     incoming = await handler.next()
     assert incoming.chat.private
-    assert (await adapter.send(Reply(guild_chat(), "hi"))).ok
+    assert (await adapter.send(Reply(chat=guild_chat(), text="hi"))).ok
 
 
 async def test_bad_token_fails_start(fake: FakeDiscord) -> None:
@@ -417,7 +447,7 @@ async def test_slash_command_file_is_downloaded(
     fake: FakeDiscord, start_adapter: StartAdapter
 ) -> None:
     _, handler = await start_adapter()
-    handler.answer = lambda incoming: [Reply(incoming.chat, "got it")]
+    handler.answer = lambda incoming: [Reply(chat=incoming.chat, text="got it")]
     file = fake.upload("feed.json", FEED)
     await fake.dispatch(
         "INTERACTION_CREATE", fd.slash_command(fake, "checkin", "import", file=file)

@@ -314,8 +314,8 @@ def test_nonce_is_stable_short_and_per_piece() -> None:
 def test_render_reply() -> None:
     chat = ChatRef("discord", CHANNEL, False, guild_id=GUILD)
     reply = Reply(
-        chat,
-        "x" * 2500,
+        chat=chat,
+        text="x" * 2500,
         buttons=(
             (Button("Yes", "q:yes"), Button("No", "q:no")),
             (Button("Open", url="https://discord.com/users/100"),),
@@ -350,8 +350,10 @@ def test_render_reply() -> None:
     ("status", "code", "expected"),
     [
         (403, 50007, SendStatus.BLOCKED),
-        (403, 50013, SendStatus.BLOCKED),
-        (404, 10003, SendStatus.BLOCKED),
+        (403, 50013, SendStatus.REJECTED),  # missing permissions: not a blocked member
+        (404, 10003, SendStatus.REJECTED),
+        (403, 40003, SendStatus.RETRY_AFTER),  # opening DMs too fast: later
+        (404, 10062, SendStatus.EXPIRED),  # the interaction's deadline passed
         (429, 0, SendStatus.RETRY_AFTER),
         (500, 0, SendStatus.FAILED),
         (503, 0, SendStatus.FAILED),

@@ -15,11 +15,12 @@ import pytest
 
 from adapters.discord_adapter import MAX_ATTACHMENT_BYTES, DiscordAdapter
 from adapters.discord_convert import nonce_for
-from bot.app import Harbor
+from bot.app import build
 from bot.kernel.clock import ManualClock
 from bot.kernel.config import Settings
 from bot.kernel.i18n import t
-from storage.sqlite import SQLiteStore
+from bot.kernel.runtime import Harbor
+from storage.sql.store import SQLStore
 from tests.fakes import discord_api as fd
 from tests.fakes.discord_api import FakeDiscord, Recorded
 
@@ -47,9 +48,9 @@ def settings() -> Settings:
 
 @pytest.fixture
 async def bot(
-    fake: FakeDiscord, store: SQLiteStore, clock: ManualClock, settings: Settings
+    fake: FakeDiscord, store: SQLStore, clock: ManualClock, settings: Settings
 ) -> AsyncIterator[Harbor]:
-    harbor = Harbor.build(store, clock, settings, monotonic=lambda: clock.now().timestamp())
+    harbor = build(store, clock, settings, monotonic=lambda: clock.now().timestamp())
     adapter = DiscordAdapter(
         fd.TOKEN,
         harbor.command_infos(),
@@ -58,7 +59,7 @@ async def bot(
         ready_timeout=WAIT,
     )
     harbor.attach(adapter)
-    await adapter.start(harbor.core.handle)
+    await adapter.start(harbor.core)
     yield harbor
     await asyncio.wait_for(adapter.stop(), WAIT)
 
@@ -111,7 +112,7 @@ def in_channel(payload: dict[str, Any], channel_id: str, name: str) -> dict[str,
     }
 
 
-async def member_id(store: SQLiteStore, user_id: str = fd.MEMBER_ID) -> int:
+async def member_id(store: SQLStore, user_id: str = fd.MEMBER_ID) -> int:
     member = await store.members.find("discord", user_id)
     assert member is not None
     return member.id
@@ -130,7 +131,7 @@ async def slash(fake: FakeDiscord, name: str, args: str | None = None, **kw: Any
 
 @pytest.mark.parametrize("guild", [False, True], ids=["dm", "server"])
 async def test_checkin_mood_buttons_record_the_mood(
-    fake: FakeDiscord, bot: Harbor, store: SQLiteStore, guild: bool
+    fake: FakeDiscord, bot: Harbor, store: SQLStore, guild: bool
 ) -> None:
     ask = await slash(fake, "checkin", guild=guild)
     assert ask.body["type"] == 4
@@ -234,7 +235,7 @@ async def test_meeting_reminder_posted_once_in_the_announcement_channel(
 
 
 async def test_closed_dms_pause_the_member_and_hold_the_message(
-    fake: FakeDiscord, bot: Harbor, clock: ManualClock, store: SQLiteStore
+    fake: FakeDiscord, bot: Harbor, clock: ManualClock, store: SQLStore
 ) -> None:
     on = await slash(fake, "checkin", "on", guild=False)
     assert "Daily check-ins are on" in content(on)
@@ -271,13 +272,13 @@ async def test_short_rate_limit_is_waited_out_by_discord_py(
 
 
 async def test_long_rate_limit_is_retried_by_the_dispatcher(
-    fake: FakeDiscord, bot: Harbor, clock: ManualClock, store: SQLiteStore
+    fake: FakeDiscord, bot: Harbor, clock: ManualClock, store: SQLStore
 ) -> None:
     await slash(fake, "checkin", "on", guild=False)
     fake.rate_limit_next("POST", DM_POST, retry_after=120.0)  # above max_ratelimit_timeout
     clock.set(clock.now() + timedelta(hours=21))
     first = await bot.tick()
-    assert first.retried == 1 and first.sent == 0
+    assert first.deferred == 1 and first.sent == 0  # rescheduled: no attempt used
     clock.set(clock.now() + timedelta(seconds=60))
     assert (await bot.tick()).sent == 0  # still inside "retry after 120 s"
     assert len(fake.requests_to("POST", DM_POST)) == 1
@@ -295,14 +296,14 @@ async def test_long_rate_limit_is_retried_by_the_dispatcher(
 SAMPLE_FEED = Path(__file__).parent / "data" / "meeting_guide_sample.json"
 
 
-async def meetings_of_the_server(store: SQLiteStore) -> list[str]:
+async def meetings_of_the_server(store: SQLStore) -> list[str]:
     community = await store.communities.find("discord", fd.GUILD_ID)
     assert community is not None
     return sorted(row.name for row in await store.meetings.of_communities([community.id]))
 
 
 async def test_meeting_import_with_an_attached_feed(
-    fake: FakeDiscord, bot: Harbor, store: SQLiteStore
+    fake: FakeDiscord, bot: Harbor, store: SQLStore
 ) -> None:
     feed = fake.upload("meetings.json", SAMPLE_FEED.read_bytes())
     answer = await slash(
@@ -318,7 +319,7 @@ async def test_meeting_import_with_an_attached_feed(
 
 
 async def test_meeting_import_with_an_oversized_file_asks_for_a_file_or_url(
-    fake: FakeDiscord, bot: Harbor, store: SQLiteStore
+    fake: FakeDiscord, bot: Harbor, store: SQLStore
 ) -> None:
     # A valid feed, padded past the adapter's 5 MB cap: only the cap keeps it out.
     padded = SAMPLE_FEED.read_bytes() + b" " * MAX_ATTACHMENT_BYTES

@@ -1,8 +1,11 @@
-"""The outbox dispatcher: retries, "retry after", rate limits, staleness, blocked members,
-and no loss or duplicates across a SIGKILL."""
+"""The outbox dispatcher and the pacing layer: retries with a bounded life, "retry after"
+that pauses only what it names, deferrals that are no attempts, priorities, staleness,
+blocked members, a continuous pool that a slow or hung send cannot hold up, and no loss or
+duplicates beyond the rows in flight across a SIGKILL."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -12,82 +15,59 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.kernel.clock import ManualClock
-from bot.kernel.config import SchedulerSettings
-from bot.kernel.dispatcher import ChatWindow, Dispatcher, RateLimiter
-from bot.kernel.types import Reply, SendResult, SendStatus
-from storage.base import OutboxItem
-from storage.sqlite import SQLiteStore
+from bot.kernel.outbox import planned, private_to
+from bot.kernel.pacing import ChatWindow, Pacer
+from bot.kernel.ports import Limits
+from bot.kernel.types import Button, ChatRef, Fallback, Priority, Reply, SendResult, SendStatus
+from storage.sql.store import SQLStore
+from tests.helpers.scripted import ScriptedAdapter, wire
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class ScriptedAdapter:
-    """A real adapter object whose platform answers are scripted per call."""
-
-    platform = "test"
-
-    def __init__(self, *answers: SendResult) -> None:
-        self.answers = list(answers)
-        self.sent: list[Reply] = []
-
-    async def start(self, handler: object) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
-
-    async def send(self, reply: Reply) -> SendResult:
-        answer = self.answers.pop(0) if self.answers else SendResult(SendStatus.SENT)
-        if answer.ok:
-            self.sent.append(reply)
-        return answer
-
-
 async def enqueue(
-    store: SQLiteStore,
+    store: SQLStore,
     clock: ManualClock,
     n: int = 1,
     private: bool = True,
     platform: str = "test",
-    stale: int | None = None,
+    stale: timedelta | None = None,
+    chat: str = "g1",
+    priority: int = Priority.BULK,
+    prefix: str = "k",
 ) -> int:
     ts = int(clock.now().timestamp())
     member = await store.members.touch(platform, "u1", "Uma", ts, True)
-    await store.outbox.enqueue(
-        [
-            OutboxItem(
-                f"k{i}",
-                "prompt",
-                member.id,
-                platform,
-                "u1" if private else "g1",
-                private,
-                {"text": f"hello {i}", "buttons": [[["Yes", "x:y"]]]},
-                ts,
-                None if stale is None else ts + stale,
+    buttons = ((Button("Yes", "x:y"),),)
+    items = []
+    for i in range(n):
+        if private:
+            reply = private_to(member, f"hello {i}", buttons)
+        else:
+            reply = Reply(
+                chat=ChatRef(platform, chat, private=False),
+                text=f"hello {i}",
+                fallback=Fallback.DROP,
             )
-            for i in range(n)
-        ]
-    )
+        items.append(
+            planned(
+                reply,
+                key=f"{prefix}{i}",
+                kind="prompt",
+                due=ts,
+                stale_after=stale,
+                recipient_id=member.id if private else None,
+                priority=priority,
+            )
+        )
+    await store.outbox.enqueue(items)
     return member.id
 
 
-def dispatcher(
-    store: SQLiteStore, clock: ManualClock, adapter: ScriptedAdapter, **settings: object
-) -> Dispatcher:
-    return Dispatcher(
-        store,
-        {adapter.platform: adapter},
-        clock,
-        SchedulerSettings.model_validate(settings),
-        limiters={adapter.platform: RateLimiter(0)},
-    )
-
-
-async def test_sent_once_with_buttons_and_nonce(store: SQLiteStore, clock: ManualClock) -> None:
+async def test_sent_once_with_buttons_and_nonce(store: SQLStore, clock: ManualClock) -> None:
     await enqueue(store, clock)
     adapter = ScriptedAdapter()
-    d = dispatcher(store, clock, adapter)
+    d, _, _ = wire(store, clock, adapter)
     assert (await d.drain()).sent == 1
     assert (await d.drain()).sent == 0
     reply = adapter.sent[0]
@@ -96,27 +76,39 @@ async def test_sent_once_with_buttons_and_nonce(store: SQLiteStore, clock: Manua
     assert reply.dedupe_key == "k0"
 
 
-async def test_retry_after_is_obeyed_and_nothing_lost(
-    store: SQLiteStore, clock: ManualClock
+async def test_retry_after_defers_without_using_an_attempt(
+    store: SQLStore, clock: ManualClock
 ) -> None:
     await enqueue(store, clock)
-    adapter = ScriptedAdapter(SendResult(SendStatus.RETRY_AFTER, retry_after=7))
-    d = dispatcher(store, clock, adapter)
+    adapter = ScriptedAdapter(*[SendResult(SendStatus.RETRY_AFTER, retry_after=7)] * 12)
+    d, _, _ = wire(store, clock, adapter, max_attempts=2)
+    for _ in range(12):  # a 429 storm: many deferrals ...
+        stats = await d.drain()
+        assert stats.deferred == 1 and adapter.sent == []
+        clock.advance(timedelta(seconds=6))
+        assert (await d.drain()).deferred == 0  # ... each one obeyed
+        clock.advance(timedelta(seconds=1))
+    assert (await d.drain()).sent == 1  # ... and still not given up: deferrals are no attempts
+
+
+async def test_a_429_pauses_only_the_chat_it_names(store: SQLStore, clock: ManualClock) -> None:
+    await enqueue(store, clock, n=1, private=False, chat="busy", prefix="b")
+    await enqueue(store, clock, n=3, private=True, prefix="p")
+    limited = SendResult(SendStatus.RETRY_AFTER, retry_after=30, scope="chat")
+    adapter = ScriptedAdapter(limited)
+    d, _, pacer = wire(store, clock, adapter, concurrency=1)
     stats = await d.drain()
-    assert stats.retried == 1 and adapter.sent == []
-    clock.advance(timedelta(seconds=6))
-    assert (await d.drain()).sent == 0
-    clock.advance(timedelta(seconds=1))
-    assert (await d.drain()).sent == 1
+    assert stats.sent == 3 and stats.deferred == 1  # private sends went on meanwhile
+    assert pacer.wait_for("busy", True) > 29 and pacer.wait_for("dm:u1", False) == 0
 
 
 async def test_transient_failures_back_off_then_give_up(
-    store: SQLiteStore, clock: ManualClock
+    store: SQLStore, clock: ManualClock
 ) -> None:
     await enqueue(store, clock)
     failed = SendResult(SendStatus.FAILED, detail="timeout")
     adapter = ScriptedAdapter(*[failed] * 10)
-    d = dispatcher(store, clock, adapter, max_attempts=3)
+    d, _, _ = wire(store, clock, adapter, max_attempts=3)
     await d.drain()
     assert await store.outbox.stats() == {"pending": 1}
     assert (await d.drain()).retried == 0  # backing off: not retried at once
@@ -124,19 +116,21 @@ async def test_transient_failures_back_off_then_give_up(
         clock.advance(timedelta(hours=1))
         await d.drain()
     assert await store.outbox.stats() == {"failed": 1}
+    assert await store.outbox.problems(0) == [("prompt", "failed", "failed: timeout")]
 
 
-async def test_blocked_member_is_paused_and_held(store: SQLiteStore, clock: ManualClock) -> None:
+async def test_every_row_has_a_bounded_life(store: SQLStore, clock: ManualClock) -> None:
+    await enqueue(store, clock, n=2)
+    clock.advance(timedelta(days=4))  # past the default three-day life, nothing sent
+    assert await store.outbox.expire(int(clock.now().timestamp())) == 2
+    assert await store.outbox.stats() == {"expired": 2}
+    assert [p[1] for p in await store.outbox.problems(0)] == ["expired", "expired"]
+
+
+async def test_blocked_member_is_paused_and_held(store: SQLStore, clock: ManualClock) -> None:
     member_id = await enqueue(store, clock, n=3)
     adapter = ScriptedAdapter(SendResult(SendStatus.BLOCKED))
-    d = Dispatcher(
-        store,
-        {"test": adapter},
-        clock,
-        SchedulerSettings(),
-        concurrency=1,
-        limiters={"test": RateLimiter(0)},
-    )
+    d, _, _ = wire(store, clock, adapter, concurrency=1)
     await d.drain()
     member = await store.members.get(member_id)
     assert member is not None and member.paused
@@ -145,49 +139,80 @@ async def test_blocked_member_is_paused_and_held(store: SQLiteStore, clock: Manu
     assert (await d.drain()).sent == 3
 
 
-async def test_stale_rows_are_skipped(store: SQLiteStore, clock: ManualClock) -> None:
-    await enqueue(store, clock, stale=3 * 3600)
+async def test_stale_rows_are_skipped(store: SQLStore, clock: ManualClock) -> None:
+    await enqueue(store, clock, stale=timedelta(hours=3))
     clock.advance(timedelta(hours=4))
     adapter = ScriptedAdapter()
-    stats = await dispatcher(store, clock, adapter).drain()
+    d, _, _ = wire(store, clock, adapter)
+    stats = await d.drain()
     assert stats.skipped == 1 and adapter.sent == []
 
 
 async def test_adapter_exception_is_a_transient_failure(
-    store: SQLiteStore, clock: ManualClock
+    store: SQLStore, clock: ManualClock
 ) -> None:
     class Broken(ScriptedAdapter):
         async def send(self, reply: Reply) -> SendResult:
             raise RuntimeError("adapter bug")
 
     await enqueue(store, clock)
-    stats = await dispatcher(store, clock, Broken()).drain()
+    d, _, _ = wire(store, clock, Broken())
+    stats = await d.drain()
     assert stats.retried == 1 and await store.outbox.stats() == {"pending": 1}
 
 
-async def test_rate_limiter_paces_to_the_cap() -> None:
+async def test_a_hung_send_times_out_and_holds_up_nothing(
+    store: SQLStore, clock: ManualClock
+) -> None:
+    await enqueue(store, clock, n=1, private=False, chat="hung", prefix="h")
+    await enqueue(store, clock, n=5, private=True, prefix="p")
+    adapter = ScriptedAdapter(delay=lambda r: 3600.0 if r.chat.chat_id == "hung" else 0.0)
+    d, _, _ = wire(store, clock, adapter, send_timeout=0.2)
+    stats = await d.drain()
+    assert stats.sent == 5 and stats.retried == 1  # the hung one is retried later
+
+
+async def test_urgent_rows_are_claimed_first(store: SQLStore, clock: ManualClock) -> None:
+    await enqueue(store, clock, n=5, priority=Priority.BULK, prefix="bulk")
+    await enqueue(store, clock, n=2, priority=Priority.TIMELY, prefix="reminder")
+    adapter = ScriptedAdapter()
+    d, _, _ = wire(store, clock, adapter, concurrency=1)
+    await d.drain(max_rows=2)
+    assert [r.dedupe_key for r in adapter.sent] == ["reminder0", "reminder1"]
+
+
+async def test_pacer_hands_out_slots_at_the_cap_most_urgent_first() -> None:
     now = [0.0]
-    slept: list[float] = []
 
     async def sleep(seconds: float) -> None:
-        slept.append(seconds)
         now[0] += seconds
+        await asyncio.sleep(0)
 
-    limiter = RateLimiter(30, monotonic=lambda: now[0], sleep=sleep)
-    for _ in range(90):
-        await limiter.acquire()
-    # 90 sends at 30/s take 3 s (the first goes at once).
-    assert abs(now[0] - 89 / 30) < 1e-6
-    limiter.pause(5)
+    pacer = Pacer(Limits(per_second=30), monotonic=lambda: now[0], sleep=sleep)
+    order: list[str] = []
+
+    async def take(name: str, priority: int) -> None:
+        await pacer.slot(priority)
+        order.append(name)
+
+    await asyncio.gather(
+        *(take(f"bulk{i}", Priority.BULK) for i in range(60)), take("crisis", Priority.CRISIS)
+    )
+    # The crisis waiter, queued last, got the first slot after the one-second burst.
+    assert order.index("crisis") <= 31
+    assert abs(now[0] - (61 - 30) / 30) < 0.05  # 61 slots at 30/s after a 1 s burst
+    pacer.pause(5)
     before = now[0]
-    await limiter.acquire()
+    await pacer.slot(Priority.BULK)
     assert now[0] - before >= 5 - 1e-6
 
 
 def test_group_window_allows_20_per_minute() -> None:
     now = [0.0]
     window = ChatWindow(20, monotonic=lambda: now[0])
-    assert [window.wait_for("g") for _ in range(20)] == [0.0] * 20
+    for _ in range(20):
+        assert window.wait_for("g") == 0.0
+        window.record("g")
     assert window.wait_for("g") > 59
     assert window.wait_for("other") == 0.0
     now[0] = 60.0
@@ -195,21 +220,35 @@ def test_group_window_allows_20_per_minute() -> None:
 
 
 async def test_telegram_group_limit_defers_instead_of_dropping(
-    store: SQLiteStore, clock: ManualClock
+    store: SQLStore, clock: ManualClock
 ) -> None:
     await enqueue(store, clock, n=25, private=False, platform="telegram")
-    adapter = ScriptedAdapter()
-    adapter.platform = "telegram"
-    d = Dispatcher(
-        store,
-        {"telegram": adapter},
-        clock,
-        SchedulerSettings(),
-        limiters={"telegram": RateLimiter(0)},
-    )
+    adapter = ScriptedAdapter(platform="telegram", limits=Limits(0, group_per_minute=20))
+    d, _, _ = wire(store, clock, adapter, concurrency=1, max_attempts=2)
     stats = await d.drain()
-    assert stats.sent == 20 and stats.retried == 5
+    assert stats.sent == 20 and stats.deferred == 5 and stats.failed == 0
     assert await store.outbox.stats() == {"pending": 5, "sent": 20}
+    clock.advance(timedelta(seconds=61))
+    assert (await d.drain()).sent == 5  # deferrals used no attempt
+
+
+async def test_the_continuous_pool_sends_while_a_slow_send_is_in_flight(
+    store: SQLStore, clock: ManualClock
+) -> None:
+    await enqueue(store, clock, n=1, private=False, chat="slow", prefix="s")
+    await enqueue(store, clock, n=20, private=True, prefix="p")
+    adapter = ScriptedAdapter(delay=lambda r: 0.5 if r.chat.chat_id == "slow" else 0.0)
+    d, _, _ = wire(store, clock, adapter, concurrency=4)
+    task = asyncio.create_task(d.run("test"))
+    try:
+        for _ in range(200):  # at most 2 s of polling; no timing is asserted
+            if len(adapter.sent) >= 20:
+                break
+            await asyncio.sleep(0.01)
+        assert sum(r.private for r in adapter.sent) == 20
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 def _lines(path: Path) -> list[str]:

@@ -18,9 +18,10 @@ import recurring_ical_events
 from aiohttp import web
 
 from adapters.console import ConsoleAdapter
-from bot.app import Harbor
+from bot.app import build
 from bot.kernel.clock import ManualClock
 from bot.kernel.config import Settings
+from bot.kernel.runtime import Harbor
 from bot.meetings import feed_import as meeting_import
 from bot.meetings.cli import (
     MeetingsCliError,
@@ -29,7 +30,8 @@ from bot.meetings.cli import (
     import_file,
     run_meetings,
 )
-from storage.sqlite import SQLiteStore
+from storage.rows import CommunityUpdate
+from storage.sql.store import SQLStore
 
 ROOT = Path(__file__).parents[1]
 DATA = Path(__file__).parent / "data"
@@ -42,12 +44,8 @@ def settings() -> Settings:
     return Settings.model_validate({"meetings": {"allow_private_feed_urls": True}})
 
 
-def build(store: SQLiteStore, clock: ManualClock, settings: Settings) -> Harbor:
-    return Harbor.build(store, clock, settings)
-
-
 @pytest.fixture
-async def harbor(store: SQLiteStore, clock: ManualClock, settings: Settings) -> Harbor:
+async def harbor(store: SQLStore, clock: ManualClock, settings: Settings) -> Harbor:
     return build(store, clock, settings)
 
 
@@ -64,12 +62,12 @@ async def setup_group(console: ConsoleAdapter, line: str = LINE) -> None:
     assert "Saved" in said[0].text, said[0].text
 
 
-async def meeting_count(store: SQLiteStore) -> int:
-    return int(await store.db.scalar("SELECT COUNT(*) FROM meetings"))
+async def meeting_count(store: SQLStore) -> int:
+    return int(await store.db.fetchval("SELECT COUNT(*) FROM meetings"))
 
 
-async def outbox_keys(store: SQLiteStore) -> list[str]:
-    rows = await store.db.fetchall("SELECT dedupe_key FROM outbox ORDER BY id")
+async def outbox_keys(store: SQLStore) -> list[str]:
+    rows = await store.db.fetch("SELECT dedupe_key FROM outbox ORDER BY id")
     return [r[0] for r in rows]
 
 
@@ -111,7 +109,7 @@ async def test_display_across_dst_for_a_member_elsewhere(console: ConsoleAdapter
 
 
 async def test_edit_changes_schedule_and_keeps_id(console: ConsoleAdapter,
-                                                  store: SQLiteStore) -> None:
+                                                  store: SQLStore) -> None:
     await setup_group(console)
     said = await console.push("/meeting edit 1 time 7:30pm")
     assert "at 19:30" in said[0].text
@@ -126,7 +124,7 @@ async def test_edit_changes_schedule_and_keeps_id(console: ConsoleAdapter,
     assert await meeting_count(store) == 0
 
 
-async def test_guided_add(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_guided_add(console: ConsoleAdapter, store: SQLStore) -> None:
     await console.push(":group recovery")
     await console.push(":mod on")
     said = await console.push("/meeting add")
@@ -146,7 +144,7 @@ async def test_guided_add(console: ConsoleAdapter, store: SQLiteStore) -> None:
 
 # -- refusals and bad input -------------------------------------------------------------------
 
-async def test_members_cannot_change_meetings(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_members_cannot_change_meetings(console: ConsoleAdapter, store: SQLStore) -> None:
     await setup_group(console)
     await console.push(":as Sam")
     for cmd in ("add " + LINE, "edit 1 time 20:00", "remove 1", "skip 1 2026-12-01",
@@ -171,7 +169,7 @@ async def test_members_cannot_change_meetings(console: ConsoleAdapter, store: SQ
     ("X | tue | 19:00 | | forever", "isn't a duration"),
     ("just a name", "separate the fields"),
 ])
-async def test_invalid_input_changes_nothing(console: ConsoleAdapter, store: SQLiteStore,
+async def test_invalid_input_changes_nothing(console: ConsoleAdapter, store: SQLStore,
                                              line: str, expected: str) -> None:
     await setup_group(console)
     said = await console.push(f"/meeting add {line}")
@@ -182,7 +180,7 @@ async def test_invalid_input_changes_nothing(console: ConsoleAdapter, store: SQL
     assert row.spec["url"] == "https://zoom.us/j/123"
 
 
-async def test_bad_skip_and_edit_are_refused(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_bad_skip_and_edit_are_refused(console: ConsoleAdapter, store: SQLStore) -> None:
     await setup_group(console)
     assert "doesn't happen on" in (await console.push("/meeting skip 1 2026-12-02"))[0].text
     assert "in the past" in (await console.push("/meeting skip 1 2026-11-24"))[0].text
@@ -206,7 +204,7 @@ async def subscribe_sam(console: ConsoleAdapter) -> None:
 
 
 async def test_reminders_exactly_once(console: ConsoleAdapter, harbor: Harbor,
-                                      store: SQLiteStore, clock: ManualClock,
+                                      store: SQLStore, clock: ManualClock,
                                       settings: Settings) -> None:
     await setup_group(console)
     await subscribe_sam(console)
@@ -235,7 +233,7 @@ async def test_reminders_exactly_once(console: ConsoleAdapter, harbor: Harbor,
     assert "Tue 8 Dec" in said[0].text
 
 
-async def test_skipped_date_gets_no_reminder(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_skipped_date_gets_no_reminder(console: ConsoleAdapter, store: SQLStore) -> None:
     await setup_group(console)
     await subscribe_sam(console)
     await console.push(":as Alex")
@@ -252,7 +250,7 @@ async def test_skipped_date_gets_no_reminder(console: ConsoleAdapter, store: SQL
 
 
 async def test_no_announcement_channel_still_reminds_subscribers(
-        console: ConsoleAdapter, store: SQLiteStore) -> None:
+        console: ConsoleAdapter, store: SQLStore) -> None:
     await setup_group(console)
     await console.push(":as Sam")
     await console.push("/remind 1")  # the meeting's own lead: 60 min
@@ -281,7 +279,7 @@ async def test_rsvp_count_visible_to_moderators(console: ConsoleAdapter) -> None
     assert "Going on 2026-12-01: 1" in texts(await console.push("/meeting 1"))
 
 
-async def test_attendance_log_and_export(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_attendance_log_and_export(console: ConsoleAdapter, store: SQLStore) -> None:
     await setup_group(console)
     await console.push(":as Sam")
     await console.push("/meetings")  # Sam is seen in the group
@@ -300,8 +298,9 @@ async def test_attendance_log_and_export(console: ConsoleAdapter, store: SQLiteS
     assert [r[:2] for r in rows[1:]] == [["2026-11-24", "Tuesday Night"],
                                          ["2026-11-24", "'=HYPERLINK(x)"]]
     await console.push(":group recovery")
-    said = await console.push("/attendance")
-    assert said[0].document is None and "private" in said[0].text
+    said = await console.push("/attendance")  # from a group: answered in private only
+    assert said[0].to == "Sam (private)" and said[0].document is not None
+    assert all(s.document is None and "HYPERLINK" not in s.text for s in said[1:])
     # Removing the meeting keeps the proof of attendance.
     await console.push(":as Alex")
     await console.push("/meeting remove 1")
@@ -309,12 +308,12 @@ async def test_attendance_log_and_export(console: ConsoleAdapter, store: SQLiteS
     assert rows_left[0].meeting_name == "Tuesday Night" and rows_left[0].meeting_id is None
 
 
-async def test_member_tables_cascade_on_forget(store: SQLiteStore) -> None:
+async def test_member_tables_cascade_on_forget(store: SQLStore) -> None:
     for table in ("meeting_subscriptions", "rsvps", "attendance"):
-        fks = await store.db.fetchall(f"PRAGMA foreign_key_list({table})")
+        fks = await store.db.fetch(f"PRAGMA foreign_key_list({table})")
         member_fk = [fk for fk in fks if fk[2] == "members"]
         assert member_fk and member_fk[0][6] == "CASCADE", table
-    fks = await store.db.fetchall("PRAGMA foreign_key_list(meetings)")
+    fks = await store.db.fetch("PRAGMA foreign_key_list(meetings)")
     assert [(fk[2], fk[6]) for fk in fks] == [("communities", "CASCADE")]
 
 
@@ -324,7 +323,7 @@ SAMPLE_SUMMARY = "Import done: 5 new, 0 updated, 9 skipped."
 
 
 async def test_import_attached_feed_and_reimport_updates(console: ConsoleAdapter,
-                                                         store: SQLiteStore,
+                                                         store: SQLStore,
                                                          tmp_path: Path) -> None:
     await setup_group(console)
     await console.push(f":attach {SAMPLE}")
@@ -349,7 +348,7 @@ async def test_import_attached_feed_and_reimport_updates(console: ConsoleAdapter
     assert "Online, Ukrainian, Closed" in detail
 
 
-async def test_malformed_feed_imports_nothing(console: ConsoleAdapter, store: SQLiteStore,
+async def test_malformed_feed_imports_nothing(console: ConsoleAdapter, store: SQLStore,
                                               tmp_path: Path) -> None:
     await setup_group(console)
     bad = tmp_path / "bad.json"
@@ -390,7 +389,7 @@ async def feed_server() -> AsyncIterator[str]:
     await runner.cleanup()
 
 
-async def test_import_by_url(console: ConsoleAdapter, store: SQLiteStore, feed_server: str,
+async def test_import_by_url(console: ConsoleAdapter, store: SQLStore, feed_server: str,
                              monkeypatch: pytest.MonkeyPatch) -> None:
     await setup_group(console)
     said = await console.push(f"/meeting import {feed_server}/feed.json")
@@ -405,7 +404,7 @@ async def test_import_by_url(console: ConsoleAdapter, store: SQLiteStore, feed_s
     assert await meeting_count(store) == 6
 
 
-async def test_cli_import_and_export(console: ConsoleAdapter, store: SQLiteStore,
+async def test_cli_import_and_export(console: ConsoleAdapter, store: SQLStore,
                                      tmp_path: Path) -> None:
     await setup_group(console)
     summary = await import_file(store, SAMPLE, "console:recovery", "UTC")
@@ -470,11 +469,11 @@ async def test_group_listing_does_not_reveal_a_members_time_zone(console: Consol
 
 
 async def test_feed_urls_inside_private_networks_are_refused(
-        store: SQLiteStore, clock: ManualClock, feed_server: str) -> None:
-    harbor = Harbor.build(store, clock, Settings())  # the default: private addresses refused
+        store: SQLStore, clock: ManualClock, feed_server: str) -> None:
+    harbor = build(store, clock, Settings())  # the default: private addresses refused
     console = ConsoleAdapter(clock=clock)
     harbor.attach(console)
-    await console.start(harbor.core.handle)
+    await console.start(harbor.core)
     await setup_group(console)
     before = await meeting_count(store)
     for url in (f"{feed_server}/feed.json", "http://[::1]/feed.json", "http://10.0.0.7/x",
@@ -485,14 +484,14 @@ async def test_feed_urls_inside_private_networks_are_refused(
 
 
 async def test_no_reminders_after_the_bot_left_and_members_can_still_stop_them(
-        console: ConsoleAdapter, store: SQLiteStore) -> None:
+        console: ConsoleAdapter, store: SQLStore) -> None:
     await setup_group(console)  # Tuesday Night, tue 19:00 New York, id 1
     await console.push(":as Sam")
     await console.push(":group recovery")
     await console.push("/remind 1 30m")
     community = await store.communities.find("console", "recovery")
     assert community is not None
-    await store.communities.update(community.id, active=0)  # the bot was removed
+    await store.communities.update(community.id, CommunityUpdate(active=False))  # bot removed
     said = await console.push(":time 2026-12-01T18:45-05:00")
     assert not any("Tuesday Night" in s.text for s in said)
     await console.push(":dm")
@@ -503,7 +502,7 @@ async def test_no_reminders_after_the_bot_left_and_members_can_still_stop_them(
 
 
 async def test_import_normalises_slugs_and_never_overwrites_a_hand_made_meeting(
-        console: ConsoleAdapter, store: SQLiteStore, tmp_path: Path) -> None:
+        console: ConsoleAdapter, store: SQLStore, tmp_path: Path) -> None:
     await setup_group(console)  # the hand-made "Tuesday Night", slug tuesday-night
     feed = [
         {"name": "Morning Light", "slug": "Morning-Light", "day": 1, "time": "07:00",

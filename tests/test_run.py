@@ -21,7 +21,7 @@ async def test_run_serves_telegram_and_stops_cleanly_on_sigterm(tmp_path: Path) 
     db = tmp_path / "run.db"
     config = tmp_path / "config.toml"
     config.write_text(
-        f'[harbor]\ndatabase = "{db}"\n[telegram]\napi_base_url = "{fake.root_url}"\n'
+        f'[storage]\nurl = "{db}"\n[telegram]\napi_base_url = "{fake.root_url}"\n'
         '[scheduler]\nsweep_seconds = 1\n'
     )
     env = {**os.environ, "HARBOR_TELEGRAM_TOKEN": fake.token, "PTB_TIMEDELTA": "1"}

@@ -7,10 +7,11 @@ import asyncio
 
 from adapters.discord_adapter import DiscordAdapter
 from adapters.telegram_adapter import TelegramAdapter
-from bot.app import Harbor
+from bot.app import build
 from bot.kernel.clock import ManualClock
 from bot.kernel.config import Settings
-from storage.sqlite import SQLiteStore, open_sqlite_store
+from storage import open_store
+from storage.sql.store import SQLStore
 from tests.fakes import discord_api as fd
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegramAPI, private_chat, user
@@ -19,11 +20,11 @@ CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
 
 
 async def test_one_loop_serves_telegram_and_discord_then_stops(
-    discord_fake: FakeDiscord, store: SQLiteStore, clock: ManualClock,
+    discord_fake: FakeDiscord, store: SQLStore, clock: ManualClock,
     telegram_fake: FakeTelegramAPI,
 ) -> None:
     settings = Settings.model_validate({"scheduler": {"sweep_seconds": 3600}})
-    harbor = Harbor.build(store, clock, settings)
+    harbor = build(store, clock, settings)
     infos = harbor.command_infos()
     harbor.attach(TelegramAdapter(telegram_fake.token, infos, base_url=telegram_fake.root_url))
     harbor.attach(DiscordAdapter(fd.TOKEN, infos, guild_ready_timeout=0.05, ready_timeout=5))
@@ -44,6 +45,6 @@ async def test_one_loop_serves_telegram_and_discord_then_stops(
         await asyncio.wait_for(running, 30)
     assert running.exception() is None
     # One store for both platforms; run_forever closed it on the way out.
-    reopened = await open_sqlite_store(store.db.path)
-    assert await reopened.db.scalar("SELECT COUNT(*) FROM counters") == 2
+    reopened = await open_store(store.db.path)
+    assert await reopened.db.fetchval("SELECT COUNT(*) FROM counters") == 2
     await reopened.close()

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.console import ConsoleAdapter
-from bot.app import Harbor
+from bot.app import build
 from bot.kernel.clock import ManualClock
-from storage.sqlite import SQLiteStore
+from bot.kernel.runtime import Harbor
+from storage.sql.store import SQLStore
 
 
 async def setup_member(console: ConsoleAdapter, tz: str = "America/Chicago") -> None:
@@ -25,7 +26,7 @@ async def test_set_a_date_shows_days_and_next_milestone(console: ConsoleAdapter)
     assert said[0].to == "Alex (private)"
 
 
-async def test_friendly_forms(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_friendly_forms(console: ConsoleAdapter, store: SQLStore) -> None:
     await setup_member(console)
     await console.push("/sober yesterday nicotine")
     await console.push("/sober 14 March gambling")
@@ -36,7 +37,7 @@ async def test_friendly_forms(console: ConsoleAdapter, store: SQLiteStore) -> No
     assert counters == {"nicotine": "2026-11-24", "gambling": "2026-03-14", "opioids": "2026-03-14"}
 
 
-async def test_locale_reads_day_first(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_locale_reads_day_first(console: ConsoleAdapter, store: SQLStore) -> None:
     await setup_member(console, "Europe/London")
     await console.push("/settings locale en_GB")
     await console.push("/sober 4/3/2026")
@@ -64,7 +65,7 @@ async def test_hours_in_the_first_days(console: ConsoleAdapter) -> None:
     ],
 )
 async def test_bad_input_saves_nothing(
-    console: ConsoleAdapter, store: SQLiteStore, text: str, reason: str
+    console: ConsoleAdapter, store: SQLStore, text: str, reason: str
 ) -> None:
     await setup_member(console)
     said = await console.push(text)
@@ -73,7 +74,7 @@ async def test_bad_input_saves_nothing(
     assert member is not None and await store.sobriety.counters(member.id) == []
 
 
-async def test_more_than_ten_counters_refused(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_more_than_ten_counters_refused(console: ConsoleAdapter, store: SQLStore) -> None:
     await setup_member(console)
     for i in range(10):
         await console.push(f"/sober 2026-01-0{i % 9 + 1} habit{i}")
@@ -125,7 +126,7 @@ async def test_reset_keeps_history(console: ConsoleAdapter, clock: ManualClock) 
     assert "Total clean days: 55. Longest streak: 55 days." in text
 
 
-async def test_slip_keeps_the_date(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_slip_keeps_the_date(console: ConsoleAdapter, store: SQLStore) -> None:
     await setup_member(console)
     await console.push("/sober 2026-10-01 alcohol")
     await console.push("/slip alcohol")
@@ -138,7 +139,7 @@ async def test_slip_keeps_the_date(console: ConsoleAdapter, store: SQLiteStore) 
     assert await store.sobriety.slips(member.id) == [("alcohol", "2026-11-25")]
 
 
-async def test_restart_from_another_date(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_restart_from_another_date(console: ConsoleAdapter, store: SQLStore) -> None:
     await setup_member(console)
     await console.push("/sober 2026-10-01 alcohol")
     await console.push("/reset alcohol")
@@ -167,7 +168,7 @@ async def test_milestone_celebrated_privately_at_local_morning_exactly_once(
     )
     # A repeated sweep, and a restart (a new Harbor on the same store), send nothing more.
     await harbor.tick()
-    again = Harbor.build(harbor.store, clock, harbor.settings)
+    again = build(harbor.store, clock, harbor.settings)
     again.attach(console)
     await again.tick()
     assert sum("🎉" in s.text for s in console.said) == 1
@@ -218,12 +219,12 @@ async def test_leaderboard_off_by_default_and_opt_in_only(console: ConsoleAdapte
     assert "Alex" not in said[0].text and "alcohol" not in said[0].text
 
 
-async def test_forget_erases_counters(console: ConsoleAdapter, store: SQLiteStore) -> None:
+async def test_forget_erases_counters(console: ConsoleAdapter, store: SQLStore) -> None:
     await console.push("/sober 2026-10-01 alcohol")
     await console.push("/forget")
     await console.push(":press Yes")
     assert await store.members.find("console", "alex") is None
-    assert await store.db.scalar("SELECT COUNT(*) FROM counters") == 0
+    assert await store.db.fetchval("SELECT COUNT(*) FROM counters") == 0
 
 
 def test_start_clock_is_what_tests_assume() -> None:

@@ -13,7 +13,9 @@ import aiohttp
 import pytest
 
 from adapters.telegram_adapter import MAX_ATTACHMENT, TelegramAdapter, _seconds
-from bot.kernel.i18n import t
+from bot.kernel.clock import SystemClock
+from bot.kernel.delivery import Delivery
+from bot.kernel.i18n import ENGLISH, t
 from bot.kernel.ports import CommandInfo
 from bot.kernel.types import ChatRef, EventKind, Incoming, Member, Reply, SendStatus
 from tests.fakes.telegram_api import FakeTelegramAPI, group_chat, private_chat, user
@@ -32,22 +34,37 @@ WAIT = 5.0
 
 
 class EchoCore:
-    """A tiny real core: records events and answers like the real one would."""
+    """A tiny real inbox: records events, answers like the real core would, and delivers
+    through the kernel's real delivery step."""
 
     def __init__(self) -> None:
         self.events: asyncio.Queue[Incoming] = asyncio.Queue()
+        self.delivery: Delivery | None = None
 
-    async def __call__(self, event: Incoming) -> list[Reply]:
+    def bind(self, adapter: TelegramAdapter) -> None:
+        self.delivery = Delivery({adapter.platform: adapter}, {}, SystemClock())
+
+    async def handle(self, event: Incoming) -> None:
         self.events.put_nowait(event)
         if event.text == "boom":
             raise RuntimeError("member said: my secret")
+        replies: list[Reply] = []
         if event.command == "private":
-            return [Reply(event.chat, "just for you", private=True, member=event.member)]
-        if event.kind is EventKind.BUTTON:
-            return [Reply(event.chat, f"chose {event.button}", edit_message_id=event.message_id)]
-        if event.kind is EventKind.MESSAGE:
-            return [Reply(event.chat, f"echo: {event.text}")]
-        return []
+            replies = [Reply(chat=event.chat, text="just for you", private=True,
+                             member=event.member, resume="private")]  # fmt: skip
+        elif event.kind is EventKind.BUTTON:
+            replies = [Reply(chat=event.chat, text=f"chose {event.button}",
+                             edit_message_id=event.message_id)]  # fmt: skip
+        elif event.kind is EventKind.MESSAGE:
+            replies = [Reply(chat=event.chat, text=f"echo: {event.text}")]
+        assert self.delivery is not None
+        await self.delivery.deliver(event, replies, ENGLISH)
+
+    def answers_privately(self, event: Incoming) -> bool:
+        return event.command == "private"
+
+    def command_infos(self) -> list[CommandInfo]:
+        return COMMANDS
 
     async def next(self) -> Incoming:
         return await asyncio.wait_for(self.events.get(), WAIT)
@@ -66,6 +83,7 @@ def core() -> EchoCore:
 @pytest.fixture
 async def adapter(fake: FakeTelegramAPI, core: EchoCore) -> AsyncIterator[TelegramAdapter]:
     tg = TelegramAdapter(fake.token, COMMANDS, base_url=fake.root_url)
+    core.bind(tg)
     await tg.start(core)
     yield tg
     await tg.stop()
@@ -104,7 +122,7 @@ async def test_command_menus_registered(fake: FakeTelegramAPI, adapter: Telegram
 async def test_button_press_is_answered_and_edits(
     fake: FakeTelegramAPI, core: EchoCore, adapter: TelegramAdapter
 ) -> None:
-    sent = await adapter.send(Reply(ChatRef("telegram", "11", True), "How are you?"))
+    sent = await adapter.send(Reply(chat=ChatRef("telegram", "11", True), text="How are you?"))
     assert sent.ok and sent.message_id is not None
     fake.push_callback(private_chat(ALICE), ALICE, "mood:ok", message_id=int(sent.message_id))
     event = await core.next()
@@ -123,7 +141,7 @@ async def test_failed_edit_falls_back_to_new_message(
     fake: FakeTelegramAPI, adapter: TelegramAdapter
 ) -> None:
     result = await adapter.send(
-        Reply(ChatRef("telegram", "11", True), "fresh", edit_message_id="999")
+        Reply(chat=ChatRef("telegram", "11", True), text="fresh", edit_message_id="999")
     )
     assert result.ok
     assert texts_to(fake, 11) == ["fresh"]
@@ -153,7 +171,7 @@ async def test_private_reply_without_dm_shows_only_the_deep_link(
     assert notice.params["text"] == t("private.open_dm")
     (row,) = notice.params["reply_markup"]["inline_keyboard"]
     assert row == [
-        {"text": t("private.open_dm_button"), "url": "https://t.me/HarborTestBot?start=dm"}
+        {"text": t("private.open_dm_button"), "url": "https://t.me/HarborTestBot?start=private"}
     ]
     assert all("just for you" not in text for text in texts_to(fake, GROUP["id"]))
 
@@ -164,19 +182,21 @@ async def test_private_reply_result_is_no_private_chat(
     fake.fail_cannot_initiate("sendMessage", chat_id=11)
     group = ChatRef("telegram", str(GROUP["id"]), False)
     alice = Member("telegram", "11", "Alice")
-    result = await adapter.send(Reply(group, "your streak", private=True, member=alice))
+    result = await adapter.send(
+        Reply(chat=group, text="your streak", private=True, member=alice)
+    )
     assert result.status is SendStatus.NO_PRIVATE_CHAT
-    assert texts_to(fake, GROUP["id"]) == [t("private.open_dm")]
+    assert texts_to(fake, GROUP["id"]) == []  # what the group sees is the kernel's decision
     # Without a recipient a private reply is dropped, never posted in the group.
-    dropped = await adapter.send(Reply(group, "your streak", private=True))
+    dropped = await adapter.send(Reply(chat=group, text="your streak", private=True))
     assert dropped.status is SendStatus.REJECTED
-    assert texts_to(fake, GROUP["id"]) == [t("private.open_dm")]
+    assert texts_to(fake, GROUP["id"]) == []
 
 
 async def test_send_errors_map_to_neutral_results(
     fake: FakeTelegramAPI, adapter: TelegramAdapter
 ) -> None:
-    dm = Reply(ChatRef("telegram", "11", True), "hi")
+    dm = Reply(chat=ChatRef("telegram", "11", True), text="hi")
     fake.fail_blocked("sendMessage")
     assert (await adapter.send(dm)).status is SendStatus.BLOCKED
     fake.fail_retry_after("sendMessage", 7)
@@ -271,6 +291,7 @@ async def test_webhook_checks_the_secret(fake: FakeTelegramAPI, core: EchoCore) 
         webhook_listen="127.0.0.1",
         webhook_port=port,
     )
+    core.bind(tg)
     await tg.start(core)
     try:
         hook = await fake.wait_for_call("setWebhook", within=WAIT)

@@ -114,7 +114,10 @@ def test_reply_to_the_bot_counts_as_mention() -> None:
 
 def test_service_messages_edits_and_bots_are_ignored() -> None:
     assert convert(message("", chat=GROUP, new_chat_members=[ALICE])) is None
-    assert convert({"update_id": 2, "edited_message": message("x")["message"]}) is None
+    edited = convert({"update_id": 2, "edited_message": message("x")["message"]})
+    assert edited is not None and edited.edited and edited.text == "x"  # scanned again
+    edited_command = convert({"update_id": 3, "edited_message": message("/forget")["message"]})
+    assert edited_command is not None and edited_command.command is None  # never re-run
     bot_author = message("/start", chat=GROUP)
     bot_author["message"]["from"] = {"id": 5, "is_bot": True, "first_name": "Spam"}
     assert convert(bot_author) is None
@@ -191,7 +194,8 @@ def test_my_chat_member_join_and_leave() -> None:
     assert convert(_membership("member", "kicked")).kind is EventKind.LEFT_GROUP
     assert convert(_membership("administrator", "left")).kind is EventKind.LEFT_GROUP
     assert convert(_membership("member", "administrator")) is None  # a promotion
-    assert convert(_membership("member", "kicked", chat=PRIVATE)) is None  # a block
+    assert convert(_membership("member", "kicked", chat=PRIVATE)).kind is EventKind.BLOCKED
+    assert convert(_membership("kicked", "member", chat=PRIVATE)).kind is EventKind.UNBLOCKED
 
 
 def test_accepts_a_telegram_update_object() -> None:

@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 
 from adapters.telegram_adapter import TelegramAdapter
-from bot.app import Harbor
+from bot.app import build
 from bot.kernel.clock import ManualClock
 from bot.kernel.config import Settings
-from storage.sqlite import SQLiteStore, open_sqlite_store
+from bot.kernel.i18n import t
+from bot.kernel.runtime import Harbor
+from storage import open_store
+from storage.sql.store import SQLStore
 from tests.fakes.telegram_api import Call, FakeTelegramAPI, group_chat, private_chat, user
 
 ALICE = user(11, "Alice")
@@ -29,20 +32,20 @@ def fake(telegram_fake: FakeTelegramAPI) -> FakeTelegramAPI:
 
 
 @pytest.fixture
-async def tstore(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
-    store = await open_sqlite_store(tmp_path / "tg.db")
+async def tstore(tmp_path: Path) -> AsyncIterator[SQLStore]:
+    store = await open_store(tmp_path / "tg.db")
     yield store
     await store.close()
 
 
 @pytest.fixture
-async def bot(fake: FakeTelegramAPI, tstore: SQLiteStore,
+async def bot(fake: FakeTelegramAPI, tstore: SQLStore,
               clock: ManualClock) -> AsyncIterator[Harbor]:
     settings = Settings.model_validate({"community": {"country": "US"}})
-    harbor = Harbor.build(tstore, clock, settings, monotonic=lambda: clock.now().timestamp())
+    harbor = build(tstore, clock, settings, monotonic=lambda: clock.now().timestamp())
     adapter = TelegramAdapter(fake.token, harbor.command_infos(), base_url=fake.root_url)
     harbor.attach(adapter)
-    await adapter.start(harbor.core.handle)
+    await adapter.start(harbor.core)
     fake.set_admins(int(GROUP["id"]), [MORGAN])
     yield harbor
     await adapter.stop()
@@ -73,7 +76,7 @@ async def test_start_in_private(fake: FakeTelegramAPI, bot: Harbor) -> None:
 
 
 async def test_checkin_through_inline_buttons(fake: FakeTelegramAPI, bot: Harbor,
-                                              tstore: SQLiteStore) -> None:
+                                              tstore: SQLStore) -> None:
     fake.push_message(private_chat(ALICE), ALICE, "/checkin")
     ask = await fake.wait_for_call("sendMessage", to(11, "mood"), within=WAIT)
     mood4 = next(b for b in buttons(ask) if b.endswith(":4"))
@@ -144,7 +147,7 @@ async def test_milestone_post_delivered_to_the_group(fake: FakeTelegramAPI, bot:
 
 
 async def test_blocked_member_is_paused(fake: FakeTelegramAPI, bot: Harbor, clock: ManualClock,
-                                        tstore: SQLiteStore) -> None:
+                                        tstore: SQLStore) -> None:
     fake.push_message(private_chat(ALICE), ALICE, "/checkin on")
     await fake.wait_for_call("sendMessage", to(11, "Daily check-ins are on"), within=WAIT)
     fake.fail_blocked("sendMessage", chat_id=11)
@@ -162,7 +165,7 @@ async def test_retry_after_is_obeyed_and_nothing_lost(fake: FakeTelegramAPI, bot
     fake.fail_retry_after("sendMessage", 3, chat_id=11)
     clock.set(clock.now() + timedelta(hours=21))  # the 09:00 UTC prompt is due
     first = await bot.tick()
-    assert first.retried == 1 and first.sent == 0
+    assert first.deferred == 1 and first.sent == 0  # rescheduled: no attempt used
     clock.set(clock.now() + timedelta(seconds=2))
     assert (await bot.tick()).sent == 0  # still inside "retry after 3 s"
     clock.set(clock.now() + timedelta(seconds=1))
@@ -195,25 +198,30 @@ async def test_meeting_reminder_delivered_to_the_group(fake: FakeTelegramAPI, bo
     assert len(posts) == 1
 
 
-async def test_crisis_command_without_a_private_chat_gives_the_numbers_in_the_group(
+async def test_crisis_without_a_private_chat_opens_it_with_the_lines(
         fake: FakeTelegramAPI, bot: Harbor) -> None:
     fake.fail_cannot_initiate("sendMessage", chat_id=11)
     fake.push_message(GROUP, ALICE, "/crisis")
-    public = await fake.wait_for_call("sendMessage", to(GROUP["id"], "988"), within=WAIT)
-    assert any(b.startswith("https://t.me/") for b in buttons(public))  # and a way to the DM
-    fake.push_message(GROUP, MORGAN, "/help")
-    await fake.wait_for_call("sendMessage", to(GROUP["id"], "Here's what I can do"), within=WAIT)
+    public = await fake.wait_for_call(
+        "sendMessage", to(GROUP["id"], t("crisis.reach_out_in_group")), within=WAIT
+    )
+    assert buttons(public) == ["https://t.me/HarborTestBot?start=crisis"]
+    assert "988" not in str(public.params["text"])  # no numbers tied to a named person
+    # The deep link opens the private chat with /start crisis: the lines come at once.
+    fake.push_message(private_chat(ALICE), ALICE, "/start crisis")
+    lines = await fake.wait_for_call("sendMessage", to(11, "988"), within=WAIT)
+    assert "Welcome" not in str(lines.params["text"])
     texts = [str(c.params.get("text")) for c in fake.calls_to("sendMessage")]
     assert not any("I've sent you a private message" in x for x in texts)
 
 
-async def test_alerts_never_reach_a_former_moderator(fake: FakeTelegramAPI, tstore: SQLiteStore,
+async def test_alerts_never_reach_a_former_moderator(fake: FakeTelegramAPI, tstore: SQLStore,
                                                      clock: ManualClock) -> None:
-    harbor = Harbor.build(tstore, clock, Settings())
+    harbor = build(tstore, clock, Settings())
     adapter = TelegramAdapter(fake.token, harbor.command_infos(), base_url=fake.root_url,
                               admin_cache_seconds=0)
     harbor.attach(adapter)
-    await adapter.start(harbor.core.handle)
+    await adapter.start(harbor.core)
     try:
         fake.set_admins(int(GROUP["id"]), [MORGAN])
         fake.push_message(GROUP, MORGAN, "/community crisis_alerts on")
@@ -229,7 +237,7 @@ async def test_alerts_never_reach_a_former_moderator(fake: FakeTelegramAPI, tsto
 
 
 async def test_group_upgraded_to_supergroup_keeps_its_community(
-        fake: FakeTelegramAPI, bot: Harbor, tstore: SQLiteStore) -> None:
+        fake: FakeTelegramAPI, bot: Harbor, tstore: SQLStore) -> None:
     old = {"id": -4242, "type": "group", "title": "Small Group"}
     fake.set_admins(-4242, [MORGAN])
     fake.push_message(old, MORGAN, "/community announce")

@@ -14,8 +14,17 @@ from bot.common.dates import ClockInputError, parse_clock
 from bot.common.hhmm import parse_hhmm
 from bot.common.parsing import parse_int
 from bot.kernel.context import Context
-from bot.kernel.types import Button
+from bot.kernel.i18n import Translator, translator
+from bot.kernel.outbox import planned, private_to
+from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes
+from bot.kernel.types import Button, Buttons, Priority
 from storage.base import CheckinPlan, CheckinRow, MemberRow, OutboxItem, PromptAdvance, Store
+from storage.rows import CheckinValues
+
+CHECKIN_BUTTON = "ci"
+OPTIN_BUTTON = "cio"
+BUDDY_BUTTON = "bud"
+ASKED_NOTE = "checkin:note:"
 
 MAX_NOTE = 1000
 ALERT_CRAVINGS = 8
@@ -32,35 +41,31 @@ def _default_time(ctx: Context) -> str:
     return ctx.settings.community.checkin_time
 
 
-def mood_buttons(day: str) -> tuple[tuple[Button, ...], ...]:
+def mood_buttons(day: str) -> Buttons:
     faces = ("1 😞", "2 🙁", "3 😐", "4 🙂", "5 😄")
-    return (tuple(Button(f, f"ci:mood:{day}:{i + 1}") for i, f in enumerate(faces)),)
+    return (tuple(Button(f, f"{CHECKIN_BUTTON}:mood:{day}:{i + 1}") for i, f in enumerate(faces)),)
 
 
-def craving_buttons(day: str) -> tuple[tuple[Button, ...], ...]:
+def craving_buttons(day: str) -> Buttons:
     return (
-        tuple(Button(str(n), f"ci:crav:{day}:{n}") for n in range(0, 6)),
-        tuple(Button(str(n), f"ci:crav:{day}:{n}") for n in range(6, 11)),
+        tuple(Button(str(n), f"{CHECKIN_BUTTON}:crav:{day}:{n}") for n in range(0, 6)),
+        tuple(Button(str(n), f"{CHECKIN_BUTTON}:crav:{day}:{n}") for n in range(6, 11)),
     )
 
 
-def sober_buttons(text: Callable[..., str], day: str) -> tuple[tuple[Button, ...], ...]:
+def sober_buttons(text: Callable[..., str], day: str) -> Buttons:
     return (
         (
-            Button(text("checkin.sober_yes"), f"ci:sober:{day}:yes"),
-            Button(text("checkin.sober_no"), f"ci:sober:{day}:no"),
-            Button(text("checkin.sober_skip"), f"ci:sober:{day}:skip"),
+            Button(text("checkin.sober_yes"), f"{CHECKIN_BUTTON}:sober:{day}:yes"),
+            Button(text("checkin.sober_no"), f"{CHECKIN_BUTTON}:sober:{day}:no"),
+            Button(text("checkin.sober_skip"), f"{CHECKIN_BUTTON}:sober:{day}:skip"),
         ),
     )
 
 
-def prompt_body(text: Callable[..., str], day: str, nudge: bool) -> dict[str, object]:
-    """The daily prompt as an outbox body: the first question with its buttons."""
-    intro = text("checkin.nudge") if nudge else text("checkin.prompt")
-    return {
-        "text": intro + "\n\n" + text("checkin.ask_mood"),
-        "buttons": [[[b.label, b.data] for b in row] for row in mood_buttons(day)],
-    }
+def prompt_text(tr: Translator, nudge: bool) -> str:
+    intro = tr("checkin.nudge") if nudge else tr("checkin.prompt")
+    return intro + "\n\n" + tr("checkin.ask_mood")
 
 
 async def _save_plan(ctx: Context, *, enabled: bool, local_time: str) -> CheckinPlan:
@@ -143,8 +148,8 @@ def ask_optin(ctx: Context) -> None:
         ctx.text("checkin.optin", time=_default_time(ctx)),
         (
             (
-                Button(ctx.text("checkin.optin_yes"), "cio:yes"),
-                Button(ctx.text("checkin.optin_no"), "cio:no"),
+                Button(ctx.text("checkin.optin_yes"), f"{OPTIN_BUTTON}:yes"),
+                Button(ctx.text("checkin.optin_no"), f"{OPTIN_BUTTON}:no"),
             ),
         ),
     )
@@ -166,21 +171,27 @@ async def checkin_button(ctx: Context) -> None:
         return
     number = parse_int(value, 0, 10)
     if step == "mood" and number is not None and 1 <= number <= 5:
-        await ctx.store.checkins.record(ctx.member.id, day, ctx.now_ts(), mood=number)
+        await ctx.store.checkins.record(
+            ctx.member.id, day, ctx.now_ts(), CheckinValues(mood=number)
+        )
         ctx.whisper(ctx.text("checkin.ask_cravings"), craving_buttons(day), edit=True)
     elif step == "crav" and number is not None:
-        row = await ctx.store.checkins.record(ctx.member.id, day, ctx.now_ts(), cravings=number)
+        row = await ctx.store.checkins.record(
+            ctx.member.id, day, ctx.now_ts(), CheckinValues(cravings=number)
+        )
         await _maybe_alert_buddy(ctx, row)
         ctx.whisper(ctx.text("checkin.ask_sober"), sober_buttons(ctx.text, day), edit=True)
     elif step == "sober" and value in SOBER_CHOICES:
-        row = await ctx.store.checkins.record(ctx.member.id, day, ctx.now_ts(), sober=value)
+        row = await ctx.store.checkins.record(
+            ctx.member.id, day, ctx.now_ts(), CheckinValues(sober=value)
+        )
         await _maybe_alert_buddy(ctx, row)
         await ctx.store.conversations.set(
-            ctx.member.id, f"checkin:note:{day}", {}, ctx.now_ts() + 3600
+            ctx.member.id, f"{ASKED_NOTE}{day}", {}, ctx.now_ts() + 3600
         )
         ctx.whisper(
             await _done_text(ctx, row),
-            ((Button(ctx.text("checkin.no_note"), f"ci:done:{day}:-"),),),
+            ((Button(ctx.text("checkin.no_note"), f"{CHECKIN_BUTTON}:done:{day}:-"),),),
             edit=True,
         )
     elif step == "done":
@@ -208,19 +219,20 @@ async def _streak(ctx: Context) -> int:
     return checkin_streak((date.fromisoformat(r.day) for r in rows), today)
 
 
-async def note_reply(ctx: Context) -> None:
+async def note_reply(ctx: Context) -> bool:
     """Free text after the check-in: the optional private note."""
     convo = await ctx.store.conversations.get(ctx.member.id, ctx.now_ts())
     if convo is None:
-        return
+        return False
     day = convo.state.rsplit(":", 1)[1]
     note = ctx.event.text.strip()
     if len(note) > MAX_NOTE:
         ctx.whisper(ctx.text("checkin.note_too_long", max=MAX_NOTE))
-        return
-    await ctx.store.checkins.record(ctx.member.id, day, ctx.now_ts(), note=note)
+        return True
+    await ctx.store.checkins.record(ctx.member.id, day, ctx.now_ts(), CheckinValues(note=note))
     await ctx.store.conversations.clear(ctx.member.id)
     ctx.whisper(ctx.text("checkin.note_saved"))
+    return True
 
 
 async def _maybe_alert_buddy(ctx: Context, row: CheckinRow) -> None:
@@ -230,24 +242,17 @@ async def _maybe_alert_buddy(ctx: Context, row: CheckinRow) -> None:
     plan = await ctx.store.checkins.plan(ctx.member.id)
     if plan is None or not plan.buddy_alerts:
         return
-    items = [
-        OutboxItem(
-            f"buddy:{ctx.member.id}:{buddy.id}:{row.day}",
-            "buddy_alert",
-            buddy.id,
-            buddy.platform,
-            buddy.user_id,
-            True,
-            {"text": ctx.text("buddy.heads_up", name=ctx.member.display_name)},
-            ctx.now_ts(),
-            ctx.now_ts() + 12 * 3600,
-            subject_id=ctx.member.id,
+    for buddy, status in await ctx.store.checkins.buddies(ctx.member.id):
+        if status != "active":
+            continue
+        their = translator(buddy.lang)
+        await ctx.send_later(
+            buddy,
+            their("buddy.heads_up", name=ctx.member.display_name),
+            key=f"buddy:{ctx.member.id}:{buddy.id}:{row.day}",
+            kind="buddy_alert",
+            about=ctx.member,
         )
-        for buddy, status in await ctx.store.checkins.buddies(ctx.member.id)
-        if status == "active"
-    ]
-    if items:
-        await ctx.store.outbox.enqueue(items)
 
 
 # -- /progress -----------------------------------------------------------------------------------
@@ -337,48 +342,31 @@ async def _invite(ctx: Context, name: str) -> None:
         )
         return
     await ctx.store.checkins.invite(ctx.member.id, other.id, ctx.now_ts())
-    await ctx.store.outbox.enqueue(
-        [
-            OutboxItem(
-                f"buddy-invite:{ctx.member.id}:{other.id}:{ctx.now_ts()}",
-                "buddy_invite",
-                other.id,
-                other.platform,
-                other.user_id,
-                True,
-                {
-                    "text": ctx.text("buddy.invited_you", name=ctx.member.display_name),
-                    "buttons": [
-                        [
-                            [ctx.text("buddy.accept"), f"bud:yes:{ctx.member.id}"],
-                            [ctx.text("buddy.decline"), f"bud:no:{ctx.member.id}"],
-                        ]
-                    ],
-                },
-                ctx.now_ts(),
-                subject_id=ctx.member.id,
-            )
-        ]
+    their = translator(other.lang)
+    await ctx.send_later(
+        other,
+        their("buddy.invited_you", name=ctx.member.display_name),
+        (
+            (
+                Button(their("buddy.accept"), f"{BUDDY_BUTTON}:yes:{ctx.member.id}"),
+                Button(their("buddy.decline"), f"{BUDDY_BUTTON}:no:{ctx.member.id}"),
+            ),
+        ),
+        key=f"buddy-invite:{ctx.member.id}:{other.id}:{ctx.now_ts()}",
+        kind="buddy_invite",
+        about=ctx.member,
     )
     ctx.whisper(ctx.text("buddy.invite_sent", name=other.display_name))
 
 
 async def _tell_inviter(ctx: Context, inviter: MemberRow) -> None:
     """The inviter was promised word when their invite is accepted."""
-    await ctx.store.outbox.enqueue(
-        [
-            OutboxItem(
-                f"buddy-accepted:{inviter.id}:{ctx.member.id}:{ctx.now_ts()}",
-                "buddy_accepted",
-                inviter.id,
-                inviter.platform,
-                inviter.user_id,
-                True,
-                {"text": ctx.text("buddy.accepted", name=ctx.member.display_name)},
-                ctx.now_ts(),
-                subject_id=ctx.member.id,
-            )
-        ]
+    await ctx.send_later(
+        inviter,
+        translator(inviter.lang)("buddy.accepted", name=ctx.member.display_name),
+        key=f"buddy-accepted:{inviter.id}:{ctx.member.id}:{ctx.now_ts()}",
+        kind="buddy_accepted",
+        about=ctx.member,
     )
 
 
@@ -407,17 +395,15 @@ class CheckinSource:
 
     name = "checkins"
 
-    def __init__(
-        self, store: Store, text: Callable[..., str], stale_after: timedelta, nudge_after_days: int
-    ) -> None:
+    def __init__(self, store: Store, stale_after: timedelta, nudge_after_days: int) -> None:
         self.store = store
-        self.text = text
-        self.stale_after = int(stale_after.total_seconds())
+        self.stale_after = stale_after
         self.nudge_after_days = nudge_after_days
-        self._bodies: dict[tuple[str, bool], dict[str, object]] = {}
+        self._texts: dict[tuple[str, bool], str] = {}
 
     async def sweep(self, now: datetime, limit: int) -> int:
         ts = int(now.timestamp())
+        stale = int(self.stale_after.total_seconds())
         due = await self.store.checkins.due(ts, limit)
         items: list[OutboxItem] = []
         advances: list[PromptAdvance] = []
@@ -429,9 +415,9 @@ class CheckinSource:
             tz = zones.get(p.tz) or zones.setdefault(p.tz, ZoneInfo(p.tz))
             at = times.get(p.local_time) or times.setdefault(p.local_time, parse_hhmm(p.local_time))
             occurrence = datetime.fromtimestamp(p.next_at, tz)
-            if ts - p.next_at > self.stale_after:
+            if ts - p.next_at > stale:
                 # Downtime: skip what is too late, but keep one that is still fresh.
-                cutoff = datetime.fromtimestamp(ts - self.stale_after, tz)
+                cutoff = datetime.fromtimestamp(ts - stale, tz)
                 occurrence = next_prompt_utc(at, tz, cutoff).astimezone(tz)
             following = occurrence
             nudge = False
@@ -439,17 +425,21 @@ class CheckinSource:
                 day = occurrence.date()
                 nudge = self._needs_nudge(p, day, d.nudge_after_days or self.nudge_after_days)
                 occ_ts = int(occurrence.timestamp())
+                tr = translator(d.member.lang)
                 items.append(
-                    OutboxItem(
-                        f"prompt:{p.member_id}:{day.isoformat()}",
-                        "prompt",
-                        p.member_id,
-                        d.platform,
-                        d.user_id,
-                        True,
-                        self._body(day.isoformat(), nudge),
-                        occ_ts,
-                        occ_ts + self.stale_after,
+                    planned(
+                        private_to(
+                            d.member,
+                            self._text(tr, nudge),
+                            mood_buttons(day.isoformat()),
+                            priority=Priority.BULK,
+                        ),
+                        key=f"prompt:{p.member_id}:{day.isoformat()}",
+                        kind="nudge" if nudge else "prompt",
+                        due=occ_ts,
+                        recipient_id=p.member_id,
+                        stale_after=self.stale_after,
+                        priority=Priority.BULK,
                     )
                 )
                 following = next_prompt_utc(at, tz, occurrence)
@@ -472,11 +462,24 @@ class CheckinSource:
             return False
         return (today - date.fromisoformat(plan.last_day)).days > after_days
 
-    def _body(self, day: str, nudge: bool) -> dict[str, object]:
-        key = (day, nudge)
-        body = self._bodies.get(key)
-        if body is None:
-            if len(self._bodies) > 64:
-                self._bodies.clear()
-            body = self._bodies[key] = prompt_body(self.text, day, nudge)
-        return body
+    def _text(self, tr: Translator, nudge: bool) -> str:
+        key = (tr.lang, nudge)
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = prompt_text(tr, nudge)
+        return text
+
+
+ROUTES = Routes(
+    commands=[
+        Command(name="checkin", handler=checkin, help_key="checkin.help"),
+        Command(name="progress", handler=progress, help_key="progress.help"),
+        Command(name="buddy", handler=buddy, help_key="buddy.help"),
+    ],
+    buttons=[
+        ButtonRoute(CHECKIN_BUTTON, checkin_button),
+        ButtonRoute(OPTIN_BUTTON, optin_button),
+        ButtonRoute(BUDDY_BUTTON, buddy_button),
+    ],
+    conversations=[ConversationRoute(ASKED_NOTE, note_reply)],
+)

@@ -11,7 +11,9 @@ from bot.common.parsing import parse_int, parse_switch
 from bot.common.timezones import resolve_timezone
 from bot.kernel.config import PROGRAMS
 from bot.kernel.context import Context
+from bot.kernel.router import Command, Routes, Where
 from storage.base import CommunityLine
+from storage.rows import CommunityUpdate
 
 
 def _switch(value: str) -> int:
@@ -77,8 +79,10 @@ async def community(ctx: Context) -> None:
     if key == "announce":
         await ctx.store.communities.update(
             ctx.community.id,
-            announce_chat_id=ctx.event.chat.chat_id,
-            announce_thread_id=ctx.event.chat.thread_id,
+            CommunityUpdate(
+                announce_chat_id=ctx.event.chat.chat_id,
+                announce_thread_id=ctx.event.chat.thread_id,
+            ),
         )
         ctx.say(ctx.text("community.announce_set"))
         return
@@ -100,7 +104,7 @@ async def community(ctx: Context) -> None:
             )
         )
         return
-    await ctx.store.communities.update(ctx.community.id, **{column: parsed})
+    await ctx.store.communities.update(ctx.community.id, CommunityUpdate(**{column: parsed}))
     ctx.say(ctx.text("community.set", key=key, value=str(value)[:40]))
 
 
@@ -128,46 +132,96 @@ def _summary(ctx: Context) -> str:
     )
 
 
-_KINDS = ("crisis", "drugs", "emergency")
+_KINDS = ("crisis", "drugs")  # the emergency number only ever comes from Harbor's data
 _CONTACTS = ("call", "text", "chat", "web", "call+text", "call+chat", "text+chat", "call+text+chat")
-_DIAL_OK = re.compile(r"^[\w +\-().:/#]{2,60}$")
 _SERVICE_OK = re.compile(r"^[^\W_](?:[^\W_]|[ '\-&.,()])*$")
+# A phone number or short code ("988", "116 123", "+44 20 7946 0000", "1-800-662-4357"),
+# "Text HOME to 741741", or a web address.
+_PHONE = r"\+?\d[\d \-().]{0,20}\d|\d"
+_DIAL_OK = re.compile(
+    rf"^(?:{_PHONE}|text [A-Za-z0-9]{{1,20}} to {_PHONE}|https?://[\w.\-]+(?:/[\w\-./?=&%#]*)?)$",
+    re.IGNORECASE,
+)
+
+
+def valid_dial(dial: str) -> bool:
+    return len(dial) <= 80 and _DIAL_OK.match(dial) is not None
 
 
 async def helpline(ctx: Context, value: str) -> None:
-    """/community helpline add NAME | NUMBER | call|text|chat|web [| crisis|drugs|emergency],
-    /community helpline remove NAME, /community helplines (list)."""
+    """/community helpline add [XX] NAME | NUMBER | call|text|chat|web [| crisis|drugs],
+    /community helpline remove NAME, /community helplines (list). A line belongs to one
+    country (the community's unless XX is given) and is shown under its own heading, next
+    to, never instead of, the national lines and the emergency number."""
     assert ctx.community is not None
     verb, _, rest = value.partition(" ")
     verb = verb.casefold()
     if verb == "add":
-        parts = [p.strip() for p in rest.split("|")]
-        if len(parts) not in (3, 4):
-            ctx.say(ctx.text("helplines.usage"))
-            return
-        service, dial, contact = parts[0], parts[1], parts[2].casefold()
-        kind = parts[3].casefold() if len(parts) == 4 else "crisis"
-        if (
-            len(service) > 60
-            or not _SERVICE_OK.match(service)
-            or not _DIAL_OK.match(dial)
-            or contact not in _CONTACTS
-            or kind not in _KINDS
-        ):
-            ctx.say(ctx.text("helplines.invalid") + "\n" + ctx.text("helplines.usage"))
-            return
-        await ctx.store.helplines.add_line(
-            ctx.community.id, CommunityLine(service, kind, contact, dial, ctx.now_ts())
-        )
-        ctx.say(ctx.text("helplines.added", service=service, dial=dial))
+        await _add_line(ctx, rest)
     elif verb == "remove" and rest.strip():
         removed = await ctx.store.helplines.remove_line(ctx.community.id, rest.strip())
         key = "helplines.removed" if removed else "helplines.unknown"
         ctx.say(ctx.text(key, service=rest.strip()[:60]))
     else:
         lines = await ctx.store.helplines.lines(ctx.community.id)
-        listed = "\n".join(f"• {x.service}: {x.dial} ({x.contact_type}, {x.kind})" for x in lines)
+        listed = "\n".join(
+            f"• {x.service}: {x.dial} ({x.contact_type}, {x.kind}, {x.country or '—'})"
+            for x in lines
+        )
         ctx.say(
             (ctx.text("helplines.header") + "\n" + listed) if lines else ctx.text("helplines.none")
         )
         ctx.say(ctx.text("helplines.usage"))
+
+
+async def _add_line(ctx: Context, rest: str) -> None:
+    assert ctx.community is not None
+    first, _, after = rest.strip().partition(" ")
+    country = ctx.community.country or ctx.settings.community.country
+    if len(first) == 2 and first.isalpha() and first.isupper():
+        country, rest = first, after
+    parts = [p.strip() for p in rest.split("|")]
+    if len(parts) not in (3, 4):
+        ctx.say(ctx.text("helplines.usage"))
+        return
+    service, dial, contact = parts[0], parts[1], parts[2].casefold()
+    kind = parts[3].casefold() if len(parts) == 4 else "crisis"
+    if (
+        len(service) > 60
+        or not _SERVICE_OK.match(service)
+        or not valid_dial(dial)
+        or contact not in _CONTACTS
+        or kind not in _KINDS
+    ):
+        ctx.say(ctx.text("helplines.invalid") + "\n" + ctx.text("helplines.usage"))
+        return
+    if country is None or not ctx.services.helplines.is_country(country):
+        ctx.say(ctx.text("helplines.which_country"))
+        return
+    if ctx.services.helplines.has_service(country, service):
+        ctx.say(ctx.text("helplines.national_name", service=service))
+        return
+    line = CommunityLine(
+        service=service,
+        kind=kind,
+        contact_type=contact,
+        dial=dial,
+        added_at=ctx.now_ts(),
+        country=country,
+        added_by=ctx.sender.display_name,
+    )
+    await ctx.store.helplines.add_line(ctx.community.id, line)
+    ctx.say(ctx.text("helplines.added", service=service, dial=dial, country=country))
+
+
+ROUTES = Routes(
+    commands=[
+        Command(
+            name="community",
+            handler=community,
+            help_key="help.community",
+            where=Where.GROUP,
+            moderator=True,
+        )
+    ]
+)

@@ -11,8 +11,11 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
+
+from babel import Locale
 
 __all__ = ["FALLBACK", "CountryLines", "Helpline", "Helplines"]
 
@@ -127,6 +130,20 @@ class Helplines:
     def rows(self) -> tuple[Helpline, ...]:
         return self._rows
 
+    @staticmethod
+    def is_country(code: str) -> bool:
+        upper = code.strip().upper()
+        return len(upper) == 2 and upper != "ZZ" and upper in _territories()
+
+    def has_service(self, country: str, service: str) -> bool:
+        wanted = service.strip().casefold()
+        lines = self._by_country.get(country.strip().upper())
+        if lines is None:
+            return False
+        return any(
+            h.service.casefold() == wanted for h in (*lines.emergency, *lines.crisis, *lines.drugs)
+        )
+
     def with_overrides(self, rows: list[Helpline]) -> Helplines:
         """Community-added lines: a row with the same country and service name replaces
         the packaged one, any other row is added."""
@@ -142,6 +159,22 @@ class Helplines:
         return Helplines(merged, names)
 
 
+@cache
+def _territories() -> frozenset[str]:
+    codes = (str(k) for k in Locale.parse("en").territories)
+    return frozenset(k for k in codes if len(k) == 2 and k.isalpha())
+
+
 def _with_country(h: Helpline, country: str) -> Helpline:
-    return Helpline(country, h.service, h.focus, h.contact_type, h.dial, h.hours, h.notes,
-                    h.source, h.checked, h.unverified)
+    return Helpline(
+        country,
+        h.service,
+        h.focus,
+        h.contact_type,
+        h.dial,
+        h.hours,
+        h.notes,
+        h.source,
+        h.checked,
+        h.unverified,
+    )

@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, UnknownLocaleError
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
 )
 
@@ -44,14 +46,36 @@ def _valid_hhmm(text: str) -> str:
 
 
 def _valid_country(code: str) -> str:
-    if len(code) != 2 or not code.isalpha():
+    upper = code.upper()
+    territories = Locale.parse("en").territories
+    if len(code) != 2 or not code.isalpha() or upper not in territories or upper == "ZZ":
         raise ValueError(f"country must be a two-letter ISO code such as 'US', not {code!r}")
-    return code.upper()
+    return upper
+
+
+def _valid_language(code: str) -> str:
+    from bot.kernel.i18n import complete
+
+    if code not in complete():
+        raise ValueError(f"no message catalog for {code!r}; available: {', '.join(complete())}")
+    return code
+
+
+def _valid_locale(code: str) -> str:
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        raise ValueError(
+            f"unknown locale {code!r} (use a code such as 'en_US' or 'de_DE')"
+        ) from None
+    return code
 
 
 TimeZone = Annotated[str, AfterValidator(_valid_tz)]
 ClockTime = Annotated[str, AfterValidator(_valid_hhmm)]
 Country = Annotated[str, AfterValidator(_valid_country)]
+Language = Annotated[str, AfterValidator(_valid_language)]
+LocaleCode = Annotated[str, AfterValidator(_valid_locale)]
 
 
 class _Section(BaseModel):
@@ -59,7 +83,6 @@ class _Section(BaseModel):
 
 
 class HarborSettings(_Section):
-    database: str = "harbor.db"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
 
@@ -70,8 +93,8 @@ class CommunityDefaults(_Section):
     checkin_time: ClockTime = "09:00"
     celebration_time: ClockTime = "09:00"
     program: Literal["general", "NA", "AA", "SMART"] = "general"
-    language: str = "en"
-    date_locale: str = "en_US"
+    language: Language = "en"
+    date_locale: LocaleCode = "en_US"
 
 
 class TelegramSettings(_Section):
@@ -82,13 +105,17 @@ class TelegramSettings(_Section):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     admin_cache_seconds: float = Field(default=300.0, ge=0)
+    # Sending limits: about 30 messages/s overall, 20 a minute to one group.
+    per_second: float = Field(default=25.0, gt=0)
+    group_per_minute: int = Field(default=20, ge=1)
 
 
 class DiscordSettings(_Section):
     token: str = ""
-    read_messages: bool = False
+    read_messages: StrictBool = False
     moderator_role_id: str = ""
-    sharded: bool = False
+    sharded: StrictBool = False
+    per_second: float = Field(default=40.0, gt=0)  # Discord allows 50 requests/s per bot
 
 
 class SchedulerSettings(_Section):
@@ -96,24 +123,36 @@ class SchedulerSettings(_Section):
     batch_size: int = Field(default=2000, ge=1, le=100_000)
     stale_after_minutes: int = Field(default=180, ge=1)
     max_attempts: int = Field(default=8, ge=1, le=100)
-    telegram_per_second: float = Field(default=25.0, gt=0)
-    telegram_group_per_minute: int = Field(default=20, ge=1)
-    discord_per_second: float = Field(default=40.0, gt=0)
     nudge_after_days: int = Field(default=3, ge=1, le=60)
 
 
 class MeetingSettings(_Section):
     # Let moderators import feeds from private-network addresses (an intranet, tests).
-    allow_private_feed_urls: bool = False
+    allow_private_feed_urls: StrictBool = False
 
 
 class CrisisSettings(_Section):
     repeat_minutes: int = Field(default=30, ge=0, le=1440)
-    detection: bool = True
+    detection: StrictBool = True
+
+
+class StorageSettings(_Section):
+    # sqlite:///harbor.db (the embedded default, one process per file) or
+    # postgresql://user@host/dbname (several processes). HARBOR_DATABASE overrides it.
+    url: str = "sqlite:///harbor.db"
+
+
+class RetentionSettings(_Section):
+    # Finished outbox rows (sent, skipped, failed) are deleted after this many days;
+    # milestone rows after milestone_days (their keys stop a second celebration).
+    sent_days: int = Field(default=30, ge=1, le=3650)
+    milestone_days: int = Field(default=400, ge=1, le=3650)
 
 
 class Settings(_Section):
     harbor: HarborSettings = HarborSettings()
+    storage: StorageSettings = StorageSettings()
+    retention: RetentionSettings = RetentionSettings()
     community: CommunityDefaults = CommunityDefaults()
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
@@ -141,6 +180,8 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"config: file not found: {path}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"config: {path} is not UTF-8 text") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config: {path} is not valid TOML: {exc}") from None
         except OSError as exc:
@@ -155,9 +196,10 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
                 raise ConfigError(f"config: '{section}' must be a table")
             table["token"] = env[var]
     if env.get("HARBOR_DATABASE"):
-        harbor = data.setdefault("harbor", {})
-        if isinstance(harbor, dict):
-            harbor["database"] = env["HARBOR_DATABASE"]
+        storage = data.setdefault("storage", {})
+        if not isinstance(storage, dict):
+            raise ConfigError("config: 'storage' must be a table")
+        storage["url"] = env["HARBOR_DATABASE"]
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:

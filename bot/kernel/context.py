@@ -1,22 +1,21 @@
-"""What a handler gets: the event, who sent it, where, and the services it may use."""
+"""What a handler gets: the event, who sent it, where, their language, and the services it
+may use. Handlers answer with `say` (where the event came from) or `whisper` (privately);
+the kernel's delivery step decides how each reply reaches the person."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.kernel.clock import Clock
 from bot.kernel.config import Settings
-from bot.kernel.i18n import t
-from bot.kernel.types import Button, Document, Incoming, Member, Reply
+from bot.kernel.i18n import Translator
+from bot.kernel.outbox import planned, private_to
+from bot.kernel.services import Services
+from bot.kernel.types import Buttons, Document, Incoming, Member, Priority, Reply
 from storage.base import CommunityRow, MemberRow, Store
-
-if TYPE_CHECKING:
-    from bot.kernel.services import Services
-
-Buttons = tuple[tuple[Button, ...], ...]
 
 
 @dataclass
@@ -27,8 +26,11 @@ class Context:
     settings: Settings
     services: Services
     member: MemberRow
+    tr: Translator
     community: CommunityRow | None = None
     replies: list[Reply] = field(default_factory=list)
+    # A private command used in a group: everything it says goes to the private chat.
+    private_only: bool = False
 
     # -- who and where -----------------------------------------------------------------------
     @property
@@ -41,7 +43,7 @@ class Context:
 
     @property
     def lang(self) -> str:
-        return self.settings.community.language
+        return self.tr.lang
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -68,7 +70,7 @@ class Context:
         return ZoneInfo(self.tz_name())
 
     def text(self, key: str, /, **params: object) -> str:
-        return t(key, self.lang, **params)
+        return self.tr(key, **params)
 
     # -- answering -----------------------------------------------------------------------------
     def say(
@@ -81,6 +83,9 @@ class Context:
         edit: bool = False,
     ) -> None:
         """Answer in the chat the event came from (public in a group)."""
+        if self.private_only and not self.in_private:
+            self.whisper(text, buttons, image=image, document=document, edit=edit)
+            return
         self.replies.append(
             Reply(
                 chat=self.event.chat,
@@ -101,8 +106,8 @@ class Context:
         document: Document | None = None,
         edit: bool = False,
     ) -> None:
-        """Answer privately: the member's private chat (or an ephemeral answer), never a group.
-        Used from a group, a short public notice says a private message was sent."""
+        """Answer privately: the member's private chat (or an ephemeral answer), never a
+        group. From a group, the delivery step posts a short public notice."""
         self.replies.append(
             Reply(
                 chat=self.event.chat,
@@ -113,9 +118,39 @@ class Context:
                 private=True,
                 member=self.event.member,
                 edit_message_id=self.event.message_id if edit and self.in_private else None,
+                resume=self.event.command,
             )
         )
-        if not self.in_private and not any(r.notice for r in self.replies):
-            self.replies.append(
-                Reply(chat=self.event.chat, text=self.text("private.sent"), notice=True)
-            )
+
+    async def send_later(
+        self,
+        to: MemberRow,
+        text: str,
+        buttons: Buttons = (),
+        *,
+        key: str,
+        kind: str,
+        delay: timedelta = timedelta(0),
+        about: MemberRow | None = None,
+        priority: int = Priority.TIMELY,
+    ) -> None:
+        """A private message to another member (or a later one to this member), through
+        the outbox: exactly once per `key`, retried, paced, held while they block the bot."""
+        reply = private_to(to, text, buttons, priority=priority)
+        due = self.now_ts() + int(delay.total_seconds())
+        item = planned(
+            reply,
+            key=key,
+            kind=kind,
+            due=due,
+            recipient_id=to.id,
+            subject_id=about.id if about is not None else None,
+            priority=priority,
+        )
+        await self.store.outbox.enqueue([item])
+
+
+HandlerFn = Callable[[Context], Awaitable[None]]
+# A conversation step answers free text; it returns False when the text was not an answer to
+# its question (then the message is handled as any other).
+ConversationFn = Callable[[Context], Awaitable[bool]]

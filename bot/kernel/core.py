@@ -1,28 +1,37 @@
-"""The core: one event in, replies out. Guards (crisis detection) run first on every text,
-then the member and community are loaded, then the router picks a handler inside one error
-boundary. Nothing here knows which platform it is talking to."""
+"""The core: one event in, its replies delivered. Guards (crisis detection) run first on
+every text and deliver on their own, ahead of anything else and without storage; then, in
+the order the chat sent them (one lane per chat, chats in parallel), the member and
+community are loaded and the router picks a handler inside one error boundary; then the
+delivery step sends the replies. Nothing here knows which platform it is talking to."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from bot.kernel.clock import Clock
 from bot.kernel.config import Settings
 from bot.kernel.context import Context
-from bot.kernel.i18n import t
+from bot.kernel.delivery import Delivery
+from bot.kernel.i18n import Translator, complete, pick_language, translator
+from bot.kernel.ports import CommandInfo
 from bot.kernel.router import Router, Where
 from bot.kernel.services import Services
 from bot.kernel.types import EventKind, Incoming, Reply
 from storage.base import Store
+from storage.rows import CommunityUpdate
 
 log = logging.getLogger("harbor.core")
 
-# A guard sees every event before anything else and may answer on its own; it must not
-# depend on storage (crisis replies work with the database down). It returns its replies and
-# whether the event is fully handled (then nothing else runs, and storage is not touched).
-Guard = Callable[[Incoming], Awaitable[tuple[list[Reply], bool]]]
+# A guard sees every event before anything else and may answer on its own (through the
+# delivery step); it must not depend on storage (crisis replies work with the database
+# down). It returns True when the event is fully handled (then nothing else runs).
+Guard = Callable[[Incoming], Awaitable[bool]]
+
+MAX_IN_FLIGHT = 256  # events handled at once; more wait their turn
 
 
 def log_failure(where: str, exc: BaseException) -> None:
@@ -30,6 +39,28 @@ def log_failure(where: str, exc: BaseException) -> None:
     (exception messages may quote what a member typed)."""
     frames = "".join(traceback.format_tb(exc.__traceback__)[-6:])
     log.error("%s failed: %s\n%s", where, type(exc).__name__, frames)
+
+
+class Lanes:
+    """Per-chat ordering: events of one chat are handled one at a time, in the order they
+    arrived (asyncio.Lock is fair), while other chats go on in parallel."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 class Core:
@@ -40,6 +71,7 @@ class Core:
         settings: Settings,
         services: Services,
         router: Router,
+        delivery: Delivery,
         guards: Sequence[Guard] = (),
     ) -> None:
         self.store = store
@@ -47,44 +79,67 @@ class Core:
         self.settings = settings
         self.services = services
         self.router = router
+        self.delivery = delivery
         self.guards = tuple(guards)
+        self.lanes = Lanes()
+        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
 
-    async def handle(self, event: Incoming) -> list[Reply]:
-        replies: list[Reply] = []
-        for guard in self.guards:
-            try:
-                answered, done = await guard(event)
-            except Exception as exc:  # a guard bug must not stop normal handling
-                log_failure("guard", exc)
-                continue
-            replies.extend(answered)
-            if done:
-                return replies
+    # -- the Inbox an adapter hands events to ------------------------------------------------
+    async def handle(self, event: Incoming) -> None:
+        async with self._slots:
+            for guard in self.guards:
+                try:
+                    if await guard(event):
+                        return
+                except Exception as exc:  # a guard bug must not stop normal handling
+                    log_failure("guard", exc)
+            if event.edited:
+                return  # an edit is scanned by the guards, never run again
+            key = f"{event.chat.platform}:{event.chat.chat_id}:{event.chat.thread_id or ''}"
+            async with self.lanes.hold(key):
+                replies, tr = await self.respond(event)
+                await self.delivery.deliver(event, replies, tr)
+
+    def answers_privately(self, event: Incoming) -> bool:
+        if event.chat.private or event.kind is EventKind.BUTTON:
+            return True
+        cmd = self.router.command(event.command or "")
+        return cmd is None or not cmd.public
+
+    def command_infos(self) -> list[CommandInfo]:
+        return self.router.command_infos(lambda key, lang: translator(lang)(key), complete())
+
+    # -- answering ---------------------------------------------------------------------------
+    async def respond(self, event: Incoming) -> tuple[list[Reply], Translator]:
+        """The replies to one event (not yet delivered), in the member's language."""
+        tr = translator(pick_language(event.locale, self.settings.community.language))
         if len(event.text) > self.settings.harbor.max_message_chars:
-            replies.append(
-                Reply(
-                    chat=event.chat,
-                    text=t("core.too_long", limit=self.settings.harbor.max_message_chars),
-                )
-            )
-            return replies
+            # Scanned by the guards already; a long share in a group is simply not for us.
+            if event.chat.private and event.kind is EventKind.MESSAGE:
+                limit = self.settings.harbor.max_message_chars
+                return [Reply(chat=event.chat, text=tr("core.too_long", limit=limit))], tr
+            return [], tr
         where = f"/{event.command}" if event.command else event.kind.value
         try:
             ctx = await self._context(event)
-            await self._route(ctx, answered=bool(replies))
-            replies.extend(ctx.replies)
+            await self._route(ctx)
+            return ctx.replies, ctx.tr
         except Exception as exc:
             log_failure(f"handling {where} on {event.chat.platform}", exc)
-            replies.append(Reply(chat=event.chat, text=t("core.sorry")))
-        return replies
+            return [Reply(chat=event.chat, text=tr("core.sorry"))], tr
 
     async def _context(self, event: Incoming) -> Context:
         now = int(self.clock.now().timestamp())
         chat = event.chat
         member = await self.store.members.touch(
-            chat.platform, event.member.user_id, event.member.display_name, now, chat.private
+            chat.platform,
+            event.member.user_id,
+            event.member.display_name,
+            now,
+            chat.private and event.kind is not EventKind.BLOCKED,
+            lang=pick_language(event.locale) if event.locale else None,
         )
-        if member.paused and chat.private:
+        if member.paused and chat.private and event.kind is not EventKind.BLOCKED:
             # They wrote to us again: resume what was held while they had blocked the bot.
             await self.store.members.set_paused(member.id, False)
             await self.store.outbox.release_member(member.id, now)
@@ -103,6 +158,7 @@ class Core:
         elif chat.private:
             mine = await self.store.communities.of_member(member.id)
             community = mine[0] if mine else None
+        tr = translator(pick_language(member.lang, event.locale, self.settings.community.language))
         return Context(
             event=event,
             store=self.store,
@@ -110,56 +166,59 @@ class Core:
             settings=self.settings,
             services=self.services,
             member=member,
+            tr=tr,
             community=community,
         )
 
-    async def _route(self, ctx: Context, answered: bool) -> None:
+    async def _route(self, ctx: Context) -> None:
         event = ctx.event
-        if event.kind is EventKind.JOINED_GROUP:
+        kind = event.kind
+        if kind is EventKind.JOINED_GROUP:
             ctx.say(ctx.text("community.hello"))
-            return
-        if event.kind is EventKind.GROUP_MOVED:
-            await self.store.communities.move(
-                event.chat.platform, event.chat.chat_id, event.text.strip()
-            )
-            return
-        if event.kind is EventKind.LEFT_GROUP:
+        elif kind is EventKind.GROUP_MOVED:
+            new_id = event.text.strip()
+            await self.store.communities.move(event.chat.platform, event.chat.chat_id, new_id)
+            await self.store.outbox.move_chat(event.chat.platform, event.chat.chat_id, new_id)
+        elif kind is EventKind.LEFT_GROUP:
             found = await self.store.communities.find(
                 event.chat.platform, event.chat.community_id or ""
             )
             if found is not None:
-                await self.store.communities.update(found.id, active=0)
-            return
-        if event.kind is EventKind.BUTTON and event.button:
+                await self.store.communities.update(found.id, CommunityUpdate(active=False))
+        elif kind is EventKind.BLOCKED:
+            await self.store.members.set_paused(ctx.member.id, True)
+            await self.store.outbox.hold_member(ctx.member.id)
+        elif kind is EventKind.UNBLOCKED:
+            pass  # _context resumed them: they can be written to again
+        elif kind is EventKind.BUTTON and event.button:
             route = self.router.button(event.button)
             if route is None:
                 ctx.whisper(ctx.text("core.stale_button"))
-                return
-            await route.handler(ctx)
-            return
-        if event.command:
+            else:
+                await route.handler(ctx)
+        elif event.command:
             await self._command(ctx, event.command)
+        elif event.chat.private and event.text.strip():
+            await self._free_text(ctx)
+
+    async def _free_text(self, ctx: Context) -> None:
+        convo = await self.store.conversations.get(ctx.member.id, ctx.now_ts())
+        follow_up = self.router.conversation(convo.state) if convo else None
+        if follow_up is not None and await follow_up.handler(ctx):
             return
-        if event.chat.private and event.text.strip():
-            convo = await self.store.conversations.get(ctx.member.id, ctx.now_ts())
-            follow_up = self.router.conversation(convo.state) if convo else None
-            if answered:
-                return  # a crisis reply went out: don't treat the words as an answer to a form
-            if follow_up is not None:
-                await follow_up.handler(ctx)
-            elif not answered:  # after a crisis reply, no "send /help" hint
-                ctx.say(ctx.text("core.plain_text"))
+        ctx.say(ctx.text("core.plain_text"))
 
     async def _command(self, ctx: Context, name: str) -> None:
         cmd = self.router.command(name)
         if cmd is None:
+            if not ctx.in_private and not ctx.event.mentioned:
+                return  # in a group, an unknown command is most likely for another bot
             guess = self.router.closest(name)
             key = "core.unknown_command_guess" if guess else "core.unknown_command"
             ctx.whisper(ctx.text(key, name=name[:32], guess=guess or ""))
             return
-        if cmd.where is Where.PRIVATE and not ctx.in_private:
-            ctx.say(ctx.text("core.private_only", name=cmd.name))
-            return
+        # A private command used in a group runs, but answers only in the private chat.
+        ctx.private_only = cmd.where is Where.PRIVATE
         if cmd.where is Where.GROUP and ctx.in_private:
             ctx.say(ctx.text("core.group_only", name=cmd.name))
             return

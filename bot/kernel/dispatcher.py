@@ -1,83 +1,40 @@
-"""The dispatcher drains the outbox through the adapters at each platform's rate.
+"""The dispatcher drains the outbox, one independent sender pool per platform.
 
-Guarantees: a row is marked sent only after the adapter confirmed it, so a crash re-sends at
-most the rows in flight; transient failures back off exponentially; "retry after N s" is
-obeyed; a member who blocked the bot has their private rows held until they write again; a
-row still unsent past its stale time (after downtime) is skipped rather than sent late.
+Guarantees: a row is marked sent only after the platform confirmed it, so a crash re-sends
+at most the rows in flight; rows are claimed with a lease, so several workers never send
+one twice; the most urgent rows go first (crisis, then reminders and milestones, then bulk
+prompts); a busy chat or a "retry after" reschedules the row without counting an attempt;
+transient failures back off exponentially up to `max_attempts`; a member who blocked the
+bot has their private rows held until they write again; a row still unsent past its stale
+time is skipped, and past its expiry ends as "expired", visibly. The pool is continuous:
+a slow send holds up nothing but itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
+import os
 import random
-import time
-from collections.abc import Awaitable, Callable, Mapping
+import socket
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from bot.kernel.clock import Clock
 from bot.kernel.config import SchedulerSettings
 from bot.kernel.core import log_failure
-from bot.kernel.ports import Adapter
-from bot.kernel.types import Button, ChatRef, Member, Reply, SendResult, SendStatus
-from storage.base import OutboxRow, Store
+from bot.kernel.delivery import Delivery, chat_key
+from bot.kernel.outbox import reply_for
+from bot.kernel.types import SendResult, SendStatus
+from storage.base import Store
+from storage.errors import StorageError
+from storage.rows import OutboxRow
 
 log = logging.getLogger("harbor.dispatch")
 
-
-class RateLimiter:
-    """Paces sends to `rate` per second (a token bucket with a burst of one second's worth),
-    on real monotonic time, since platform limits are about real time."""
-
-    def __init__(
-        self,
-        rate: float,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.rate = rate
-        self._interval = 1.0 / rate if rate > 0 else 0.0
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        if self._interval == 0:
-            return
-        async with self._lock:
-            now = self._monotonic()
-            # Allow at most a one-second burst after idling.
-            start = max(self._next, now - 1.0 + self._interval)
-            wait = start - now
-            self._next = start + self._interval
-            if wait > 0:
-                await self._sleep(wait)
-
-    def pause(self, seconds: float) -> None:
-        """The platform said "retry after": nothing goes out before then."""
-        self._next = max(self._next, self._monotonic() + seconds)
-
-
-class ChatWindow:
-    """At most `per_minute` messages to one group chat in any 60 s (Telegram's group limit)."""
-
-    def __init__(self, per_minute: int, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.per_minute = per_minute
-        self._monotonic = monotonic
-        self._sent: dict[str, list[float]] = {}
-
-    def wait_for(self, chat_id: str) -> float:
-        """Seconds until `chat_id` may take another message (0: now); records it if 0."""
-        now = self._monotonic()
-        recent = [t for t in self._sent.get(chat_id, []) if now - t < 60.0]
-        if len(recent) >= self.per_minute:
-            self._sent[chat_id] = recent
-            return 60.0 - (now - recent[0])
-        recent.append(now)
-        self._sent[chat_id] = recent
-        return 0.0
+LEASE_SECONDS = 120  # a claimed row is another worker's to send after this
 
 
 @dataclass
@@ -85,84 +42,127 @@ class DispatchStats:
     sent: int = 0
     skipped: int = 0
     retried: int = 0
+    deferred: int = 0
     failed: int = 0
     held: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
 
+    def add(self, other: DispatchStats) -> None:
+        for name in ("sent", "skipped", "retried", "deferred", "failed", "held"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for k, v in other.by_status.items():
+            self.by_status[k] = self.by_status.get(k, 0) + v
 
-def reply_for(row: OutboxRow) -> Reply:
-    """Rebuild the neutral reply an outbox row stands for."""
-    buttons = tuple(
-        tuple(Button(label, data) for label, data in r) for r in row.body.get("buttons", [])
-    )
-    member = None
-    if row.private and row.user_id is not None:
-        member = Member(row.platform, row.user_id, row.display_name)
-    chat = ChatRef(row.platform, row.chat_id, private=row.private, thread_id=row.thread_id)
-    return Reply(
-        chat=chat,
-        text=str(row.body.get("text", "")),
-        buttons=buttons,
-        private=row.private,
-        member=member,
-        dedupe_key=row.dedupe_key,
-    )
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Dispatcher:
     def __init__(
         self,
         store: Store,
-        adapters: Mapping[str, Adapter],
+        delivery: Delivery,
         clock: Clock,
         settings: SchedulerSettings,
         *,
         concurrency: int = 32,
-        limiters: Mapping[str, RateLimiter] | None = None,
-        monotonic: Callable[[], float] = time.monotonic,
+        worker: str | None = None,
     ) -> None:
         self.store = store
-        self.adapters = adapters
+        self.delivery = delivery
         self.clock = clock
         self.settings = settings
         self.concurrency = concurrency
-        self.limiters: dict[str, RateLimiter] = dict(limiters or {})
-        for platform, rate in (
-            ("telegram", settings.telegram_per_second),
-            ("discord", settings.discord_per_second),
-        ):
-            self.limiters.setdefault(platform, RateLimiter(rate, monotonic))
-        self.groups = ChatWindow(settings.telegram_group_per_minute, monotonic)
-        self._lock = asyncio.Lock()
+        self.worker = worker or worker_name()
+        self._wake: dict[str, asyncio.Event] = {}
 
+    @property
+    def platforms(self) -> Sequence[str]:
+        return tuple(self.delivery.adapters)
+
+    def wake(self) -> None:
+        """New rows may be ready (a sweep planned some, a reply was queued)."""
+        for event in self._wake.values():
+            event.set()
+
+    # -- one pass (tests, the console's :time, one-shot tools) ---------------------------------
     async def drain(self, max_rows: int | None = None) -> DispatchStats:
-        """Send what is ready now, chunk by chunk, until nothing is ready (or max_rows)."""
+        """Send what is ready now on every platform, until nothing is (or max_rows)."""
         stats = DispatchStats()
-        async with self._lock:  # one drain at a time: a row is never sent twice in parallel
-            handled = 0
-            while max_rows is None or handled < max_rows:
-                limit = (
-                    self.concurrency
-                    if max_rows is None
-                    else min(self.concurrency, max_rows - handled)
-                )
-                now = self.clock.now()
-                rows = await self.store.outbox.claim(int(now.timestamp()), limit)
-                if not rows:
-                    break
-                await asyncio.gather(*(self._one(row, now, stats) for row in rows))
-                handled += len(rows)
+        for platform in self.platforms:
+            stats.add(await self._drain_platform(platform, max_rows))
         return stats
 
-    async def _one(self, row: OutboxRow, now: datetime, stats: DispatchStats) -> None:
+    async def _drain_platform(self, platform: str, max_rows: int | None) -> DispatchStats:
+        stats = DispatchStats()
+        handled = 0
+        while max_rows is None or handled < max_rows:
+            limit = (
+                self.concurrency if max_rows is None else min(self.concurrency, max_rows - handled)
+            )
+            rows = await self._claim(platform, limit)
+            if not rows:
+                break
+            await asyncio.gather(*(self._one(row, stats) for row in rows))
+            handled += len(rows)
+        return stats
+
+    # -- the continuous pool (harbor run) ------------------------------------------------------
+    async def run(self, platform: str) -> None:
+        """Keep `platform`'s sends flowing until cancelled: claim as many rows as there are
+        free senders, start each on its own, and claim again as each finishes."""
+        wake = self._wake.setdefault(platform, asyncio.Event())
+        running: set[asyncio.Task[None]] = set()
+        stats = DispatchStats()
+        try:
+            while True:
+                free = self.concurrency - len(running)
+                rows: list[OutboxRow] = []
+                if free > 0:
+                    try:
+                        rows = await self._claim(platform, free)
+                    except StorageError as exc:
+                        log.warning("claiming %s rows failed: %s", platform, exc)
+                for row in rows:
+                    task = asyncio.create_task(self._one(row, stats))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                    task.add_done_callback(lambda _t: wake.set())
+                if rows and len(running) < self.concurrency:
+                    continue  # there may be more ready right now
+                wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), timeout=1.0)
+        except asyncio.CancelledError:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            raise
+
+    # -- a row ---------------------------------------------------------------------------------
+    async def _claim(self, platform: str, limit: int) -> list[OutboxRow]:
+        now = int(self.clock.now().timestamp())
+        return await self.store.outbox.claim(
+            platform, now, limit, lease_until=now + LEASE_SECONDS, worker=self.worker
+        )
+
+    async def _one(self, row: OutboxRow, stats: DispatchStats) -> None:
+        try:
+            await self._send_row(row, stats)
+        except StorageError as exc:  # the lease expires and the row is claimed again
+            log.warning("recording an outbox row failed: %s", exc)
+        except Exception as exc:
+            log_failure(f"dispatching a {row.kind} row", exc)
+
+    async def _send_row(self, row: OutboxRow, stats: DispatchStats) -> None:
         outbox = self.store.outbox
-        ts = int(now.timestamp())
+        ts = int(self.clock.now().timestamp())
         if row.stale_at is not None and ts > row.stale_at:
             await outbox.mark_skipped(row.id, "stale: planned before downtime")
             stats.skipped += 1
             return
-        adapter = self.adapters.get(row.platform)
-        if adapter is None:
+        if row.platform not in self.delivery.adapters:
             await outbox.retry_later(
                 row.id,
                 ts + 300,
@@ -171,22 +171,16 @@ class Dispatcher:
             )
             stats.retried += 1
             return
-        if row.platform == "telegram" and not row.private:
-            wait = self.groups.wait_for(row.chat_id)
+        reply = reply_for(row)
+        pacer = self.delivery.pacers.get(row.platform)
+        if pacer is not None:
+            wait = pacer.wait_for(*chat_key(reply))
             if wait > 0:
-                await outbox.retry_later(
-                    row.id, ts + int(wait) + 1, "group rate limit", give_up=False
-                )
-                stats.retried += 1
+                # Pacing, not failure: the row waits its turn without using an attempt.
+                await outbox.defer(row.id, ts + math.ceil(wait), "paced")
+                stats.deferred += 1
                 return
-        limiter = self.limiters.get(row.platform)
-        if limiter is not None:
-            await limiter.acquire()
-        try:
-            result = await adapter.send(reply_for(row))
-        except Exception as exc:  # an adapter bug is a transient failure, not a crash
-            log_failure(f"send on {row.platform}", exc)
-            result = SendResult(SendStatus.FAILED, detail=type(exc).__name__)
+        result = await self.delivery.scheduled(reply)
         await self._record(row, result, ts, stats)
 
     async def _record(
@@ -198,27 +192,28 @@ class Dispatcher:
         if status is SendStatus.SENT:
             await outbox.mark_sent(row.id, ts)
             stats.sent += 1
-        elif status is SendStatus.BLOCKED and row.private and row.member_id is not None:
+        elif result.unreachable and row.private and row.member_id is not None:
             await self.store.members.set_paused(row.member_id, True)
-            await outbox.retry_later(row.id, ts, "blocked by the member", give_up=False)
             await outbox.hold_member(row.member_id)
             stats.held += 1
+        elif status is SendStatus.MOVED and result.moved_to:
+            await outbox.move_chat(row.platform, row.chat_id, result.moved_to)
+            await self.store.communities.move(row.platform, row.chat_id, result.moved_to)
+            await outbox.defer(row.id, ts, f"chat moved to {result.moved_to}")
+            stats.deferred += 1
         elif status in (SendStatus.BLOCKED, SendStatus.NO_PRIVATE_CHAT, SendStatus.REJECTED):
-            await outbox.mark_skipped(row.id, f"{status.value}: {result.detail}"[:200])
+            await outbox.mark_skipped(row.id, f"{status.value}: {result.detail}")
             stats.skipped += 1
         elif status is SendStatus.RETRY_AFTER:
             wait = max(1.0, result.retry_after or 1.0)
-            limiter = self.limiters.get(row.platform)
-            if limiter is not None:
-                limiter.pause(wait)
-            await outbox.retry_later(row.id, ts + int(wait + 0.999), "retry after", give_up=False)
-            stats.retried += 1
+            await outbox.defer(row.id, ts + math.ceil(wait), "retry after")
+            stats.deferred += 1
         else:
             attempts = row.attempts + 1
             give_up = attempts >= self.settings.max_attempts
             backoff = min(3600, 5 * 2 ** (attempts - 1)) * random.uniform(0.8, 1.2)
             await outbox.retry_later(
-                row.id, ts + int(backoff), f"failed: {result.detail}"[:200], give_up=give_up
+                row.id, ts + int(backoff), f"failed: {result.detail}", give_up=give_up
             )
             stats.failed += int(give_up)
             stats.retried += int(not give_up)

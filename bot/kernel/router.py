@@ -1,16 +1,16 @@
-"""The command router: an explicit list of commands and button prefixes, no registries."""
+"""The command router: features export their routes with named constants; `bot/app.py`
+lists the features; the router refuses any name, alias, button prefix or conversation
+state claimed twice, so two features can never silently overwrite each other."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from enum import Enum
 
-from bot.kernel.context import Context
+from bot.kernel.context import ConversationFn, HandlerFn
 from bot.kernel.ports import CommandInfo
-
-HandlerFn = Callable[[Context], Awaitable[None]]
 
 
 class Where(Enum):
@@ -19,7 +19,7 @@ class Where(Enum):
     GROUP = "group"  # only makes sense in a group (community settings)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Command:
     name: str
     handler: HandlerFn
@@ -27,6 +27,9 @@ class Command:
     where: Where = Where.ANYWHERE
     moderator: bool = False
     aliases: tuple[str, ...] = ()
+    # Its answer in a group is public (an announcement, a listing): interactions are then
+    # acknowledged publicly; everything else answers privately.
+    public: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,25 +43,38 @@ class ConversationRoute:
     """Free text in a private chat goes to the feature that asked a question."""
 
     state_prefix: str
-    handler: HandlerFn
+    handler: ConversationFn
+
+
+@dataclass(frozen=True, slots=True)
+class Routes:
+    """What one feature answers to."""
+
+    commands: Sequence[Command] = ()
+    buttons: Sequence[ButtonRoute] = ()
+    conversations: Sequence[ConversationRoute] = field(default_factory=tuple)
 
 
 class Router:
-    def __init__(
-        self,
-        commands: Sequence[Command],
-        buttons: Sequence[ButtonRoute] = (),
-        conversations: Sequence[ConversationRoute] = (),
-    ) -> None:
-        self.commands = tuple(commands)
+    def __init__(self, features: Sequence[Routes]) -> None:
+        self.commands = tuple(c for f in features for c in f.commands)
         self._by_name: dict[str, Command] = {}
         for cmd in self.commands:
             for name in (cmd.name, *cmd.aliases):
                 if name in self._by_name:
                     raise ValueError(f"command /{name} listed twice")
                 self._by_name[name] = cmd
-        self._buttons = {b.prefix: b for b in buttons}
-        self._conversations = tuple(conversations)
+        self._buttons: dict[str, ButtonRoute] = {}
+        for route in (b for f in features for b in f.buttons):
+            if route.prefix in self._buttons or ":" in route.prefix:
+                raise ValueError(f"button prefix {route.prefix!r} listed twice or malformed")
+            self._buttons[route.prefix] = route
+        self._conversations = tuple(c for f in features for c in f.conversations)
+        prefixes = [c.state_prefix for c in self._conversations]
+        for i, a in enumerate(prefixes):
+            for b in prefixes[i + 1 :]:
+                if a.startswith(b) or b.startswith(a):
+                    raise ValueError(f"conversation states {a!r} and {b!r} overlap")
 
     def command(self, name: str) -> Command | None:
         return self._by_name.get(name)
@@ -89,14 +105,19 @@ class Router:
             out.append(cmd)
         return out
 
-    def command_infos(self, describe: Callable[[str], str]) -> list[CommandInfo]:
+    def command_infos(
+        self, describe: Callable[[str, str], str], langs: Sequence[str]
+    ) -> list[CommandInfo]:
         return [
             CommandInfo(
                 name=cmd.name,
-                description=describe(cmd.help_key)[:100],
+                description=describe(cmd.help_key, "en")[:100],
                 in_private=cmd.where is not Where.GROUP,
                 in_group=cmd.where is not Where.PRIVATE,
                 moderator=cmd.moderator,
+                translations={
+                    lang: describe(cmd.help_key, lang)[:100] for lang in langs if lang != "en"
+                },
             )
             for cmd in self.commands
         ]

@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from bot.crisis.helplines import Helplines
-    from bot.kernel.router import Router
+
+class HelpEntry(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def help_key(self) -> str: ...
+
+    @property
+    def moderator(self) -> bool: ...
+
+
+class CommandList(Protocol):
+    """The commands a member can see (the router): /help lists them."""
+
+    def visible(self, private: bool, moderator: bool) -> Sequence[HelpEntry]: ...
+
+
+class CountryLines(Protocol):
+    """The packaged helplines: which countries have lines."""
+
+    def known(self, country: str) -> bool: ...
+
+    def countries(self) -> list[str]: ...
+
+    def is_country(self, code: str) -> bool:
+        """A real ISO 3166 country code, whether or not Harbor has lines for it."""
+
+    def has_service(self, country: str, service: str) -> bool:
+        """A packaged line of that country has this name."""
 
 
 @dataclass
 class Services:
-    router: Router
-    helplines: Helplines
+    commands: CommandList
+    helplines: CountryLines

@@ -5,6 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from storage.rows import Priority
+
+__all__ = [
+    "SENT",
+    "Button",
+    "Buttons",
+    "ChatRef",
+    "Document",
+    "EventKind",
+    "Fallback",
+    "Incoming",
+    "Member",
+    "Priority",
+    "Reply",
+    "SendResult",
+    "SendStatus",
+]
+
 
 @dataclass(frozen=True, slots=True)
 class ChatRef:
@@ -42,6 +60,9 @@ class Button:
     url: str | None = None  # a link button (e.g. a deep link that opens the private chat)
 
 
+Buttons = tuple[tuple[Button, ...], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     filename: str
@@ -55,9 +76,11 @@ class EventKind(Enum):
     JOINED_GROUP = "joined_group"  # the bot was added to a group
     LEFT_GROUP = "left_group"  # the bot was removed from a group
     GROUP_MOVED = "group_moved"  # the group got a new id (Telegram supergroup); text = new id
+    BLOCKED = "blocked"  # the member blocked the bot (or closed its private chat)
+    UNBLOCKED = "unblocked"  # ... and opened it again
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Incoming:
     """One thing that happened on a platform, translated by an adapter."""
 
@@ -75,16 +98,33 @@ class Incoming:
     mentioned: bool = False
     # A link to the message, where the platform has one (moderator alerts point to it).
     permalink: str | None = None
+    # The member's language as the platform reports it ("es", "pt-BR", "en-GB").
+    locale: str | None = None
+    # An interaction the adapter can answer directly, ephemerally (a Discord slash command
+    # or button): then a private answer needs no DM.
+    interaction: str | None = None
+    # The message was edited: it is scanned for crisis language again, never re-run.
+    edited: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+class Fallback(Enum):
+    """What to do when a private reply cannot reach the member (no private chat yet, the
+    bot is blocked, DMs are closed)."""
+
+    INVITE = "invite"  # a neutral line in the group that opens the private chat
+    CRISIS = "crisis"  # a neutral line with a button that delivers the crisis lines
+    DROP = "drop"  # nothing in the group (alerts, scheduled messages)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Reply:
-    """Something the bot says. `private` replies go to the member's private chat
-    (a DM, or an ephemeral answer on Discord) and never to a group."""
+    """Something the bot says. `private` replies go to the member's private chat (a DM, or
+    an ephemeral answer where the platform has one) and never to a group; the kernel's
+    delivery step decides how, and what the group sees when that is impossible."""
 
     chat: ChatRef
     text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()  # rows of buttons
+    buttons: Buttons = ()  # rows of buttons
     image: bytes | None = None  # PNG
     document: Document | None = None
     private: bool = False
@@ -92,16 +132,20 @@ class Reply:
     # Replace the message the pressed button belonged to, where the platform can.
     edit_message_id: str | None = None
     dedupe_key: str | None = None  # the outbox id, for platforms that honour a nonce
-    # A short public acknowledgement ("I've sent you a private message"): platforms with
-    # ephemeral answers (Discord) show it only to the member; it is dropped when the private
-    # message it announces could not be delivered.
-    notice: bool = False
-    # Text safe to post in the group when a private reply can't reach the member (no private
-    # chat yet): /crisis still gives the numbers, with nothing personal.
+    fallback: Fallback = Fallback.INVITE
+    # Text the group may see when the private reply can't reach the member (nothing
+    # personal: /crisis numbers, only where the community allowed it).
     public_fallback: str | None = None
     # Send only if the recipient still moderates this community (checked live by the
     # adapter): moderator alerts never reach a former moderator.
     moderator_of: str | None = None
+    priority: int = Priority.DIRECT
+    # From a group, a private answer is announced there in a short neutral line ("I've
+    # sent you a private message"); never for a reply nobody asked for (a detection).
+    notify_group: bool = True
+    # The payload of a link that opens the private chat and continues there ("crisis",
+    # "checkin", "meeting-12"): used by the fallback when the member has no private chat.
+    resume: str | None = None
 
 
 class SendStatus(Enum):
@@ -111,6 +155,8 @@ class SendStatus(Enum):
     FAILED = "failed"  # transient failure: retry with backoff
     REJECTED = "rejected"  # permanent failure for this message (bad request): do not retry
     NO_PRIVATE_CHAT = "no_private_chat"  # the member never opened a private chat with the bot
+    EXPIRED = "expired"  # the interaction can no longer be answered: send it another way
+    MOVED = "moved"  # the chat has a new id (`moved_to`): send it there
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +165,19 @@ class SendResult:
     retry_after: float | None = None
     message_id: str | None = None
     detail: str = ""
+    # For RETRY_AFTER: "chat" when only that chat must wait, "platform" when every send
+    # of the platform must (a global limit).
+    scope: str = "chat"
+    moved_to: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.status is SendStatus.SENT
+
+    @property
+    def unreachable(self) -> bool:
+        """The member cannot be written to privately until they act."""
+        return self.status in (SendStatus.BLOCKED, SendStatus.NO_PRIVATE_CHAT)
 
 
 SENT = SendResult(SendStatus.SENT)

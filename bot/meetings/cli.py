@@ -8,7 +8,7 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from bot.kernel.config import Settings
 from bot.kernel.i18n import t
@@ -83,10 +83,9 @@ def run_meetings(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.sqlite import open_sqlite_store
+    from storage import open_store
 
-    # Protocol attributes are invariant, so mypy can't see SQLiteStore as a Store.
-    store = cast(Store, await open_sqlite_store(args.db or settings.harbor.database))
+    store: Store = await open_store(args.db or settings.storage.url)
     try:
         if args.meetings_cmd == "import":
             print(await import_file(store, args.file, args.community,

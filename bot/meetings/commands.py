@@ -43,6 +43,7 @@ from storage.meetings_base import (
     NewMeeting,
 )
 
+ASKED_MEETING = "meeting:add"
 CONVERSATION_TTL = 30 * 60
 SKIP_AHEAD_DAYS = 366
 MAX_SKIPPED_SHOWN = 15
@@ -475,7 +476,7 @@ async def _unskip(ctx: Context, rest: str) -> None:
 async def _start_guided(ctx: Context, community: CommunityRow) -> None:
     data = {"community": community.id, "answers": {}}
     await ctx.store.conversations.set(
-        ctx.member.id, "meeting:add", data, ctx.now_ts() + CONVERSATION_TTL
+        ctx.member.id, ASKED_MEETING, data, ctx.now_ts() + CONVERSATION_TTL
     )
     ctx.whisper(ctx.text("meeting.guided_intro") + "\n\n" + _question(ctx, "name", community))
 
@@ -484,17 +485,17 @@ def _question(ctx: Context, field: str, community: CommunityRow) -> str:
     return ctx.text(f"meeting.ask_{field}", tz=ctx.community_tz_name(community))
 
 
-async def add_reply(ctx: Context) -> None:
+async def add_reply(ctx: Context) -> bool:
     """Free text during the guided /meeting add: one answer per step."""
     convo = await ctx.store.conversations.get(ctx.member.id, ctx.now_ts())
     if convo is None:
-        return
+        return False
     community = await ctx.store.communities.get(int(convo.data["community"]))
     answer = ctx.event.text.strip()
     if community is None or answer.casefold() in ("cancel", "/cancel", "stop"):
         await ctx.store.conversations.clear(ctx.member.id)
         ctx.whisper(ctx.text("meeting.guided_cancelled"))
-        return
+        return True
     answers: dict[str, str] = dict(convo.data["answers"])
     field = LINE_FIELDS[len(answers)]
     try:
@@ -505,19 +506,20 @@ async def add_reply(ctx: Context) -> None:
         ctx.whisper(
             ctx.text(exc.key, detail=exc.detail[:80]) + "\n" + _question(ctx, field, community)
         )
-        return
+        return True
     answers[field] = "" if answer == "-" else answer
     if len(answers) < len(LINE_FIELDS):
         await ctx.store.conversations.set(
             ctx.member.id,
-            "meeting:add",
+            ASKED_MEETING,
             {**convo.data, "answers": answers},
             ctx.now_ts() + CONVERSATION_TTL,
         )
         ctx.whisper(_question(ctx, LINE_FIELDS[len(answers)], community))
-        return
+        return True
     await ctx.store.conversations.clear(ctx.member.id)
     await _finish_guided(ctx, community, answers)
+    return True
 
 
 async def _finish_guided(ctx: Context, community: CommunityRow, answers: dict[str, str]) -> None:
@@ -613,3 +615,4 @@ async def going(ctx: Context) -> None:
         return
     await ctx.store.meetings.rsvp(row.id, ctx.member.id, day, ctx.now_ts())
     ctx.whisper(ctx.text("going.saved", name=row.name, when=when, id=row.id))
+

@@ -7,6 +7,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.kernel.i18n import translator
+from bot.kernel.outbox import planned, private_to
+from bot.kernel.types import ChatRef, Fallback, Priority, Reply
 from bot.meetings.model import (
     MeetingSpec,
     spec_from_dict,
@@ -119,10 +122,10 @@ class MeetingSource:
 
     name = "meetings"
 
-    def __init__(self, store: Store, text: Callable[..., str], default_tz: str) -> None:
+    def __init__(self, store: Store, default_tz: str, default_lang: str = "en") -> None:
         self.store = store
-        self.text = text
         self.default_tz = default_tz
+        self.tr = translator(default_lang)  # the group's announcements
 
     async def sweep(self, now: datetime, limit: int) -> int:
         ts = int(now.timestamp())
@@ -143,22 +146,22 @@ class MeetingSource:
         if occ is not None and now < occ.end_utc and c.active and c.announce_chat_id:
             tz = c.tz or self.default_tz
             at = datetime.fromtimestamp(m.next_reminder_at, UTC)
+            text = reminder_text(self.tr, "remind.group", m.id, spec, occ, tz, max(now, at))
+            post = Reply(
+                chat=ChatRef(
+                    c.platform, c.announce_chat_id, private=False, thread_id=c.announce_thread_id
+                ),
+                text=text,
+                fallback=Fallback.DROP,
+                priority=Priority.TIMELY,
+            )
             items.append(
-                OutboxItem(
-                    f"reminder:{m.id}:{occ.local_date.isoformat()}",
-                    "meeting_reminder",
-                    None,
-                    c.platform,
-                    c.announce_chat_id,
-                    False,
-                    {
-                        "text": reminder_text(
-                            self.text, "remind.group", m.id, spec, occ, tz, max(now, at)
-                        )
-                    },
-                    m.next_reminder_at,
-                    int(occ.end_utc.timestamp()),
-                    c.announce_thread_id,
+                planned(
+                    post,
+                    key=f"reminder:{m.id}:{occ.local_date.isoformat()}",
+                    kind="meeting_reminder",
+                    due=m.next_reminder_at,
+                    stale_after=occ.end_utc - at,
                 )
             )
         nxt = _following(spec, occ, now)
@@ -179,21 +182,16 @@ class MeetingSource:
         if occ is not None and now < occ.end_utc and not member.paused:
             tz = member.tz or due.community_tz or self.default_tz
             at = datetime.fromtimestamp(s.next_at, UTC)
+            tr = translator(member.lang)
+            text = reminder_text(tr, "remind.private", m.id, spec, occ, tz, max(now, at))
             items.append(
-                OutboxItem(
-                    f"reminder:{m.id}:{occ.local_date.isoformat()}:m{member.id}",
-                    "meeting_reminder",
-                    member.id,
-                    member.platform,
-                    member.user_id,
-                    True,
-                    {
-                        "text": reminder_text(
-                            self.text, "remind.private", m.id, spec, occ, tz, max(now, at)
-                        )
-                    },
-                    s.next_at,
-                    int(occ.end_utc.timestamp()),
+                planned(
+                    private_to(member, text),
+                    key=f"reminder:{m.id}:{occ.local_date.isoformat()}:m{member.id}",
+                    kind="meeting_reminder",
+                    due=s.next_at,
+                    recipient_id=member.id,
+                    stale_after=occ.end_utc - at,
                 )
             )
         nxt = _following(spec, occ, now)

@@ -9,7 +9,14 @@ from zoneinfo import ZoneInfo
 from bot.checkins.commands import ask_optin, replan, set_checkin_time
 from bot.common.timezones import resolve_timezone
 from bot.kernel.context import Context
+from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes, Where
 from bot.kernel.types import Button, Document
+from storage.rows import MemberUpdate
+
+SETTINGS_BUTTON = "set"
+FORGET_BUTTON = "forget"
+ASKED_TZ = "settings:tz"
+CONFIRM_FORGET = "forget:confirm"
 
 FORGET_TTL = timedelta(minutes=10)
 QUICK_ZONES = (
@@ -44,23 +51,25 @@ async def _offer_checkins(ctx: Context) -> None:
 
 async def ask_timezone(ctx: Context) -> None:
     rows = tuple(
-        tuple(Button(z.rsplit("/", 1)[1].replace("_", " "), f"set:tz:{z}") for z in pair)
+        tuple(
+            Button(z.rsplit("/", 1)[1].replace("_", " "), f"{SETTINGS_BUTTON}:tz:{z}") for z in pair
+        )
         for pair in (QUICK_ZONES[:3], QUICK_ZONES[3:])
     )
     ctx.say(ctx.text("settings.ask_tz"), rows)
     await ctx.store.conversations.set(
-        ctx.member.id, "settings:tz", {}, ctx.now_ts() + int(FORGET_TTL.total_seconds())
+        ctx.member.id, ASKED_TZ, {}, ctx.now_ts() + int(FORGET_TTL.total_seconds())
     )
 
 
 def ask_country(ctx: Context) -> None:
-    row = tuple(Button(c, f"set:country:{c}") for c in QUICK_COUNTRIES)
+    row = tuple(Button(c, f"{SETTINGS_BUTTON}:country:{c}") for c in QUICK_COUNTRIES)
     ctx.say(ctx.text("settings.ask_country"), (row,))
 
 
 async def help_(ctx: Context) -> None:
     moderator = ctx.event.is_moderator and not ctx.in_private
-    cmds = ctx.services.router.visible(private=ctx.in_private, moderator=moderator)
+    cmds = ctx.services.commands.visible(private=ctx.in_private, moderator=moderator)
     lines = [f"/{c.name} — {ctx.text(c.help_key)}" for c in cmds if not c.moderator]
     mod_lines = [f"/{c.name} — {ctx.text(c.help_key)}" for c in cmds if c.moderator]
     text = ctx.text("help.header") + "\n" + "\n".join(lines)
@@ -108,7 +117,7 @@ async def set_timezone(ctx: Context, value: str) -> bool:
     if tz is None:
         ctx.whisper(ctx.text("settings.bad_tz", value=value[:40]))
         return False
-    await ctx.store.members.update(ctx.member.id, tz=tz)
+    await ctx.store.members.update(ctx.member.id, MemberUpdate(tz=tz))
     await replan(ctx, tz)
     now_local = ctx.now().astimezone(ZoneInfo(tz))
     ctx.whisper(ctx.text("settings.tz_set", tz=tz, time=now_local.strftime("%H:%M")))
@@ -121,7 +130,7 @@ async def set_country(ctx: Context, value: str) -> bool:
         known = ", ".join(ctx.services.helplines.countries())
         ctx.whisper(ctx.text("settings.bad_country", value=value[:20], known=known))
         return False
-    await ctx.store.members.update(ctx.member.id, country=code)
+    await ctx.store.members.update(ctx.member.id, MemberUpdate(country=code))
     ctx.whisper(ctx.text("settings.country_set", country=code))
     return True
 
@@ -151,7 +160,7 @@ async def set_locale(ctx: Context, value: str) -> None:
     if match is None:
         ctx.whisper(ctx.text("settings.bad_locale", value=value[:20], known=", ".join(LOCALES)))
         return
-    await ctx.store.members.update(ctx.member.id, date_locale=match)
+    await ctx.store.members.update(ctx.member.id, MemberUpdate(date_locale=match))
     ctx.whisper(ctx.text("settings.locale_set", locale=match))
 
 
@@ -171,12 +180,16 @@ async def settings_button(ctx: Context) -> None:
         ctx.whisper(ctx.text("core.stale_button"))
 
 
-async def settings_reply(ctx: Context) -> None:
-    """Free text after we asked for a time zone."""
-    if await set_timezone(ctx, ctx.event.text):
-        await ctx.store.conversations.clear(ctx.member.id)
-        if ctx.member.country is None:
-            ask_country(ctx)
+async def settings_reply(ctx: Context) -> bool:
+    """Free text after we asked for a time zone: an answer if it names one; anything else
+    ends the question and is handled as any message."""
+    await ctx.store.conversations.clear(ctx.member.id)
+    if resolve_timezone(ctx.event.text) is None:
+        return False
+    await set_timezone(ctx, ctx.event.text)
+    if ctx.member.country is None:
+        ask_country(ctx)
+    return True
 
 
 async def privacy(ctx: Context) -> None:
@@ -201,18 +214,18 @@ async def mydata(ctx: Context) -> None:
 async def forget(ctx: Context) -> None:
     if ctx.event.args.strip().casefold() in ("yes", "confirm"):
         convo = await ctx.store.conversations.get(ctx.member.id, ctx.now_ts())
-        if convo is not None and convo.state == "forget:confirm":
+        if convo is not None and convo.state == CONFIRM_FORGET:
             await _erase(ctx)
             return
     await ctx.store.conversations.set(
-        ctx.member.id, "forget:confirm", {}, ctx.now_ts() + int(FORGET_TTL.total_seconds())
+        ctx.member.id, CONFIRM_FORGET, {}, ctx.now_ts() + int(FORGET_TTL.total_seconds())
     )
     ctx.whisper(
         ctx.text("forget.confirm"),
         (
             (
-                Button(ctx.text("forget.yes"), "forget:yes"),
-                Button(ctx.text("forget.no"), "forget:no"),
+                Button(ctx.text("forget.yes"), f"{FORGET_BUTTON}:yes"),
+                Button(ctx.text("forget.no"), f"{FORGET_BUTTON}:no"),
             ),
         ),
     )
@@ -221,7 +234,7 @@ async def forget(ctx: Context) -> None:
 async def forget_button(ctx: Context) -> None:
     choice = (ctx.event.button or "").partition(":")[2]
     convo = await ctx.store.conversations.get(ctx.member.id, ctx.now_ts())
-    if choice == "yes" and convo is not None and convo.state == "forget:confirm":
+    if choice == "yes" and convo is not None and convo.state == CONFIRM_FORGET:
         await _erase(ctx)
     elif choice == "yes":
         ctx.whisper(ctx.text("forget.expired"))
@@ -233,3 +246,20 @@ async def forget_button(ctx: Context) -> None:
 async def _erase(ctx: Context) -> None:
     await ctx.store.privacy.forget_member(ctx.member.id)
     ctx.whisper(ctx.text("forget.done"), edit=True)
+
+
+ROUTES = Routes(
+    commands=[
+        Command(name="start", handler=start, help_key="help.start"),
+        Command(name="help", handler=help_, help_key="help.help"),
+        Command(name="settings", handler=settings, help_key="help.settings"),
+        Command(name="privacy", handler=privacy, help_key="help.privacy"),
+        Command(name="mydata", handler=mydata, help_key="help.mydata", where=Where.PRIVATE),
+        Command(name="forget", handler=forget, help_key="help.forget", where=Where.PRIVATE),
+    ],
+    buttons=[
+        ButtonRoute(SETTINGS_BUTTON, settings_button),
+        ButtonRoute(FORGET_BUTTON, forget_button),
+    ],
+    conversations=[ConversationRoute(ASKED_TZ, settings_reply)],
+)

@@ -4,7 +4,6 @@ and the milestone celebrations planned by the sweep."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,10 +11,17 @@ from bot.common.dates import DateInputError, parse_start
 from bot.common.hhmm import parse_hhmm
 from bot.common.parsing import parse_int, parse_switch
 from bot.kernel.context import Context
-from bot.kernel.types import Button
+from bot.kernel.i18n import translator
+from bot.kernel.outbox import planned, private_to
+from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes, Where
+from bot.kernel.types import Button, ChatRef, Fallback, Priority, Reply
 from bot.sobriety.milestones import get_milestone, milestone_meaning, milestones_between
 from bot.sobriety.model import clean_duration, days_clean, start_instant
 from storage.base import Advance, CounterRow, OutboxItem, Store
+from storage.rows import SharingUpdate
+
+RESET_BUTTON = "reset"
+ASKED_RESTART = "sober:restart:"
 
 MAX_COUNTERS = 10
 MAX_NAME = 32
@@ -231,10 +237,10 @@ async def reset(ctx: Context) -> None:
     ctx.whisper(
         ctx.text("reset.ask", name=counter.name),
         (
-            (Button(ctx.text("reset.keep"), f"reset:slip:{cid}"),),
-            (Button(ctx.text("reset.today"), f"reset:today:{cid}"),),
-            (Button(ctx.text("reset.other"), f"reset:date:{cid}"),),
-            (Button(ctx.text("reset.cancel"), f"reset:cancel:{cid}"),),
+            (Button(ctx.text("reset.keep"), f"{RESET_BUTTON}:slip:{cid}"),),
+            (Button(ctx.text("reset.today"), f"{RESET_BUTTON}:today:{cid}"),),
+            (Button(ctx.text("reset.other"), f"{RESET_BUTTON}:date:{cid}"),),
+            (Button(ctx.text("reset.cancel"), f"{RESET_BUTTON}:cancel:{cid}"),),
         ),
     )
 
@@ -265,18 +271,18 @@ async def reset_button(ctx: Context) -> None:
         await _restart(ctx, counter, today, None)
     elif action == "date":
         await ctx.store.conversations.set(
-            ctx.member.id, f"sober:restart:{cid}", {}, ctx.now_ts() + 600
+            ctx.member.id, f"{ASKED_RESTART}{cid}", {}, ctx.now_ts() + 600
         )
         ctx.whisper(ctx.text("reset.ask_date"), edit=True)
     else:
         ctx.whisper(ctx.text("reset.cancelled"), edit=True)
 
 
-async def restart_reply(ctx: Context) -> None:
+async def restart_reply(ctx: Context) -> bool:
     """Free text after 'start again from another date'."""
     convo = await ctx.store.conversations.get(ctx.member.id, ctx.now_ts())
     if convo is None:
-        return
+        return False
     cid = int(convo.state.rsplit(":", 1)[1])
     counter = next(
         (c for c in await ctx.store.sobriety.counters(ctx.member.id) if c.id == cid), None
@@ -284,7 +290,7 @@ async def restart_reply(ctx: Context) -> None:
     if counter is None:
         await ctx.store.conversations.clear(ctx.member.id)
         ctx.whisper(ctx.text("core.stale_button"))
-        return
+        return True
     tz = ZoneInfo(counter.tz)
     now_local = ctx.now().astimezone(tz)
     locale = ctx.member.date_locale or ctx.settings.community.date_locale
@@ -292,12 +298,13 @@ async def restart_reply(ctx: Context) -> None:
         day, at = parse_start(ctx.event.text, now_local.date(), locale, now_local.time())
     except DateInputError as exc:
         ctx.whisper(ctx.text(exc.key) + "\n" + ctx.text("reset.example"))
-        return
+        return True
     if day < date.fromisoformat(counter.start_date):
         ctx.whisper(ctx.text("reset.before_start", since=counter.start_date))
-        return
+        return True
     await ctx.store.conversations.clear(ctx.member.id)
     await _restart(ctx, counter, day, at)
+    return True
 
 
 async def _restart(ctx: Context, counter: CounterRow, day: date, at: time | None) -> None:
@@ -370,7 +377,10 @@ async def celebrate(ctx: Context) -> None:
         return
     flag = "show_substance" if len(words) == 2 else "celebrate"
     on = parse_switch(words[-1]) is True
-    await ctx.store.sobriety.set_sharing(ctx.member.id, **{flag: on})
+    change = SharingUpdate(show_substance=on) if flag == "show_substance" else SharingUpdate(
+        celebrate=on
+    )
+    await ctx.store.sobriety.set_sharing(ctx.member.id, change)
     ctx.whisper(ctx.text(f"celebrate.{flag}_{'on' if on else 'off'}"))
 
 
@@ -380,7 +390,7 @@ async def share(ctx: Context) -> None:
         sharing = await ctx.store.sobriety.sharing(ctx.member.id)
         ctx.whisper(ctx.text("share.usage", share=_onoff(ctx, sharing.share_days)))
         return
-    await ctx.store.sobriety.set_sharing(ctx.member.id, share_days=on)
+    await ctx.store.sobriety.set_sharing(ctx.member.id, SharingUpdate(share_days=on))
     ctx.whisper(ctx.text("share.on", name=ctx.sender.display_name) if on else ctx.text("share.off"))
 
 
@@ -419,13 +429,10 @@ class MilestoneSource:
 
     name = "milestones"
 
-    def __init__(
-        self, store: Store, celebrate_at: time, default_program: str, text: Callable[..., str]
-    ) -> None:
+    def __init__(self, store: Store, celebrate_at: time, default_program: str) -> None:
         self.store = store
         self.celebrate_at = celebrate_at
         self.default_program = default_program
-        self.text = text
 
     async def sweep(self, now: datetime, limit: int) -> int:
         due = await self.store.sobriety.due(int(now.timestamp()), limit)
@@ -439,27 +446,23 @@ class MilestoneSource:
             start = date.fromisoformat(c.start_date)
             due_day = milestone.due_date(start)
             program = next((x.program for x in d.communities), self.default_program)
-            stale = c.next_at + 24 * 3600
             base = f"milestone:{c.id}:{c.start_date}:{milestone.key}"
+            tr = translator(m.lang)
             if not m.paused:
+                text = tr(
+                    "milestone.private",
+                    label=milestone.label,
+                    name=c.name,
+                    meaning=milestone_meaning(milestone, program),
+                )
                 items.append(
-                    OutboxItem(
-                        base,
-                        "milestone",
-                        m.id,
-                        m.platform,
-                        m.user_id,
-                        True,
-                        {
-                            "text": self.text(
-                                "milestone.private",
-                                label=milestone.label,
-                                name=c.name,
-                                meaning=milestone_meaning(milestone, program),
-                            )
-                        },
-                        c.next_at,
-                        stale,
+                    planned(
+                        private_to(m, text),
+                        key=base,
+                        kind="milestone",
+                        due=c.next_at,
+                        recipient_id=m.id,
+                        stale_after=timedelta(hours=24),
                     )
                 )
             if d.sharing.celebrate:
@@ -471,22 +474,25 @@ class MilestoneSource:
                         if d.sharing.show_substance
                         else "milestone.group"
                     )
-                    items.append(
-                        OutboxItem(
-                            f"{base}:c{community.id}",
-                            "milestone_post",
-                            m.id,
+                    post = Reply(
+                        chat=ChatRef(
                             community.platform,
                             community.announce_chat_id,
-                            False,
-                            {
-                                "text": self.text(
-                                    key, name=m.display_name, label=milestone.label, counter=c.name
-                                )
-                            },
-                            c.next_at,
-                            stale,
-                            community.announce_thread_id,
+                            private=False,
+                            thread_id=community.announce_thread_id,
+                        ),
+                        text=tr(key, name=m.display_name, label=milestone.label, counter=c.name),
+                        fallback=Fallback.DROP,
+                        priority=Priority.TIMELY,
+                    )
+                    items.append(
+                        planned(
+                            post,
+                            key=f"{base}:c{community.id}",
+                            kind="milestone_post",
+                            due=c.next_at,
+                            subject_id=m.id,
+                            stale_after=timedelta(hours=24),
                         )
                     )
             nxt_key, nxt_at = plan_next(
@@ -500,3 +506,23 @@ class MilestoneSource:
         if advances:
             await self.store.sobriety.plan(items, advances)
         return len(due)
+
+
+ROUTES = Routes(
+    commands=[
+        Command(name="sober", handler=sober, help_key="sober.help"),
+        Command(name="reset", handler=reset, help_key="reset.help", aliases=("slip",)),
+        Command(name="history", handler=history, help_key="history.help"),
+        Command(name="celebrate", handler=celebrate, help_key="celebrate.help"),
+        Command(name="share", handler=share, help_key="share.help"),
+        Command(
+            name="leaderboard",
+            handler=leaderboard,
+            help_key="leaderboard.help",
+            where=Where.GROUP,
+            public=True,
+        ),
+    ],
+    buttons=[ButtonRoute(RESET_BUTTON, reset_button)],
+    conversations=[ConversationRoute(ASKED_RESTART, restart_reply)],
+)

@@ -19,12 +19,14 @@ import asyncio
 import itertools
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
+DISCORD_EPOCH_MS = 1_420_070_400_000
 JSONDict = dict[str, Any]
 
 TOKEN = "fake-bot-token"
@@ -196,6 +198,12 @@ class FakeDiscord:
 
     def new_id(self) -> str:
         return str(next(self._ids))
+
+    def new_snowflake(self) -> str:
+        """An id that encodes the current time, as Discord's do (interaction deadlines are
+        counted from it)."""
+        ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        return str((ms << 22) | (next(self._ids) & 0x3FFFFF))
 
     def upload(
         self,
@@ -545,7 +553,7 @@ def _interaction(
 ) -> JSONDict:
     channel_id = CHANNEL_ID if guild else str(800_000_000_000_000_000 + int(user_id) % 10**15)
     payload: JSONDict = {
-        "id": fake.new_id(),
+        "id": fake.new_snowflake(),
         "application_id": APP_ID,
         "type": kind,
         "data": data,

@@ -9,26 +9,18 @@ import sys
 from datetime import UTC, datetime
 
 from bot.kernel.clock import ManualClock
-from bot.kernel.config import SchedulerSettings
-from bot.kernel.dispatcher import Dispatcher, RateLimiter
+from bot.kernel.outbox import planned, private_to
 from bot.kernel.types import Reply, SendResult, SendStatus
-from storage.base import OutboxItem
-from storage.sqlite import open_sqlite_store
+from storage import open_store
+from tests.helpers.scripted import ScriptedAdapter, wire
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-class LogAdapter:
-    platform = "test"
-
+class LogAdapter(ScriptedAdapter):
     def __init__(self, path: str) -> None:
+        super().__init__()
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-
-    async def start(self, handler: object) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
 
     async def send(self, reply: Reply) -> SendResult:
         await asyncio.sleep(0.002)  # a network round trip
@@ -38,23 +30,23 @@ class LogAdapter:
 
 
 async def main(db: str, log: str, n: int) -> None:
-    store = await open_sqlite_store(db)
+    store = await open_store(db)
     ts = int(NOW.timestamp())
     member = await store.members.touch("test", "u", "U", ts, True)
     await store.outbox.enqueue(
         [
-            OutboxItem(f"prompt:{i}", "prompt", member.id, "test", "u", True, {"text": "hi"}, ts)
+            planned(
+                private_to(member, "hi"),
+                key=f"prompt:{i}",
+                kind="prompt",
+                due=ts,
+                recipient_id=member.id,
+            )
             for i in range(n)
         ]
     )
-    dispatcher = Dispatcher(
-        store,
-        {"test": LogAdapter(log)},
-        ManualClock(NOW),
-        SchedulerSettings(),
-        concurrency=8,
-        limiters={"test": RateLimiter(0)},
-    )
+    await store.outbox.recover()  # what `harbor run` does first: claims of the dead are freed
+    dispatcher, _, _ = wire(store, ManualClock(NOW), LogAdapter(log), concurrency=8)
     print("ready", flush=True)
     await dispatcher.drain()
     await store.close()

@@ -1,31 +1,46 @@
-"""Check-in plans, check-ins and buddies on SQLite."""
+"""Check-in plans, check-ins and buddies."""
 
 from __future__ import annotations
 
-import sqlite3
-from typing import Any
+from collections.abc import Sequence
 
-from storage.base import (
+from storage.database import Database, Row, Tx
+from storage.rows import (
     CheckinPlan,
     CheckinRow,
+    CheckinValues,
     DuePrompt,
     MemberRow,
     OutboxItem,
     PromptAdvance,
+    changed,
 )
-from storage.db import Database, columns
-from storage.sqlite_members import _MEMBER_COLS, member_row
-from storage.sqlite_outbox import insert_items
+from storage.sql.columns import MEMBER, member_row, prefixed
+from storage.sql.outbox import insert_items
 
 _PLAN = "member_id, enabled, local_time, tz, next_at, last_day, nudged_for, buddy_alerts"
-_VALUES = ("mood", "cravings", "sober", "note")
+_CHECKIN = "day, mood, cravings, sober, note"
 
 
-def plan_row(r: sqlite3.Row | tuple[Any, ...]) -> CheckinPlan:
-    return CheckinPlan(r[0], bool(r[1]), r[2], r[3], r[4], r[5], r[6], bool(r[7]))
+def plan_row(r: Row, prefix: str = "") -> CheckinPlan:
+    p = prefix
+    return CheckinPlan(
+        member_id=r[p + "member_id"],
+        enabled=bool(r[p + "enabled"]),
+        local_time=r[p + "local_time"],
+        tz=r[p + "tz"],
+        next_at=r[p + "next_at"],
+        last_day=r[p + "last_day"],
+        nudged_for=r[p + "nudged_for"],
+        buddy_alerts=bool(r[p + "buddy_alerts"]),
+    )
 
 
-class SQLiteCheckins:
+def checkin_row(r: Row) -> CheckinRow:
+    return CheckinRow(r["day"], r["mood"], r["cravings"], r["sober"], r["note"])
+
+
+class SQLCheckins:
     def __init__(self, db: Database) -> None:
         self._db = db
 
@@ -45,18 +60,17 @@ class SQLiteCheckins:
         next_at: int | None,
         last_day: str | None,
     ) -> CheckinPlan:
-        def unit(c: sqlite3.Connection) -> CheckinPlan:
-            c.execute(
+        async def unit(tx: Tx) -> CheckinPlan:
+            row = await tx.fetchone(
                 "INSERT INTO checkin_plans (member_id, enabled, local_time, tz, next_at, last_day)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (member_id) DO UPDATE SET"
                 " enabled = excluded.enabled, local_time = excluded.local_time,"
                 " tz = excluded.tz, next_at = excluded.next_at,"
-                " last_day = COALESCE(last_day, excluded.last_day)",
+                " last_day = COALESCE(checkin_plans.last_day, excluded.last_day)"
+                f" RETURNING {_PLAN}",
                 (member_id, int(enabled), local_time, tz, next_at, last_day),
             )
-            row = c.execute(
-                f"SELECT {_PLAN} FROM checkin_plans WHERE member_id = ?", (member_id,)
-            ).fetchone()
+            assert row is not None
             return plan_row(row)
 
         return await self._db.write(unit)
@@ -67,74 +81,70 @@ class SQLiteCheckins:
             (int(allowed), member_id),
         )
 
-    async def record(self, member_id: int, day: str, now: int, **values: object) -> CheckinRow:
-        unknown = set(values) - set(_VALUES)
-        if unknown:
-            raise ValueError(f"not a check-in value: {sorted(unknown)}")
-        names = sorted(values)
+    async def record(self, member_id: int, day: str, now: int, values: CheckinValues) -> CheckinRow:
+        fields = changed(values)
+        names = sorted(fields)
 
-        def unit(c: sqlite3.Connection) -> CheckinRow:
-            cols = ", ".join(names)
-            marks = ", ".join("?" for _ in names)
-            updates = ", ".join(f"{n} = excluded.{n}" for n in names)
-            c.execute(
-                f"INSERT INTO checkins (member_id, day, updated_at{', ' + cols if cols else ''})"
-                f" VALUES (?, ?, ?{', ' + marks if marks else ''})"
-                f" ON CONFLICT (member_id, day) DO UPDATE SET updated_at = excluded.updated_at"
-                f"{', ' + updates if updates else ''}",
-                (member_id, day, now, *(values[n] for n in names)),
+        async def unit(tx: Tx) -> CheckinRow:
+            cols = "".join(f", {n}" for n in names)
+            marks = "".join(", ?" for _ in names)
+            updates = "".join(f", {n} = excluded.{n}" for n in names)
+            await tx.execute(
+                f"INSERT INTO checkins (member_id, day, updated_at{cols}) VALUES (?, ?, ?{marks})"
+                f" ON CONFLICT (member_id, day) DO UPDATE SET"
+                f" updated_at = excluded.updated_at{updates}",
+                (member_id, day, now, *(fields[n] for n in names)),
             )
             # The plan remembers the last day checked in, for nudges after a gap.
-            c.execute(
-                "UPDATE checkin_plans SET last_day = MAX(COALESCE(last_day, ''), ?)"
-                " WHERE member_id = ?",
-                (day, member_id),
+            await tx.execute(
+                "UPDATE checkin_plans SET last_day = ? WHERE member_id = ?"
+                " AND (last_day IS NULL OR last_day < ?)",
+                (day, member_id, day),
             )
-            row = c.execute(
-                "SELECT day, mood, cravings, sober, note FROM checkins"
-                " WHERE member_id = ? AND day = ?",
+            row = await tx.fetchone(
+                f"SELECT {_CHECKIN} FROM checkins WHERE member_id = ? AND day = ?",
                 (member_id, day),
-            ).fetchone()
-            return CheckinRow(*row)
+            )
+            assert row is not None
+            return checkin_row(row)
 
         return await self._db.write(unit)
 
     async def get(self, member_id: int, day: str) -> CheckinRow | None:
         row = await self._db.fetchone(
-            "SELECT day, mood, cravings, sober, note FROM checkins WHERE member_id = ? AND day = ?",
-            (member_id, day),
+            f"SELECT {_CHECKIN} FROM checkins WHERE member_id = ? AND day = ?", (member_id, day)
         )
-        return CheckinRow(*row) if row else None
+        return checkin_row(row) if row else None
 
     async def since(self, member_id: int, first_day: str) -> list[CheckinRow]:
-        rows = await self._db.fetchall(
-            "SELECT day, mood, cravings, sober, note FROM checkins WHERE member_id = ?"
-            " AND day >= ? ORDER BY day",
+        rows = await self._db.fetch(
+            f"SELECT {_CHECKIN} FROM checkins WHERE member_id = ? AND day >= ? ORDER BY day",
             (member_id, first_day),
         )
-        return [CheckinRow(*r) for r in rows]
+        return [checkin_row(r) for r in rows]
 
     async def due(self, now: int, limit: int) -> list[DuePrompt]:
-        rows = await self._db.fetchall(
-            f"SELECT {columns('p', _PLAN)},"
-            " m.platform, m.user_id, m.display_name,"
+        rows = await self._db.fetch(
+            f"SELECT {prefixed('p', _PLAN)}, {prefixed('m', MEMBER)},"
             # The nudge threshold of the member's most recent community, if it set one.
             " (SELECT c.nudge_after_days FROM memberships ms"
             "  JOIN communities c ON c.id = ms.community_id"
             "  WHERE ms.member_id = p.member_id AND c.active = 1"
-            "  ORDER BY ms.last_seen DESC LIMIT 1)"
+            "  ORDER BY ms.last_seen DESC LIMIT 1) AS nudge_after_days"
             " FROM checkin_plans p JOIN members m ON m.id = p.member_id"
             " WHERE p.enabled = 1 AND p.next_at <= ? AND m.paused = 0"
             " ORDER BY p.next_at LIMIT ?",
             (now, limit),
         )
-        return [DuePrompt(plan_row(r[:8]), r[8], r[9], r[10], r[11]) for r in rows]
+        return [
+            DuePrompt(plan_row(r, "p_"), member_row(r, "m_"), r["nudge_after_days"]) for r in rows
+        ]
 
-    async def advance(self, items: list[OutboxItem], advances: list[PromptAdvance]) -> int:
-        def unit(c: sqlite3.Connection) -> int:
-            new = insert_items(c, items)
+    async def advance(self, items: Sequence[OutboxItem], advances: Sequence[PromptAdvance]) -> int:
+        async def unit(tx: Tx) -> int:
+            new = await insert_items(tx, items)
             # Guarded by the old due time: a plan changed meanwhile is left alone.
-            c.executemany(
+            await tx.executemany(
                 "UPDATE checkin_plans SET next_at = ?, nudged_for = COALESCE(?, nudged_for)"
                 " WHERE member_id = ? AND next_at = ?",
                 [(a.next_at, a.nudged_for, a.member_id, a.expected_at) for a in advances],
@@ -151,15 +161,12 @@ class SQLiteCheckins:
         )
 
     async def accept(self, member_id: int, inviter_id: int) -> bool:
-        def unit(c: sqlite3.Connection) -> bool:
-            cur = c.execute(
-                "UPDATE buddies SET status = 'active' WHERE member_id = ?"
-                " AND buddy_id = ? AND status = 'invited'",
-                (inviter_id, member_id),
-            )
-            return cur.rowcount == 1
-
-        return await self._db.write(unit)
+        changed_rows = await self._db.execute(
+            "UPDATE buddies SET status = 'active' WHERE member_id = ?"
+            " AND buddy_id = ? AND status = 'invited'",
+            (inviter_id, member_id),
+        )
+        return changed_rows == 1
 
     async def decline(self, member_id: int, inviter_id: int) -> None:
         await self._db.execute(
@@ -168,15 +175,21 @@ class SQLiteCheckins:
         )
 
     async def buddies(self, member_id: int) -> list[tuple[MemberRow, str]]:
-        cols = columns("m", _MEMBER_COLS)
-        rows = await self._db.fetchall(
-            f"SELECT {cols}, b.status, 'out' FROM buddies b JOIN members m ON m.id = b.buddy_id"
-            " WHERE b.member_id = ?"
-            f" UNION ALL SELECT {cols}, b.status, 'in' FROM buddies b"
+        cols = prefixed("m", MEMBER)
+        rows = await self._db.fetch(
+            f"SELECT {cols}, b.status AS status, 'out' AS direction FROM buddies b"
+            " JOIN members m ON m.id = b.buddy_id WHERE b.member_id = ?"
+            f" UNION ALL SELECT {cols}, b.status AS status, 'in' AS direction FROM buddies b"
             " JOIN members m ON m.id = b.member_id WHERE b.buddy_id = ?",
             (member_id, member_id),
         )
-        return [(member_row(r[:9]), r[9] if r[9] == "active" else f"{r[9]}-{r[10]}") for r in rows]
+        return [
+            (
+                member_row(r, "m_"),
+                r["status"] if r["status"] == "active" else f"{r['status']}-{r['direction']}",
+            )
+            for r in rows
+        ]
 
     async def end_buddies(self, member_id: int) -> list[MemberRow]:
         before = [m for m, _ in await self.buddies(member_id)]

@@ -1,0 +1,30 @@
+"""What the meetings feature answers to: its commands live in `commands.py` (schedule,
+reminders, RSVPs) and `attendance.py` (the private attendance log)."""
+
+from __future__ import annotations
+
+from bot.kernel.router import Command, ConversationRoute, Routes, Where
+from bot.meetings.attendance import attendance, attended
+from bot.meetings.commands import ASKED_MEETING, add_reply, going, meeting_cmd, meetings_cmd, remind
+
+ROUTES = Routes(
+    commands=[
+        Command(name="meetings", handler=meetings_cmd, help_key="meetings.help", public=True),
+        Command(name="meeting", handler=meeting_cmd, help_key="meeting.help"),
+        Command(name="remind", handler=remind, help_key="remind.help"),
+        Command(name="going", handler=going, help_key="going.help"),
+        Command(
+            name="attended",
+            handler=attended,
+            help_key="attend.help_attended",
+            where=Where.PRIVATE,
+        ),
+        Command(
+            name="attendance",
+            handler=attendance,
+            help_key="attend.help_attendance",
+            where=Where.PRIVATE,
+        ),
+    ],
+    conversations=[ConversationRoute(ASKED_MEETING, add_reply)],
+)
