@@ -134,7 +134,7 @@ def _log_handler_error(what: str, exc: BaseException) -> None:
 class DiscordAdapter:
     platform = "discord"
     # Interactions can be answered so only the member sees them: no DM needed.
-    capabilities = Capabilities(ephemeral=True, dm_first=True)
+    capabilities = Capabilities(ephemeral=True, dm_first=True, timestamps=True)
 
     def __init__(
         self,

@@ -8,10 +8,10 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.kernel.clock import ManualClock, SystemClock
 from bot.kernel.config import ConfigError, Settings, load_settings
@@ -22,6 +22,12 @@ if TYPE_CHECKING:
     from storage.sql.store import SQLStore
 
 DEFAULT_CONFIG = Path("config.toml")
+
+# The features' operator tools: `harbor NAME ...`, each adding its own subparser and running
+# with the loaded settings (one line each; the code lives with its feature).
+TOOLS: dict[str, tuple[Callable[[Any], None], Callable[[argparse.Namespace, Settings], int]]] = {
+    "meetings": (add_meetings_parser, run_meetings),
+}
 
 
 def _settings(path: str | None) -> Settings:
@@ -173,7 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("--lang", choices=("auto", "en", "es", "pt", "fr", "de"), default="auto")
     scan.add_argument("--config")
-    add_meetings_parser(sub)
+    for add_parser, _run in TOOLS.values():
+        add_parser(sub)
     return parser
 
 
@@ -202,8 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings(args.config)
         _configure_logging(settings)
-        if args.cmd == "meetings":
-            return run_meetings(args, settings)
+        if args.cmd in TOOLS:
+            return TOOLS[args.cmd][1](args, settings)
         if args.cmd == "console":
             database = args.db or settings.storage.url
             return asyncio.run(run_console(settings, database, not sys.stdin.isatty(), args.clock))

@@ -13,6 +13,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.config import Settings
 from bot.kernel.i18n import Translator
 from bot.kernel.outbox import planned, private_to
+from bot.kernel.ports import Capabilities
 from bot.kernel.services import Services
 from bot.kernel.types import Buttons, Document, Incoming, Member, Priority, Reply
 from storage.base import CommunityRow, MemberRow, Store
@@ -28,6 +29,7 @@ class Context:
     member: MemberRow
     tr: Translator
     community: CommunityRow | None = None
+    capabilities: Capabilities = field(default_factory=Capabilities)
     replies: list[Reply] = field(default_factory=list)
     # A private command used in a group: everything it says goes to the private chat.
     private_only: bool = False
@@ -71,6 +73,17 @@ class Context:
 
     def text(self, key: str, /, **params: object) -> str:
         return self.tr(key, **params)
+
+    def show_time(self, when: datetime, tz: str | None = None) -> str:
+        """A moment as the reader should see it: a platform timestamp that each reader sees
+        in their own zone where the platform has one, else the time in `tz` (default: the
+        member's zone) with the zone named."""
+        if self.capabilities.timestamps:
+            unix = int(when.timestamp())
+            return f"<t:{unix}:f> (<t:{unix}:R>)"
+        zone = tz or self.tz_name()
+        local = when.astimezone(ZoneInfo(zone))
+        return f"{local:%a} {local.day} {local:%b %H:%M} ({zone})"
 
     # -- answering -----------------------------------------------------------------------------
     def say(

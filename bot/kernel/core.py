@@ -17,7 +17,7 @@ from bot.kernel.config import Settings
 from bot.kernel.context import Context
 from bot.kernel.delivery import Delivery
 from bot.kernel.i18n import Translator, complete, pick_language, translator
-from bot.kernel.ports import CommandInfo
+from bot.kernel.ports import Capabilities, CommandInfo
 from bot.kernel.router import Router, Where
 from bot.kernel.services import Services
 from bot.kernel.types import EventKind, Incoming, Reply
@@ -159,6 +159,7 @@ class Core:
             mine = await self.store.communities.of_member(member.id)
             community = mine[0] if mine else None
         tr = translator(pick_language(member.lang, event.locale, self.settings.community.language))
+        adapter = self.delivery.adapters.get(chat.platform)
         return Context(
             event=event,
             store=self.store,
@@ -168,6 +169,7 @@ class Core:
             member=member,
             tr=tr,
             community=community,
+            capabilities=adapter.capabilities if adapter is not None else Capabilities(),
         )
 
     async def _route(self, ctx: Context) -> None:

@@ -1,12 +1,14 @@
-"""Language as a value. Every user-facing string lives in `bot/locale/<lang>.toml`; a
-`Translator` bound to one language travels in the context, into scheduled sources and into
-the delivery step, so a member hears the bot in their language everywhere.
+"""Language as a value. Every user-facing string lives in the catalogs; a `Translator` bound
+to one language travels in the context, into scheduled sources and into the delivery step, so
+a member hears the bot in their language everywhere.
 
-Why TOML and not gettext `.po` files: keys are stable names (a wording change is not a new
-msgid), a catalog is one readable file with no compile step, and plurals use the CLDR plural
-categories from Babel (`one`, `few`, `many`, `other`), which cover every language gettext's
-Plural-Forms does. Dates and numbers are formatted with Babel. `tests/test_i18n.py` fails
-when a shipped catalog lacks a key, a plural category its language needs, or a placeholder.
+Each language is a folder, `bot/locale/<lang>/`, with one TOML file per feature, so features
+never edit each other's text. Why TOML rather than gettext `.po` files: keys are stable names
+(a wording change is not a new msgid), a catalog is readable with no compile step, and
+plurals use the CLDR plural categories from Babel (`one`, `few`, `many`, `other`), which cover
+every language gettext's Plural-Forms does. Dates and numbers are formatted with Babel.
+`tests/test_i18n.py` fails when a shipped catalog lacks a key, a plural category its language
+needs, or a placeholder.
 """
 
 from __future__ import annotations
@@ -32,12 +34,20 @@ PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
 
 
 @cache
-def _raw(lang: str) -> dict[str, Any]:
-    try:
-        raw = resources.files("bot").joinpath(f"locale/{lang}.toml").read_bytes()
-    except (FileNotFoundError, OSError):
+def _files(lang: str) -> dict[str, dict[str, Any]]:
+    """A language's catalog files (`bot/locale/<lang>/<part>.toml`, one per feature), by name."""
+    folder = resources.files("bot").joinpath("locale").joinpath(lang)
+    if not folder.is_dir():
         return {}
-    return tomllib.loads(raw.decode("utf-8"))
+    return {
+        entry.name: tomllib.loads(entry.read_text("utf-8"))
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".toml")
+    }
+
+
+def meta(lang: str) -> dict[str, Any]:
+    return _files(lang).get("_meta.toml", {})
 
 
 @cache
@@ -48,18 +58,20 @@ def catalog(lang: str) -> dict[str, Template]:
     def walk(tree: Mapping[str, Any], prefix: str) -> None:
         for key, value in tree.items():
             name = f"{prefix}{key}"
-            if name == "meta":
-                continue
             if isinstance(value, dict) and value and set(value) <= PLURAL_CATEGORIES:
                 flat[name] = {k: str(v) for k, v in value.items()}
             elif isinstance(value, dict):
                 walk(value, f"{name}.")
             else:
+                if name in flat:
+                    raise RuntimeError(f"message {name!r} is defined twice in {lang}")
                 flat[name] = str(value)
 
-    walk(_raw(lang), "")
+    for name, tree in _files(lang).items():
+        if name != "_meta.toml":
+            walk(tree, "")
     if lang == DEFAULT_LANG and not flat:
-        raise RuntimeError("the default message catalog bot/locale/en.toml is missing")
+        raise RuntimeError("the default message catalog bot/locale/en/ is missing")
     return flat
 
 
@@ -67,14 +79,14 @@ def catalog(lang: str) -> dict[str, Template]:
 def available() -> tuple[str, ...]:
     """Languages with a catalog of their own."""
     folder = resources.files("bot").joinpath("locale")
-    return tuple(sorted(e.name[:-5] for e in folder.iterdir() if e.name.endswith(".toml")))
+    return tuple(sorted(e.name for e in folder.iterdir() if e.is_dir() and _files(e.name)))
 
 
 @cache
 def complete() -> tuple[str, ...]:
-    """Languages offered to members: their catalog has every key. Others (marked
-    `[meta] partial = true`) translate a part, such as the crisis reply."""
-    return tuple(lang for lang in available() if not _raw(lang).get("meta", {}).get("partial"))
+    """Languages offered to members: their catalog has every key. Others (whose `_meta.toml`
+    says `partial = true`) translate a part, such as the crisis reply."""
+    return tuple(lang for lang in available() if not meta(lang).get("partial"))
 
 
 def pick_language(*candidates: str | None) -> str:

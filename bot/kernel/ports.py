@@ -42,6 +42,8 @@ class Capabilities:
     # A bot may write to a member who never wrote to it privately (Discord, unless the
     # member closed DMs). Telegram bots may not.
     dm_first: bool = True
+    # The platform shows a timestamp in each reader's own zone (Discord's <t:UNIX:t>).
+    timestamps: bool = False
 
 
 class Adapter(Protocol):

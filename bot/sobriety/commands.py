@@ -81,8 +81,8 @@ def describe_duration(ctx: Context, counter: CounterRow, now: datetime) -> str:
     days = days_clean(start_at, now, tz)
     if counter.start_time is not None and days < 3:
         hours = int(clean_duration(start_at, now).total_seconds() // 3600)
-        return ctx.text("sober.hours", hours=hours)
-    return ctx.text("sober.day" if days == 1 else "sober.days", days=days)
+        return ctx.tr.n("sober.hours", hours)
+    return ctx.tr.n("sober.days", days)
 
 
 def counter_days(counter: CounterRow, now: datetime) -> int:
