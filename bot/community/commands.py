@@ -51,6 +51,13 @@ def _days(value: str) -> int:
     return days
 
 
+def _minutes(value: str) -> int:
+    minutes = parse_int(value, 1, 240)
+    if minutes is None:
+        raise ValueError("community.bad_minutes")
+    return minutes
+
+
 # setting typed by moderators -> (column, parser)
 SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "tz": ("tz", _timezone),
@@ -63,6 +70,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "crisis_alerts": ("crisis_alerts", _switch),
     "checkin": ("checkin_time", _time),
     "nudge": ("nudge_after_days", _days),
+    "escalate": ("escalate_minutes", _minutes),
 }
 
 
@@ -95,7 +103,7 @@ async def community(ctx: Context) -> None:
     except ValueError as exc:
         ctx.say(ctx.text(str(exc.args[0]), value=value[:40], programs=", ".join(PROGRAMS)))
         return
-    if column == "country" and not ctx.services.helplines.known(parsed):
+    if column == "country" and not ctx.services.helplines.is_country(parsed):
         ctx.say(
             ctx.text(
                 "community.bad_country",
@@ -129,7 +137,17 @@ def _summary(ctx: Context) -> str:
         crisis_alerts=onoff(c.crisis_alerts),
         checkin=c.checkin_time or defaults.checkin_time,
         nudge=c.nudge_after_days or ctx.settings.scheduler.nudge_after_days,
+        escalate=c.escalate_minutes,
+        detection=ctx.text(_DETECTION[c.reads_messages]),
     )
+
+
+# What the adapter found at start-up: can Harbor read this group's ordinary messages?
+_DETECTION = {
+    True: "community.detection_on",
+    False: "community.detection_blind",
+    None: "community.detection_unknown",
+}
 
 
 _KINDS = ("crisis", "drugs")  # the emergency number only ever comes from Harbor's data

@@ -109,6 +109,23 @@ class Core:
     def command_infos(self) -> list[CommandInfo]:
         return self.router.command_infos(lambda key, lang: translator(lang)(key), complete())
 
+    async def note_group(
+        self, platform: str, community_id: str, title: str, reads_messages: bool | None
+    ) -> None:
+        now = int(self.clock.now().timestamp())
+        community = await self.store.communities.ensure(platform, community_id, title, now)
+        if community.reads_messages != reads_messages:
+            await self.store.communities.update(
+                community.id, CommunityUpdate(reads_messages=reads_messages)
+            )
+        if reads_messages is False:
+            log.warning(
+                "%s group %s: Harbor cannot read ordinary messages there, so crisis language"
+                " in them goes unseen (see README: crisis detection)",
+                platform,
+                community.id,
+            )
+
     # -- answering ---------------------------------------------------------------------------
     async def respond(self, event: Incoming) -> tuple[list[Reply], Translator]:
         """The replies to one event (not yet delivered), in the member's language."""

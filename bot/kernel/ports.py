@@ -86,3 +86,9 @@ class Inbox(Protocol):
         an interaction early can choose ephemeral before the handler is done)."""
 
     def command_infos(self) -> list[CommandInfo]: ...
+
+    async def note_group(
+        self, platform: str, community_id: str, title: str, reads_messages: bool | None
+    ) -> None:
+        """What an adapter learned about a group at start-up: whether the bot can read its
+        members' ordinary messages (crisis detection needs them)."""

@@ -76,6 +76,11 @@ class Harbor:
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Start the adapters, the sweep and the senders; return after `stop`, cleanly."""
+        if not self.settings.crisis.detection:
+            log.warning(
+                "crisis detection is OFF ([crisis] detection = false): crisis language in"
+                " messages gets no reply; /crisis still answers"
+            )
         await self.store.outbox.recover()
         started: list[Adapter] = []
         tasks: list[asyncio.Task[None]] = []

@@ -126,12 +126,16 @@ async def set_timezone(ctx: Context, value: str) -> bool:
 
 async def set_country(ctx: Context, value: str) -> bool:
     code = value.strip().upper()
-    if not ctx.services.helplines.known(code):
-        known = ", ".join(ctx.services.helplines.countries())
+    lines = ctx.services.helplines
+    if not lines.is_country(code):
+        known = ", ".join(lines.countries())
         ctx.whisper(ctx.text("settings.bad_country", value=value[:20], known=known))
         return False
+    # Any real country is kept (it replaces the old one); without lines of its own, the
+    # crisis reply shows the international ones.
     await ctx.store.members.update(ctx.member.id, MemberUpdate(country=code))
-    ctx.whisper(ctx.text("settings.country_set", country=code))
+    key = "settings.country_set" if lines.known(code) else "settings.country_set_no_lines"
+    ctx.whisper(ctx.text(key, country=code))
     return True
 
 
