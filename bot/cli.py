@@ -94,10 +94,12 @@ def _prompt(name: str) -> str | None:
 
 
 async def run_bot(settings: Settings) -> int:
+    from adapters.registry import configured
     from bot.app import build
 
     url = settings.storage.url
-    if not settings.telegram.token and not settings.discord.token:
+    platforms = configured(settings)
+    if not platforms:
         print(
             f"No Telegram or Discord token configured: starting the console on {url}.",
             file=sys.stderr,
@@ -108,38 +110,8 @@ async def run_bot(settings: Settings) -> int:
     )
     harbor = build(store, SystemClock(), settings)
     infos = harbor.command_infos()
-    if settings.telegram.token:
-        from adapters.telegram_adapter import TelegramAdapter
-
-        tg = settings.telegram
-        harbor.attach(
-            TelegramAdapter(
-                tg.token,
-                infos,
-                base_url=tg.api_base_url,
-                webhook_url=tg.webhook_url or None,
-                webhook_secret=tg.webhook_secret or None,
-                webhook_listen=tg.webhook_listen,
-                webhook_port=tg.webhook_port,
-                admin_cache_seconds=tg.admin_cache_seconds,
-                per_second=tg.per_second,
-                group_per_minute=tg.group_per_minute,
-            )
-        )
-    if settings.discord.token:
-        from adapters.discord_adapter import DiscordAdapter
-
-        dc = settings.discord
-        harbor.attach(
-            DiscordAdapter(
-                dc.token,
-                infos,
-                read_messages=dc.read_messages,
-                moderator_role_id=dc.moderator_role_id or None,
-                sharded=dc.sharded,
-                per_second=dc.per_second,
-            )
-        )
+    for platform in platforms:
+        harbor.attach(platform.build(settings, infos))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
