@@ -323,7 +323,9 @@ class Delivery:
             if result.ok or result.status not in (SendStatus.RETRY_AFTER, SendStatus.FAILED):
                 log.info("crisis reply retry ended: %s", result.status.value)
                 return
-        log.error("a crisis reply could not be delivered after %d retries", len(self.crisis_retries))
+        log.error(
+            "a crisis reply could not be delivered after %d retries", len(self.crisis_retries)
+        )
 
     async def settle(self) -> None:
         """Wait for in-memory crisis retries (tests; a clean stop)."""
