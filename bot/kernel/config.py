@@ -85,6 +85,10 @@ class _Section(BaseModel):
 class HarborSettings(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
+    # One member may send this many events in a burst, then `member_per_minute` a minute;
+    # beyond that Harbor says once, kindly, that it will catch up (never for crisis words).
+    member_burst: int = Field(default=20, ge=1, le=1000)
+    member_per_minute: int = Field(default=30, ge=1, le=6000)
 
 
 class CommunityDefaults(_Section):

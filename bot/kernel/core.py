@@ -63,6 +63,29 @@ class Lanes:
                 self._locks[key] = (lock, users - 1)
 
 
+class MemberBuckets:
+    """A token bucket per member: one member sending commands in a loop must not slow down
+    everyone else. Per process and in memory: a member spread over processes gets a little
+    more, never less. Runs on the injected clock."""
+
+    def __init__(self, burst: int, per_minute: int) -> None:
+        self.burst = float(burst)
+        self.rate = per_minute / 60.0
+        self._tokens: dict[tuple[str, str], tuple[float, float, bool]] = {}
+
+    def take(self, key: tuple[str, str], now: float) -> tuple[bool, bool]:
+        """(allowed, first refusal): the first refusal of a run is answered, the rest not."""
+        tokens, last, told = self._tokens.get(key, (self.burst, now, False))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        if tokens >= 1.0:
+            self._tokens[key] = (tokens - 1.0, now, False)
+            if len(self._tokens) > 100_000:
+                self._tokens = {k: v for k, v in self._tokens.items() if v[0] < self.burst}
+            return True, False
+        self._tokens[key] = (tokens, now, True)
+        return False, not told
+
+
 class Core:
     def __init__(
         self,
@@ -83,6 +106,8 @@ class Core:
         self.guards = tuple(guards)
         self.lanes = Lanes()
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        harbor = settings.harbor
+        self.buckets = MemberBuckets(harbor.member_burst, harbor.member_per_minute)
 
     # -- the Inbox an adapter hands events to ------------------------------------------------
     async def handle(self, event: Incoming) -> None:
@@ -95,10 +120,30 @@ class Core:
                     log_failure("guard", exc)
             if event.edited:
                 return  # an edit is scanned by the guards, never run again
+            if not await self._within_limits(event):
+                return
             key = f"{event.chat.platform}:{event.chat.chat_id}:{event.chat.thread_id or ''}"
             async with self.lanes.hold(key):
                 replies, tr = await self.respond(event)
                 await self.delivery.deliver(event, replies, tr)
+
+    async def _within_limits(self, event: Incoming) -> bool:
+        """Crisis words and /crisis never get here (the guard answered them)."""
+        if event.kind not in (EventKind.MESSAGE, EventKind.BUTTON):
+            return True
+        who = (event.member.platform, event.member.user_id)
+        allowed, first = self.buckets.take(who, self.clock.now().timestamp())
+        if not allowed and first:
+            tr = translator(pick_language(event.locale, self.settings.community.language))
+            note = Reply(
+                chat=event.chat,
+                text=tr("core.slow_down"),
+                private=True,
+                member=event.member,
+                notify_group=False,
+            )
+            await self.delivery.deliver(event, [note], tr)
+        return allowed
 
     def answers_privately(self, event: Incoming) -> bool:
         if event.chat.private or event.kind is EventKind.BUTTON:
