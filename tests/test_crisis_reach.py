@@ -253,3 +253,14 @@ async def test_moderators_see_whether_detection_can_work_in_their_group(
     said = await console.push("/community escalate 5")
     assert "Saved" in said[0].text
     assert "widened after 5 min" in (await console.push("/community"))[0].text
+
+
+async def test_a_deep_link_continues_with_the_command_it_names(make: MakeConsole) -> None:
+    console = await make(telegram_like=True)
+    await console.push(":group recovery")
+    said = await console.push("/privacy")  # no private chat yet: a link that continues
+    [group] = said
+    [[button]] = group.buttons
+    assert button.url == "console://start/privacy"
+    said = await console.push(":press Open a private chat")
+    assert said[0].to == "Alex (private)" and "What I keep" in said[0].text

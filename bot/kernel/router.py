@@ -79,6 +79,10 @@ class Router:
     def command(self, name: str) -> Command | None:
         return self._by_name.get(name)
 
+    def runnable(self, name: str) -> HandlerFn | None:
+        cmd = self._by_name.get(name)
+        return cmd.handler if cmd is not None and not cmd.moderator else None
+
     def button(self, data: str) -> ButtonRoute | None:
         return self._buttons.get(data.partition(":")[0])
 

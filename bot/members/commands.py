@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
@@ -34,6 +35,8 @@ async def start(ctx: Context) -> None:
     if not ctx.in_private:
         ctx.say(ctx.text("start.group", name=ctx.sender.display_name))
         return
+    if await _resume(ctx):
+        return
     ctx.say(ctx.text("start.welcome", name=ctx.sender.display_name))
     if ctx.member.tz is None:
         await ask_timezone(ctx)
@@ -41,6 +44,19 @@ async def start(ctx: Context) -> None:
         ask_country(ctx)
     else:
         await _offer_checkins(ctx)
+
+
+async def _resume(ctx: Context) -> bool:
+    """A deep link opened the private chat to continue something (`/start checkin`,
+    `/start meeting-12`): run that command here instead of the welcome."""
+    payload = ctx.event.args.strip()
+    name, _, rest = payload.partition("-")
+    handler = ctx.services.commands.runnable(name.casefold()) if name else None
+    if handler is None or name.casefold() == "start":
+        return False
+    ctx.event = dataclasses.replace(ctx.event, command=name.casefold(), args=rest.replace("-", " "))
+    await handler(ctx)
+    return True
 
 
 async def _offer_checkins(ctx: Context) -> None:
