@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from storage.sql.store import SQLStore
 
 DEFAULT_CONFIG = Path("config.toml")
+EXIT_ADAPTER = 4  # a platform adapter failed for good (bad token, refused intent)
 
 # The features' operator tools: `harbor NAME ...`, each adding its own subparser and running
 # with the loaded settings (one line each; the code lives with its feature).
@@ -95,6 +96,7 @@ def _prompt(name: str) -> str | None:
 
 async def run_bot(settings: Settings) -> int:
     from bot.app import build
+    from bot.kernel.runtime import AdapterError
 
     url = settings.storage.url
     if not settings.telegram.token and not settings.discord.token:
@@ -111,21 +113,7 @@ async def run_bot(settings: Settings) -> int:
     if settings.telegram.token:
         from adapters.telegram_adapter import TelegramAdapter
 
-        tg = settings.telegram
-        harbor.attach(
-            TelegramAdapter(
-                tg.token,
-                infos,
-                base_url=tg.api_base_url,
-                webhook_url=tg.webhook_url or None,
-                webhook_secret=tg.webhook_secret or None,
-                webhook_listen=tg.webhook_listen,
-                webhook_port=tg.webhook_port,
-                admin_cache_seconds=tg.admin_cache_seconds,
-                per_second=tg.per_second,
-                group_per_minute=tg.group_per_minute,
-            )
-        )
+        harbor.attach(TelegramAdapter.from_settings(settings.telegram, infos, store))
     if settings.discord.token:
         from adapters.discord_adapter import DiscordAdapter
 
@@ -144,7 +132,11 @@ async def run_bot(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await harbor.run_forever(stop)
+    try:
+        await harbor.run_forever(stop)
+    except AdapterError as exc:  # a bad token, a refused intent: one line, no traceback
+        print(f"harbor: {exc}", file=sys.stderr)
+        return EXIT_ADAPTER
     return 0
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.checkins.commands import ask_optin, replan, set_checkin_time
 from bot.common.timezones import resolve_timezone
 from bot.kernel.context import Context
-from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes, Where
+from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Router, Routes, Where
 from bot.kernel.types import Button, Document
 from storage.rows import MemberUpdate
 
@@ -34,6 +36,8 @@ async def start(ctx: Context) -> None:
     if not ctx.in_private:
         ctx.say(ctx.text("start.group", name=ctx.sender.display_name))
         return
+    if await _resume(ctx):
+        return
     ctx.say(ctx.text("start.welcome", name=ctx.sender.display_name))
     if ctx.member.tz is None:
         await ask_timezone(ctx)
@@ -41,6 +45,28 @@ async def start(ctx: Context) -> None:
         ask_country(ctx)
     else:
         await _offer_checkins(ctx)
+
+
+_PAYLOAD = re.compile(r"([a-z]+)(?:-(\d{1,12}))?")
+
+
+async def _resume(ctx: Context) -> bool:
+    """`/start <payload>` from a deep link (a group sent the member here): continue with
+    what they asked for there. `checkin`, `sober`, ... run that command; `meeting-12` runs
+    `/meeting 12`. Only a command name and an id: a link can never carry other arguments
+    (`forget-yes` is not a thing). `crisis` is answered before this, by the crisis guard."""
+    match = _PAYLOAD.fullmatch(ctx.event.args.strip().casefold())
+    router = ctx.services.commands
+    cmd = router.command(match.group(1)) if match and isinstance(router, Router) else None
+    if cmd is None or cmd.name == "start" or cmd.moderator or cmd.where is Where.GROUP:
+        return False
+    assert match is not None
+    args = match.group(2) or ""
+    ctx.event = dataclasses.replace(
+        ctx.event, command=cmd.name, args=args, text=f"/{cmd.name} {args}".strip()
+    )
+    await cmd.handler(ctx)
+    return True
 
 
 async def _offer_checkins(ctx: Context) -> None:
