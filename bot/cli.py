@@ -117,17 +117,7 @@ async def run_bot(settings: Settings) -> int:
     if settings.discord.token:
         from adapters.discord_adapter import DiscordAdapter
 
-        dc = settings.discord
-        harbor.attach(
-            DiscordAdapter(
-                dc.token,
-                infos,
-                read_messages=dc.read_messages,
-                moderator_role_id=dc.moderator_role_id or None,
-                sharded=dc.sharded,
-                per_second=dc.per_second,
-            )
-        )
+        harbor.attach(DiscordAdapter.from_settings(settings.discord, infos, store))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

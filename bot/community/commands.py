@@ -51,6 +51,19 @@ def _days(value: str) -> int:
     return days
 
 
+_ROLE = re.compile(r"^(?:<@&(\d{5,25})>|(\d{5,25}))$")
+
+
+def _role(value: str) -> str | None:
+    """Discord: `/community modrole @Role` (sent as <@&id>), the role's id, or `off`."""
+    if parse_switch(value) is False:
+        return None
+    match = _ROLE.match(value.strip())
+    if match is None:
+        raise ValueError("community.bad_role")
+    return match.group(1) or match.group(2)
+
+
 # setting typed by moderators -> (column, parser)
 SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "tz": ("tz", _timezone),
@@ -63,6 +76,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "crisis_alerts": ("crisis_alerts", _switch),
     "checkin": ("checkin_time", _time),
     "nudge": ("nudge_after_days", _days),
+    "modrole": ("moderator_role_id", _role),
 }
 
 
