@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bot.doctor import add_doctor_parser, run_doctor
 from bot.kernel.clock import ManualClock, SystemClock
 from bot.kernel.config import ConfigError, Settings, load_settings
 from bot.meetings.cli import add_meetings_parser, run_meetings
@@ -28,6 +29,7 @@ EXIT_ADAPTER = 4  # a platform adapter failed for good (bad token, refused inten
 # with the loaded settings (one line each; the code lives with its feature).
 TOOLS: dict[str, tuple[Callable[[Any], None], Callable[[argparse.Namespace, Settings], int]]] = {
     "meetings": (add_meetings_parser, run_meetings),
+    "doctor": (add_doctor_parser, run_doctor),
 }
 
 
