@@ -52,7 +52,6 @@ are passed on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import io
 import logging
@@ -473,10 +472,17 @@ class DiscordAdapter:
         except BaseException:
             await client.close()
             raise
-        await self._sync_commands(client, tree)
-        connect = asyncio.create_task(client.connect(reconnect=True))
-        self._connect_task = connect
-        if not await self._until_ready(client, connect):
+        try:
+            await self._sync_commands(client, tree)
+            connect = asyncio.create_task(client.connect(reconnect=True))
+            self._connect_task = connect
+            ready = await self._until_ready(client, connect)
+        except Exception as exc:  # whatever it was, nothing may stay half-started
+            await self.stop()
+            raise AdapterError(
+                f"Discord start failed ({type(exc).__name__})", fatal=False
+            ) from None
+        if not ready:
             failure = connect.exception() if connect.done() and not connect.cancelled() else None
             await self.stop()
             if failure is not None:
@@ -511,8 +517,8 @@ class DiscordAdapter:
         task = self._connect_task
         if task is None:
             raise AdapterError("the Discord adapter is not running", fatal=False)
-        with contextlib.suppress(BaseException):
-            await asyncio.shield(task)
+        # asyncio.wait: being cancelled (Harbor stopping) ends the watch, not the connection.
+        await asyncio.wait({task})
         if task.cancelled():
             raise AdapterError("the Discord gateway connection was cancelled", fatal=False)
         failure = gateway_error(task.exception())

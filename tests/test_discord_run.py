@@ -5,6 +5,7 @@ the Message Content intent switched off) stops Harbor cleanly instead of leaving
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 from pathlib import Path
@@ -73,3 +74,22 @@ async def test_a_fatal_gateway_close_after_start_stops_harbor(
     with pytest.raises(AdapterError) as info:
         await asyncio.wait_for(running, WAIT)
     assert info.value.fatal and "Message Content intent" in str(info.value)
+
+
+async def test_a_clean_stop_is_not_taken_for_a_failure(
+    discord_fake: FakeDiscord, store: SQLStore, clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    caplog.set_level(logging.INFO)
+    harbor = build(store, clock, Settings())
+    harbor.attach(DiscordAdapter(fd.TOKEN, harbor.command_infos(), guild_ready_timeout=0.05,
+                                 ready_timeout=WAIT))  # fmt: skip
+    stop = asyncio.Event()
+    running = asyncio.create_task(harbor.run_forever(stop))
+    await discord_fake.wait_connected(within=WAIT)
+    stop.set()
+    await asyncio.wait_for(running, WAIT)
+    assert running.exception() is None
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []
+    assert "stopped cleanly" in caplog.text

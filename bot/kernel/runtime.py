@@ -68,6 +68,7 @@ class Harbor:
     failure: AdapterError | None = field(default=None, init=False)
     _stop: asyncio.Event | None = field(default=None, init=False, repr=False)
     _background: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
+    _sweeping: asyncio.Task[Any] | None = field(default=None, init=False, repr=False)
 
     def attach(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
@@ -119,6 +120,11 @@ class Harbor:
             await stop.wait()
         finally:
             if scheduler.running:
+                # A sweep in progress finishes (bounded) rather than being cancelled midway.
+                scheduler.pause()
+                sweeping = self._sweeping
+                if sweeping is not None and not sweeping.done():
+                    await asyncio.wait({sweeping}, timeout=5.0)
                 scheduler.shutdown(wait=False)
             # Watchers and start retries first: they must not restart what is stopping.
             background = list(self._background)
@@ -210,6 +216,7 @@ class Harbor:
         await self._retry_start(adapter, started)
 
     async def _sweep_safely(self) -> None:
+        self._sweeping = asyncio.current_task()
         try:
             await self.sweeper.run(self.clock.now())
             self.dispatcher.wake()
@@ -218,3 +225,5 @@ class Harbor:
             log.error(
                 "scheduled work failed (%s); it runs again at the next sweep", type(exc).__name__
             )
+        finally:
+            self._sweeping = None
