@@ -9,45 +9,26 @@ from dataclasses import dataclass
 
 from bot.kernel.config import Settings
 from bot.kernel.ports import Adapter, CommandInfo
+from storage.base import Store
 
 
 @dataclass(frozen=True, slots=True)
 class Platform:
     name: str
     enabled: Callable[[Settings], bool]
-    build: Callable[[Settings, Sequence[CommandInfo]], Adapter]
+    build: Callable[[Settings, Sequence[CommandInfo], Store], Adapter]
 
 
-def _telegram(settings: Settings, commands: Sequence[CommandInfo]) -> Adapter:
+def _telegram(settings: Settings, commands: Sequence[CommandInfo], store: Store) -> Adapter:
     from adapters.telegram_adapter import TelegramAdapter  # imported only when it runs
 
-    tg = settings.telegram
-    return TelegramAdapter(
-        tg.token,
-        commands,
-        base_url=tg.api_base_url,
-        webhook_url=tg.webhook_url or None,
-        webhook_secret=tg.webhook_secret or None,
-        webhook_listen=tg.webhook_listen,
-        webhook_port=tg.webhook_port,
-        admin_cache_seconds=tg.admin_cache_seconds,
-        per_second=tg.per_second,
-        group_per_minute=tg.group_per_minute,
-    )
+    return TelegramAdapter.from_settings(settings.telegram, commands, store)
 
 
-def _discord(settings: Settings, commands: Sequence[CommandInfo]) -> Adapter:
+def _discord(settings: Settings, commands: Sequence[CommandInfo], store: Store) -> Adapter:
     from adapters.discord_adapter import DiscordAdapter
 
-    dc = settings.discord
-    return DiscordAdapter(
-        dc.token,
-        commands,
-        read_messages=dc.read_messages,
-        moderator_role_id=dc.moderator_role_id or None,
-        sharded=dc.sharded,
-        per_second=dc.per_second,
-    )
+    return DiscordAdapter.from_settings(settings.discord, commands, store)
 
 
 PLATFORMS: tuple[Platform, ...] = (

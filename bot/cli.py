@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bot.doctor import add_doctor_parser, run_doctor
 from bot.kernel.clock import ManualClock, SystemClock
 from bot.kernel.config import ConfigError, Settings, load_settings
 from bot.meetings.cli import add_meetings_parser, run_meetings
@@ -22,11 +23,13 @@ if TYPE_CHECKING:
     from storage.sql.store import SQLStore
 
 DEFAULT_CONFIG = Path("config.toml")
+EXIT_ADAPTER = 4  # a platform adapter failed for good (bad token, refused intent)
 
 # The features' operator tools: `harbor NAME ...`, each adding its own subparser and running
 # with the loaded settings (one line each; the code lives with its feature).
 TOOLS: dict[str, tuple[Callable[[Any], None], Callable[[argparse.Namespace, Settings], int]]] = {
     "meetings": (add_meetings_parser, run_meetings),
+    "doctor": (add_doctor_parser, run_doctor),
 }
 
 
@@ -96,6 +99,7 @@ def _prompt(name: str) -> str | None:
 async def run_bot(settings: Settings) -> int:
     from adapters.registry import configured
     from bot.app import build
+    from bot.kernel.runtime import AdapterError
 
     url = settings.storage.url
     platforms = configured(settings)
@@ -111,12 +115,16 @@ async def run_bot(settings: Settings) -> int:
     harbor = build(store, SystemClock(), settings)
     infos = harbor.command_infos()
     for platform in platforms:
-        harbor.attach(platform.build(settings, infos))
+        harbor.attach(platform.build(settings, infos, store))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await harbor.run_forever(stop)
+    try:
+        await harbor.run_forever(stop)
+    except AdapterError as exc:  # a bad token, a refused intent: one line, no traceback
+        print(f"harbor: {exc}", file=sys.stderr)
+        return EXIT_ADAPTER
     return 0
 
 

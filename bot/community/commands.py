@@ -58,6 +58,19 @@ def _minutes(value: str) -> int:
     return minutes
 
 
+_ROLE = re.compile(r"^(?:<@&(\d{5,25})>|(\d{5,25}))$")
+
+
+def _role(value: str) -> str | None:
+    """Discord: `/community modrole @Role` (sent as <@&id>), the role's id, or `off`."""
+    if parse_switch(value) is False:
+        return None
+    match = _ROLE.match(value.strip())
+    if match is None:
+        raise ValueError("community.bad_role")
+    return match.group(1) or match.group(2)
+
+
 # setting typed by moderators -> (column, parser)
 SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "tz": ("tz", _timezone),
@@ -71,6 +84,9 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "checkin": ("checkin_time", _time),
     "nudge": ("nudge_after_days", _days),
     "escalate": ("escalate_minutes", _minutes),
+
+
+    "modrole": ("moderator_role_id", _role),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
@@ -46,15 +47,24 @@ async def start(ctx: Context) -> None:
         await _offer_checkins(ctx)
 
 
+_PAYLOAD = re.compile(r"([a-z]+)(?:-(\d{1,12}))?")
+
+
 async def _resume(ctx: Context) -> bool:
-    """A deep link opened the private chat to continue something (`/start checkin`,
-    `/start meeting-12`): run that command here instead of the welcome."""
-    payload = ctx.event.args.strip()
-    name, _, rest = payload.partition("-")
-    handler = ctx.services.commands.runnable(name.casefold()) if name else None
-    if handler is None or name.casefold() == "start":
+    """`/start <payload>` from a deep link (a group sent the member here): continue with
+    what they asked for there. `checkin`, `sober`, ... run that command; `meeting-12` runs
+    `/meeting 12`. Only a command name and an id: a link can never carry other arguments
+    (`forget-yes` is not a thing). `crisis` is answered before this, by the crisis guard."""
+    match = _PAYLOAD.fullmatch(ctx.event.args.strip().casefold())
+    name = match.group(1) if match else ""
+    handler = ctx.services.commands.runnable(name) if name and name != "start" else None
+    if handler is None:
         return False
-    ctx.event = dataclasses.replace(ctx.event, command=name.casefold(), args=rest.replace("-", " "))
+    assert match is not None
+    args = match.group(2) or ""
+    ctx.event = dataclasses.replace(
+        ctx.event, command=name, args=args, text=f"/{name} {args}".strip()
+    )
     await handler(ctx)
     return True
 
