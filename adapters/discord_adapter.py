@@ -57,9 +57,9 @@ import io
 import logging
 import time
 import traceback
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -69,7 +69,6 @@ from discord import app_commands
 from discord.app_commands import locale_str
 
 from adapters import discord_convert as convert
-from adapters import discord_suggest as suggest
 from bot.kernel import i18n
 from bot.kernel.config import DiscordSettings
 from bot.kernel.ports import Capabilities, CommandInfo, Inbox, Limits
@@ -84,9 +83,6 @@ from bot.kernel.types import (
     SendResult,
     SendStatus,
 )
-from storage.base import Store
-from storage.errors import StorageError
-from storage.rows import CommunityUpdate, MemberUpdate
 
 _log = logging.getLogger(__name__)
 
@@ -342,7 +338,6 @@ class DiscordAdapter:
         ready_timeout: float = 0.0,
         max_attachment_bytes: int = MAX_ATTACHMENT_BYTES,
         per_second: float = 40.0,
-        store: Store | None = None,
         api_base_url: str | None = None,
         dev_guild_id: str | None = None,
         commands_hash_file: str | Path | None = None,
@@ -362,7 +357,6 @@ class DiscordAdapter:
         self._guild_ready_timeout = guild_ready_timeout
         self._ready_timeout = ready_timeout
         self._max_attachment_bytes = max_attachment_bytes
-        self._store = store
         self._api_base = api_base_url
         self._dev_guild = int(dev_guild_id) if dev_guild_id else None
         self._hash_file = Path(commands_hash_file) if commands_hash_file else None
@@ -384,7 +378,7 @@ class DiscordAdapter:
 
     @classmethod
     def from_settings(
-        cls, settings: DiscordSettings, commands: Sequence[CommandInfo], store: Store | None
+        cls, settings: DiscordSettings, commands: Sequence[CommandInfo]
     ) -> DiscordAdapter:
         base = settings.api_base_url.rstrip("/")
         return cls(
@@ -397,7 +391,6 @@ class DiscordAdapter:
             shard_count=settings.shard_count,
             ready_timeout=settings.ready_timeout,
             per_second=settings.per_second,
-            store=store,
             api_base_url=None if base == DEFAULT_API_BASE else base,
             dev_guild_id=settings.dev_guild_id or None,
             commands_hash_file=settings.commands_hash_file or None,
@@ -571,7 +564,7 @@ class DiscordAdapter:
             # can allow its moderator role too (Server Settings → Integrations → Harbor).
             if info.moderator:
                 command.default_permissions = discord.Permissions(manage_guild=True)
-            if suggest.suggests(info.name.lower()):
+            if info.suggests:
                 command.autocomplete("args")(self._autocomplete)
             tree.add_command(command)
         return tree
@@ -593,18 +586,18 @@ class DiscordAdapter:
     async def _autocomplete(
         self, interaction: discord.Interaction[discord.Client], current: str
     ) -> list[app_commands.Choice[str]]:
-        if self._store is None or self._closing:
+        inbox = self._inbox
+        if inbox is None or self._closing:
             return []
-        data = cast(Mapping[str, Any], interaction.data or {})
-        name = str(data.get("name", ""))
-        guild = str(interaction.guild_id) if interaction.guild_id is not None else None
-        try:
-            found = await suggest.suggestions(
-                self._store, name, current, user_id=str(interaction.user.id), guild_id=guild
-            )
-        except (StorageError, ValueError) as exc:
-            _log.warning("autocomplete failed: %s", type(exc).__name__)
+        # The typing member, where and in which command: the same conversion as a command.
+        payload = {
+            **interaction_payload(interaction),
+            "type": convert.INTERACTION_APPLICATION_COMMAND,
+        }
+        incoming = convert.incoming_from_interaction(payload, moderator_role_id=self._global_role)
+        if incoming is None:
             return []
+        found = await inbox.suggest(incoming, current)
         return [app_commands.Choice(name=label, value=value) for label, value in found]
 
     async def _tree_error(
@@ -882,18 +875,13 @@ class DiscordAdapter:
 
     async def _moderator_roles(self, guild_id: str) -> frozenset[str]:
         """The community's moderator role (/community modrole), cached for a minute."""
-        if self._store is None:
+        if self._inbox is None:
             return frozenset()
         now = time.monotonic()
         cached = self._roles.get(guild_id)
         if cached is not None and cached[0] > now:
             return cached[1]
-        try:
-            community = await self._store.communities.find(self.platform, guild_id)
-        except StorageError as exc:
-            _log.warning("could not read a server's moderator role: %s", exc)
-            return cached[1] if cached is not None else frozenset()
-        role = community.moderator_role_id if community is not None else None
+        role = await self._inbox.platforms.moderator_role(self.platform, guild_id)
         roles = frozenset({role} if role else ())
         self._roles[guild_id] = (now + ROLE_CACHE_SECONDS, roles)
         return roles
@@ -917,16 +905,11 @@ class DiscordAdapter:
                 "(no Message Content intent): crisis words in other messages go unseen",
                 guild_id,
             )
-        if self._store is None:
-            return
-        try:
-            community = await self._store.communities.find(self.platform, guild_id)
-            if community is not None and community.reads_messages is not reads:
-                await self._store.communities.update(
-                    community.id, CommunityUpdate(reads_messages=reads)
-                )
-        except StorageError as exc:
-            _log.warning("could not record what Harbor reads in a server: %s", exc)
+        client = self._client
+        guild = client.get_guild(int(guild_id)) if client is not None else None
+        if self._inbox is not None:
+            title = guild.name if guild is not None else ""
+            await self._inbox.platforms.note_group(self.platform, guild_id, title, reads)
 
     # --- answering interactions -----------------------------------------------------
 
@@ -1050,14 +1033,11 @@ class DiscordAdapter:
         known = self._dm_channels.get(user_id)
         if known is not None:
             return known
-        if self._store is not None:
-            try:
-                row = await self._store.members.find(self.platform, user_id)
-            except StorageError:
-                row = None
-            if row is not None and row.dm_channel_id:
-                self._dm_channels[user_id] = int(row.dm_channel_id)
-                return int(row.dm_channel_id)
+        if self._inbox is not None:
+            kept = await self._inbox.platforms.private_chat(self.platform, user_id)
+            if kept:
+                self._dm_channels[user_id] = int(kept)
+                return int(kept)
         opened = await client.create_dm(discord.Object(id=int(user_id)))
         self._dm_channels[user_id] = opened.id
         await self._keep_dm_channel(user_id, str(opened.id))
@@ -1072,14 +1052,8 @@ class DiscordAdapter:
         self._spawn(self._keep_dm_channel(user_id, str(channel_id)))
 
     async def _keep_dm_channel(self, user_id: str, channel_id: str | None) -> None:
-        if self._store is None:
-            return
-        try:
-            row = await self._store.members.find(self.platform, user_id)
-            if row is not None and row.dm_channel_id != channel_id:
-                await self._store.members.update(row.id, MemberUpdate(dm_channel_id=channel_id))
-        except StorageError as exc:
-            _log.warning("could not keep a DM channel id: %s", exc)
+        if self._inbox is not None:
+            await self._inbox.platforms.note_private_chat(self.platform, user_id, channel_id)
 
     async def is_moderator(self, community_id: str, user_id: str) -> bool:
         """Whether the user moderates the server now: Manage Server, Administrator, or the

@@ -9,26 +9,25 @@ from dataclasses import dataclass
 
 from bot.kernel.config import Settings
 from bot.kernel.ports import Adapter, CommandInfo
-from storage.base import Store
 
 
 @dataclass(frozen=True, slots=True)
 class Platform:
     name: str
     enabled: Callable[[Settings], bool]
-    build: Callable[[Settings, Sequence[CommandInfo], Store], Adapter]
+    build: Callable[[Settings, Sequence[CommandInfo]], Adapter]
 
 
-def _telegram(settings: Settings, commands: Sequence[CommandInfo], store: Store) -> Adapter:
+def _telegram(settings: Settings, commands: Sequence[CommandInfo]) -> Adapter:
     from adapters.telegram_adapter import TelegramAdapter  # imported only when it runs
 
-    return TelegramAdapter.from_settings(settings.telegram, commands, store)
+    return TelegramAdapter.from_settings(settings.telegram, commands)
 
 
-def _discord(settings: Settings, commands: Sequence[CommandInfo], store: Store) -> Adapter:
+def _discord(settings: Settings, commands: Sequence[CommandInfo]) -> Adapter:
     from adapters.discord_adapter import DiscordAdapter
 
-    return DiscordAdapter.from_settings(settings.discord, commands, store)
+    return DiscordAdapter.from_settings(settings.discord, commands)
 
 
 PLATFORMS: tuple[Platform, ...] = (

@@ -80,9 +80,6 @@ from bot.kernel.core import Lanes
 from bot.kernel.ports import Capabilities, CommandInfo, Inbox, Limits
 from bot.kernel.runtime import AdapterError
 from bot.kernel.types import Document, Incoming, Reply, SendResult, SendStatus
-from storage.base import Store
-from storage.errors import StorageError
-from storage.rows import CommunityUpdate
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +221,6 @@ class TelegramAdapter:
         poll_interval: float = 0.0,
         per_second: float = 25.0,
         group_per_minute: int = 20,
-        store: Store | None = None,
         drop_pending_updates: bool = False,
         bootstrap_retries: int = 4,
         bootstrap_delay: float = 1.0,
@@ -250,7 +246,6 @@ class TelegramAdapter:
         self._poll_interval = poll_interval
         self._poll_timeout = poll_timeout
         self._read_timeout = read_timeout
-        self._store = store
         self._drop_pending = drop_pending_updates
         self._bootstrap_retries = bootstrap_retries
         self._bootstrap_delay = bootstrap_delay
@@ -267,7 +262,7 @@ class TelegramAdapter:
 
     @classmethod
     def from_settings(
-        cls, settings: TelegramSettings, commands: Sequence[CommandInfo], store: Store | None
+        cls, settings: TelegramSettings, commands: Sequence[CommandInfo]
     ) -> TelegramAdapter:
         return cls(
             settings.token,
@@ -280,7 +275,6 @@ class TelegramAdapter:
             admin_cache_seconds=settings.admin_cache_seconds,
             per_second=settings.per_second,
             group_per_minute=settings.group_per_minute,
-            store=store,
             drop_pending_updates=settings.drop_pending_updates,
             bootstrap_retries=settings.bootstrap_retries,
             moderator_rights=settings.moderator_rights,
@@ -330,7 +324,7 @@ class TelegramAdapter:
             if isinstance(exc, Exception) and not isinstance(exc, AdapterError):
                 raise self._start_error(exc) from None
             raise
-        if self._survey_on_start and self._store is not None:
+        if self._survey_on_start:
             self._spawn(self.survey_groups())
 
     async def _initialize(self, app: AnyApp) -> None:
@@ -656,34 +650,30 @@ class TelegramAdapter:
         """For every known group: can the bot read ordinary messages there (privacy mode
         off, or an administrator)? Logged per group and kept in `communities.reads_messages`
         so `/community` can show it. Crisis detection only sees what the bot can read."""
-        if self._store is None:
+        if self._inbox is None:
             return {}
-        try:
-            groups = [c for c in await self._store.communities.all(self.platform) if c.active]
-        except StorageError as exc:
-            log.warning("could not list the Telegram groups: %s", exc)
-            return {}
+        groups = await self._inbox.platforms.groups(self.platform)
         found: dict[str, bool] = {}
         reads_all = self._reads_all()
         for group in groups:
             reads = reads_all
             if not reads:
                 try:
-                    reads = await self._is_admin_in(group.chat_id)
+                    reads = await self._is_admin_in(group.community_id)
                 except (TelegramError, ValueError) as exc:
-                    log.info("group %s: not reachable (%s)", group.chat_id, type(exc).__name__)
+                    log.info("group %s: not reachable (%s)", group.community_id, type(exc).__name__)
                     continue
-            found[group.chat_id] = reads
+            found[group.community_id] = reads
             if reads:
-                log.info("telegram group %s: Harbor reads ordinary messages", group.chat_id)
+                log.info("telegram group %s: Harbor reads ordinary messages", group.community_id)
             else:
                 log.warning(
                     "telegram group %s: Harbor sees only commands and replies to it (privacy "
                     "mode on, not an admin): crisis words in other messages go unseen",
-                    group.chat_id,
+                    group.community_id,
                 )
             if group.reads_messages is not reads:
-                await self._record_reads(group.chat_id, reads)
+                await self._record_reads(group.community_id, reads, group.title)
         return found
 
     async def _is_admin_in(self, chat_id: str) -> bool:
@@ -692,32 +682,24 @@ class TelegramAdapter:
         member = await _retrying("getChatMember", lambda: bot.get_chat_member(chat, me))
         return member.status in ("administrator", "creator")
 
-    async def _record_reads(self, chat_id: str, reads: bool) -> None:
-        if self._store is None:
-            return
-        try:
-            community = await self._store.communities.find(self.platform, chat_id)
-            if community is not None and community.reads_messages is not reads:
-                await self._store.communities.update(
-                    community.id, CommunityUpdate(reads_messages=reads)
-                )
-        except StorageError as exc:
-            log.warning("could not record what Harbor reads in a group: %s", exc)
+    async def _record_reads(self, chat_id: str, reads: bool, title: str = "") -> None:
+        if self._inbox is not None:
+            await self._inbox.platforms.note_group(self.platform, chat_id, title, reads)
 
     # --- outgoing ----------------------------------------------------------------------
 
     async def send(self, reply: Reply) -> SendResult:
-        if reply.private and reply.member is not None and not can_receive_private(
-            reply.member.user_id
+        if (
+            reply.private
+            and reply.member is not None
+            and not can_receive_private(reply.member.user_id)
         ):
             # An anonymous admin: the group may offer them a link to the private chat.
             return SendResult(SendStatus.NO_PRIVATE_CHAT, detail="anonymous administrator")
         try:
             calls = build_calls(reply)
         except CallbackDataTooLong as exc:
-            log.error(
-                "a reply with a '%s' button was refused: %s", exc.prefix, exc.args[0]
-            )
+            log.error("a reply with a '%s' button was refused: %s", exc.prefix, exc.args[0])
             return SendResult(SendStatus.REJECTED, detail=str(exc))
         if not calls:
             return SendResult(SendStatus.REJECTED, detail="nothing to send or no recipient")

@@ -115,7 +115,7 @@ async def run_bot(settings: Settings) -> int:
     harbor = build(store, SystemClock(), settings)
     infos = harbor.command_infos()
     for platform in platforms:
-        harbor.attach(platform.build(settings, infos, store))
+        harbor.attach(platform.build(settings, infos))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

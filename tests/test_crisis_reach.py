@@ -247,7 +247,7 @@ async def test_moderators_see_whether_detection_can_work_in_their_group(
     assert "Crisis detection in this group: not checked yet" in said[0].text
     # What an adapter reports at start-up, e.g. Telegram privacy mode on.
     assert console._inbox is not None
-    await console._inbox.note_group("console", "recovery", "recovery", False)
+    await console._inbox.platforms.note_group("console", "recovery", "recovery", False)
     said = await console.push("/community")
     assert "LIMITED" in said[0].text and "/setprivacy" in said[0].text
     said = await console.push("/community escalate 5")

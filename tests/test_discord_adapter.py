@@ -36,6 +36,7 @@ from storage.rows import MemberUpdate
 from storage.sql.store import SQLStore
 from tests.fakes import discord_api as fd
 from tests.fakes.discord_api import FakeDiscord
+from tests.helpers.inbox import memory, no_suggestions
 
 COMMANDS = [
     CommandInfo("checkin", "Daily check-in"),
@@ -48,11 +49,13 @@ class Recorder:
     """A small real inbox: records events, answers from a table of functions, and delivers
     through the kernel's real delivery step."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: SQLStore | None = None) -> None:
         self.events: asyncio.Queue[Incoming] = asyncio.Queue()
         self.answer: Callable[[Incoming], list[Reply]] = lambda _incoming: []
         self.slow: Callable[[Incoming], Awaitable[list[Reply]]] | None = None
         self.delivery: Delivery | None = None
+        self.platforms = memory(store)
+        self.suggest = no_suggestions
 
     def bind(self, adapter: DiscordAdapter) -> None:
         self.delivery = Delivery({adapter.platform: adapter}, {}, SystemClock())
@@ -85,11 +88,13 @@ StartAdapter = Callable[..., Awaitable[tuple[DiscordAdapter, Recorder]]]
 async def start_adapter(fake: FakeDiscord) -> AsyncIterator[StartAdapter]:
     started: list[DiscordAdapter] = []
 
-    async def start(**options: Any) -> tuple[DiscordAdapter, Recorder]:
+    async def start(
+        store: SQLStore | None = None, **options: Any
+    ) -> tuple[DiscordAdapter, Recorder]:
         adapter = DiscordAdapter(
             fd.TOKEN, COMMANDS, guild_ready_timeout=0.05, ready_timeout=WAIT, **options
         )
-        handler = Recorder()
+        handler = Recorder(store)
         handler.bind(adapter)
         await adapter.start(handler)
         started.append(adapter)

@@ -58,7 +58,6 @@ async def bot(
         read_messages=True,  # crisis detection needs the channel messages' text
         guild_ready_timeout=0.05,
         ready_timeout=WAIT,
-        store=store,
     )
     harbor.attach(adapter)
     await adapter.start(harbor.core)

@@ -23,7 +23,7 @@ from adapters.telegram_adapter import (
 from bot.kernel.clock import SystemClock
 from bot.kernel.delivery import Delivery
 from bot.kernel.i18n import ENGLISH, t
-from bot.kernel.ports import CommandInfo
+from bot.kernel.ports import CommandInfo, PlatformBook
 from bot.kernel.runtime import AdapterError
 from bot.kernel.types import Button, ChatRef, EventKind, Incoming, Member, Reply, SendStatus
 from storage.sql.store import SQLStore
@@ -34,6 +34,7 @@ from tests.fakes.telegram_api import (
     private_chat,
     user,
 )
+from tests.helpers.inbox import memory, no_suggestions
 
 ALICE = user(11, "Alice")
 MOD = user(22, "Morgan")
@@ -55,6 +56,8 @@ class EchoCore:
     def __init__(self) -> None:
         self.events: asyncio.Queue[Incoming] = asyncio.Queue()
         self.delivery: Delivery | None = None
+        self.platforms: PlatformBook = memory(None)
+        self.suggest = no_suggestions
 
     def bind(self, adapter: TelegramAdapter) -> None:
         self.delivery = Delivery({adapter.platform: adapter}, {}, SystemClock())
@@ -667,8 +670,9 @@ async def test_group_visibility_is_logged_and_recorded(
     caplog.set_level(logging.INFO)
     for chat_id in ("-100500", "-100600"):
         await store.communities.ensure("telegram", chat_id, "Circle", 1)
+    core.platforms = memory(store)
     fake.set_bot_status(-100600, "administrator")  # privacy mode is on (the default)
-    tg = TelegramAdapter(fake.token, COMMANDS, base_url=fake.root_url, store=store,
+    tg = TelegramAdapter(fake.token, COMMANDS, base_url=fake.root_url,
                          survey_groups=False)  # fmt: skip
     await tg.start(core)
     try:
@@ -682,7 +686,7 @@ async def test_group_visibility_is_logged_and_recorded(
     assert admin is not None and admin.reads_messages is True
     assert "telegram group -100500: Harbor sees only commands" in caplog.text
     # Privacy mode off: every group is readable, no per-group question needed.
-    tg = TelegramAdapter(fake.token, COMMANDS, base_url=fake.root_url, store=store,
+    tg = TelegramAdapter(fake.token, COMMANDS, base_url=fake.root_url,
                          survey_groups=False)  # fmt: skip
     await tg.start(core)
     try:
@@ -697,7 +701,8 @@ async def test_promotion_of_the_bot_updates_what_it_reads(
     fake: FakeTelegramAPI, core: EchoCore, store: SQLStore
 ) -> None:
     await store.communities.ensure("telegram", str(GROUP["id"]), "Circle", 1)
-    tg = TelegramAdapter(fake.token, COMMANDS, base_url=fake.root_url, store=store,
+    core.platforms = memory(store)
+    tg = TelegramAdapter(fake.token, COMMANDS, base_url=fake.root_url,
                          survey_groups=False)  # fmt: skip
     core.bind(tg)
     await tg.start(core)

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.common.hhmm import parse_hhmm
 from bot.common.parsing import parse_int, parse_switch
+from bot.common.suggest import suggest_zone
 from bot.common.timezones import resolve_timezone
 from bot.kernel.config import PROGRAMS
 from bot.kernel.context import Context
@@ -256,6 +257,7 @@ ROUTES = Routes(
             help_key="help.community",
             where=Where.GROUP,
             moderator=True,
+            suggest=suggest_zone,
         )
     ]
 )

@@ -17,7 +17,8 @@ from bot.kernel.config import Settings
 from bot.kernel.context import Context
 from bot.kernel.delivery import Delivery
 from bot.kernel.i18n import Translator, complete, pick_language, translator
-from bot.kernel.ports import Capabilities, CommandInfo
+from bot.kernel.platforms import PlatformMemory
+from bot.kernel.ports import Capabilities, Choice, CommandInfo
 from bot.kernel.router import Router, Where
 from bot.kernel.services import Services
 from bot.kernel.types import EventKind, Incoming, Reply
@@ -108,6 +109,7 @@ class Core:
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         harbor = settings.harbor
         self.buckets = MemberBuckets(harbor.member_burst, harbor.member_per_minute)
+        self.platforms = PlatformMemory(store, clock)
 
     # -- the Inbox an adapter hands events to ------------------------------------------------
     async def handle(self, event: Incoming) -> None:
@@ -154,22 +156,16 @@ class Core:
     def command_infos(self) -> list[CommandInfo]:
         return self.router.command_infos(lambda key, lang: translator(lang)(key), complete())
 
-    async def note_group(
-        self, platform: str, community_id: str, title: str, reads_messages: bool | None
-    ) -> None:
-        now = int(self.clock.now().timestamp())
-        community = await self.store.communities.ensure(platform, community_id, title, now)
-        if community.reads_messages != reads_messages:
-            await self.store.communities.update(
-                community.id, CommunityUpdate(reads_messages=reads_messages)
-            )
-        if reads_messages is False:
-            log.warning(
-                "%s group %s: Harbor cannot read ordinary messages there, so crisis language"
-                " in them goes unseen (see README: crisis detection)",
-                platform,
-                community.id,
-            )
+    async def suggest(self, event: Incoming, current: str) -> list[Choice]:
+        cmd = self.router.command(event.command or "")
+        if cmd is None or cmd.suggest is None:
+            return []
+        try:
+            ctx = await self._context(event)
+            return (await cmd.suggest(ctx, current))[:25]
+        except Exception as exc:  # autocomplete is a convenience: never an error shown
+            log_failure(f"suggesting for /{cmd.name}", exc)
+            return []
 
     # -- answering ---------------------------------------------------------------------------
     async def respond(self, event: Incoming) -> tuple[list[Reply], Translator]:

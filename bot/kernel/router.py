@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from bot.kernel.context import ConversationFn, HandlerFn
+from bot.kernel.context import ConversationFn, HandlerFn, SuggestFn
 from bot.kernel.ports import CommandInfo
 
 
@@ -30,6 +30,8 @@ class Command:
     # Its answer in a group is public (an announcement, a listing): interactions are then
     # acknowledged publicly; everything else answers privately.
     public: bool = False
+    # Autocomplete for its argument, where the platform offers it (Discord).
+    suggest: SuggestFn | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +124,7 @@ class Router:
                 in_private=cmd.where is not Where.GROUP,
                 in_group=cmd.where is not Where.PRIVATE,
                 moderator=cmd.moderator,
+                suggests=cmd.suggest is not None,
                 translations={
                     lang: describe(cmd.help_key, lang)[:100] for lang in langs if lang != "en"
                 },

@@ -9,6 +9,7 @@ from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.checkins.commands import ask_optin, replan, set_checkin_time
+from bot.common.suggest import suggest_zone
 from bot.common.timezones import resolve_timezone
 from bot.kernel.context import Context
 from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes, Where
@@ -282,7 +283,9 @@ ROUTES = Routes(
     commands=[
         Command(name="start", handler=start, help_key="help.start"),
         Command(name="help", handler=help_, help_key="help.help"),
-        Command(name="settings", handler=settings, help_key="help.settings"),
+        Command(
+            name="settings", handler=settings, help_key="help.settings", suggest=suggest_zone
+        ),
         Command(name="privacy", handler=privacy, help_key="help.privacy"),
         Command(name="mydata", handler=mydata, help_key="help.mydata", where=Where.PRIVATE),
         Command(name="forget", handler=forget, help_key="help.forget", where=Where.PRIVATE),
