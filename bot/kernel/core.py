@@ -16,7 +16,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.config import Settings
 from bot.kernel.context import Context
 from bot.kernel.delivery import Delivery
-from bot.kernel.i18n import Translator, complete, pick_language, translator
+from bot.kernel.i18n import Translator, available, catalog, pick_language, translator
 from bot.kernel.platforms import PlatformMemory
 from bot.kernel.ports import Capabilities, Choice, CommandInfo
 from bot.kernel.router import Router, Where
@@ -154,7 +154,15 @@ class Core:
         return cmd is None or not cmd.public
 
     def command_infos(self) -> list[CommandInfo]:
-        return self.router.command_infos(lambda key, lang: translator(lang)(key), complete())
+        """Menus in every language that translates them (a partial catalog too: a
+        description it lacks stays English)."""
+
+        def describe(key: str, lang: str) -> str | None:
+            if lang != "en" and key not in catalog(lang):
+                return None
+            return translator(lang)(key)
+
+        return self.router.command_infos(describe, available())
 
     async def suggest(self, event: Incoming, current: str) -> list[Choice]:
         cmd = self.router.command(event.command or "")

@@ -115,18 +115,20 @@ class Router:
         return out
 
     def command_infos(
-        self, describe: Callable[[str, str], str], langs: Sequence[str]
+        self, describe: Callable[[str, str], str | None], langs: Sequence[str]
     ) -> list[CommandInfo]:
         return [
             CommandInfo(
                 name=cmd.name,
-                description=describe(cmd.help_key, "en")[:100],
+                description=(describe(cmd.help_key, "en") or cmd.name)[:100],
                 in_private=cmd.where is not Where.GROUP,
                 in_group=cmd.where is not Where.PRIVATE,
                 moderator=cmd.moderator,
                 suggests=cmd.suggest is not None,
                 translations={
-                    lang: describe(cmd.help_key, lang)[:100] for lang in langs if lang != "en"
+                    lang: text[:100]
+                    for lang in langs
+                    if lang != "en" and (text := describe(cmd.help_key, lang))
                 },
             )
             for cmd in self.commands
