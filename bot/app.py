@@ -29,7 +29,11 @@ from bot.kernel.services import Services
 from bot.meetings import reminders as meeting_reminders
 from bot.meetings import routes as meetings
 from bot.members import commands as members
+from bot.mentors import commands as mentors
+from bot.mentors.source import MentorSource
 from bot.sobriety import commands as sobriety
+from bot.supporters import commands as supporters
+from bot.supporters.source import SupporterSource
 from storage.base import Store
 
 FEATURES: Sequence[Routes] = (
@@ -39,6 +43,8 @@ FEATURES: Sequence[Routes] = (
     sobriety.ROUTES,
     meetings.ROUTES,
     community.ROUTES,
+    mentors.ROUTES,
+    supporters.ROUTES,
 )
 
 
@@ -55,6 +61,10 @@ def build_sources(store: Store, settings: Settings) -> list[Source]:
             store,
             timedelta(minutes=settings.scheduler.stale_after_minutes),
             settings.scheduler.nudge_after_days,
+        ),
+        MentorSource(store, settings.community.timezone),
+        SupporterSource(
+            store, parse_hhmm(settings.community.celebration_time), settings.community.timezone
         ),
     ]
 
