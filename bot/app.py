@@ -31,6 +31,8 @@ from bot.meetings import routes as meetings
 from bot.members import commands as members
 from bot.mentors import commands as mentors
 from bot.mentors.source import MentorSource
+from bot.resources import commands as resources
+from bot.resources.source import ResourceReviewSource
 from bot.sobriety import commands as sobriety
 from bot.supporters import commands as supporters
 from bot.supporters.source import SupporterSource
@@ -45,6 +47,7 @@ FEATURES: Sequence[Routes] = (
     community.ROUTES,
     mentors.ROUTES,
     supporters.ROUTES,
+    resources.ROUTES,
 )
 
 
@@ -66,6 +69,7 @@ def build_sources(store: Store, settings: Settings) -> list[Source]:
         SupporterSource(
             store, parse_hhmm(settings.community.celebration_time), settings.community.timezone
         ),
+        ResourceReviewSource(store),
     ]
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from bot.kernel.clock import ManualClock, SystemClock
 from bot.kernel.config import ConfigError, Settings, load_settings
 from bot.meetings.cli import add_meetings_parser, run_meetings
+from bot.resources.cli import add_resources_parser, run_resources
 from storage.errors import StorageError
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ DEFAULT_CONFIG = Path("config.toml")
 # with the loaded settings (one line each; the code lives with its feature).
 TOOLS: dict[str, tuple[Callable[[Any], None], Callable[[argparse.Namespace, Settings], int]]] = {
     "meetings": (add_meetings_parser, run_meetings),
+    "resources": (add_resources_parser, run_resources),
 }
 
 

@@ -89,6 +89,9 @@ class Form:
         step = self.steps[len(answers)]
         if text == SKIP and step.optional:
             answers[step.name] = ""
+        elif text == SKIP:
+            ctx.whisper(ctx.text("guided.required") + "\n\n" + self._question(ctx, step, data))
+            return True
         else:
             try:
                 answers[step.name] = step.parse(text, data)

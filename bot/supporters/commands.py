@@ -18,14 +18,7 @@ from bot.kernel.context import Context
 from bot.kernel.i18n import Translator, translator
 from bot.kernel.router import ButtonRoute, Command, Routes, Where
 from bot.kernel.types import Button, Buttons
-from bot.supporters.model import (
-    FamilyResource,
-    code_hash,
-    countries,
-    for_country,
-    new_code,
-    normalize_code,
-)
+from bot.supporters.model import code_hash, family_text, new_code, normalize_code
 from storage.base import MemberRow
 from storage.supporters_base import SUPPORT_ITEMS, SupporterRow
 
@@ -329,33 +322,6 @@ async def _step_back(ctx: Context, name: str) -> None:
         about=ctx.member,
     )
     ctx.whisper(ctx.text("supporters.you_stepped_back", name=link.member.display_name))
-
-
-# -- family resources ---------------------------------------------------------------------------
-
-
-def _resource_line(tr: Translator, r: FamilyResource) -> str:
-    flag = " " + tr("supporters.unverified") if r.unverified else ""
-    hours = f" ({r.hours})" if r.hours else ""
-    line = f"• {r.name}: {r.contact}{hours}{flag}\n  {r.for_whom}."
-    return line + (f" {r.notes}" if r.notes else "")
-
-
-def family_text(tr: Translator, country: str | None) -> str:
-    """Support for the supporter themselves, from the packaged data: their country's
-    resources first, then those that help anywhere, with the month they were checked."""
-    own, everywhere = for_country(country)
-    parts = []
-    if own:
-        parts.append(tr("supporters.family_country", country=own[0].country_name))
-        parts.extend(_resource_line(tr, r) for r in own)
-    parts.append(tr("supporters.family_everywhere"))
-    parts.extend(_resource_line(tr, r) for r in everywhere)
-    checked = max(r.checked for r in (*own, *everywhere))
-    footer = tr("supporters.family_checked", month=checked)
-    if not own:
-        footer += "\n" + tr("supporters.family_countries", countries=", ".join(countries()))
-    return "\n".join([tr("supporters.family_header"), *parts, "", footer])
 
 
 ROUTES = Routes(

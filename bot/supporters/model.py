@@ -15,6 +15,7 @@ from datetime import date
 from functools import cache
 from importlib import resources
 
+from bot.kernel.i18n import Translator
 from bot.sobriety.milestones import Milestone, milestones_between
 
 # No 0/O, 1/I/L: a code read aloud or copied by hand still works.
@@ -129,3 +130,27 @@ def for_country(
 def countries(rows: Sequence[FamilyResource] | None = None) -> list[str]:
     every = family_resources() if rows is None else rows
     return sorted({r.country for r in every if r.country != INTERNATIONAL})
+
+
+def _resource_line(tr: Translator, r: FamilyResource) -> str:
+    flag = " " + tr("supporters.unverified") if r.unverified else ""
+    hours = f" ({r.hours})" if r.hours else ""
+    line = f"• {r.name}: {r.contact}{hours}{flag}\n  {r.for_whom}."
+    return line + (f" {r.notes}" if r.notes else "")
+
+
+def family_text(tr: Translator, country: str | None) -> str:
+    """Support for the supporter themselves, from the packaged data: their country's
+    resources first, then those that help anywhere, with the month they were checked."""
+    own, everywhere = for_country(country)
+    parts = []
+    if own:
+        parts.append(tr("supporters.family_country", country=own[0].country_name))
+        parts.extend(_resource_line(tr, r) for r in own)
+    parts.append(tr("supporters.family_everywhere"))
+    parts.extend(_resource_line(tr, r) for r in everywhere)
+    checked = max(r.checked for r in (*own, *everywhere))
+    footer = tr("supporters.family_checked", month=checked)
+    if not own:
+        footer += "\n" + tr("supporters.family_countries", countries=", ".join(countries()))
+    return "\n".join([tr("supporters.family_header"), *parts, "", footer])
