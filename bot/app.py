@@ -15,6 +15,8 @@ from bot.crisis import commands as crisis
 from bot.crisis.alerts import CrisisAlerts, EscalationSource
 from bot.crisis.helplines import Helplines
 from bot.crisis.responder import CrisisResponder
+from bot.events import commands as events
+from bot.events.source import EventSource
 from bot.kernel.clock import Clock
 from bot.kernel.config import Settings
 from bot.kernel.core import Core, Guard
@@ -48,6 +50,7 @@ FEATURES: Sequence[Routes] = (
     mentors.ROUTES,
     supporters.ROUTES,
     resources.ROUTES,
+    events.ROUTES,
 )
 
 
@@ -70,6 +73,7 @@ def build_sources(store: Store, settings: Settings) -> list[Source]:
             store, parse_hhmm(settings.community.celebration_time), settings.community.timezone
         ),
         ResourceReviewSource(store),
+        EventSource(store, settings.community.timezone, settings.community.language),
     ]
 
 

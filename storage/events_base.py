@@ -10,6 +10,11 @@ from typing import Protocol
 from storage.rows import CommunityRow, MemberRow, OutboxItem
 
 
+def reminder_key(event_id: int) -> str:
+    """Every outbox row of an event has a key starting with this (withdrawn on cancel)."""
+    return f"event:{event_id}:"
+
+
 @dataclass(frozen=True, slots=True)
 class EventRow:
     id: int
@@ -88,6 +93,3 @@ class EventStore(Protocol):
     ) -> int:
         """Enqueue, and mark each (event, announce_at) announced and each (event, member,
         remind_at) reminded, in one transaction."""
-
-    async def prune(self, ended_before: int) -> int:
-        """Forget events that ended before then (with their RSVPs)."""

@@ -10,6 +10,11 @@ from typing import Protocol
 from storage.rows import MemberRow, OutboxItem
 
 
+def reminder_key(role_id: int, day: str, member_id: int) -> str:
+    """The start of every outbox key of one sign-up (withdrawn when the member steps down)."""
+    return f"service:{role_id}:{day}:{member_id}:"
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceRole:
     id: int

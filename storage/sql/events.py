@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storage.database import Database, Row, Tx, in_list
-from storage.events_base import DueAnnouncement, DueEventReminder, EventRow, NewEvent
+from storage.events_base import (
+    DueAnnouncement,
+    DueEventReminder,
+    EventRow,
+    NewEvent,
+    reminder_key,
+)
 from storage.rows import MemberRow, OutboxItem
 from storage.sql.columns import COMMUNITY, MEMBER, community_row, member_row, prefixed
 from storage.sql.consent import withdraw_keys
@@ -19,11 +25,6 @@ _EVENT = (
 
 def event_row(r: Row, prefix: str = "") -> EventRow:
     return EventRow(**{name.strip(): r[prefix + name.strip()] for name in _EVENT.split(",")})
-
-
-def reminder_key(event_id: int) -> str:
-    """Every outbox row of an event has a key starting with this (withdrawn on cancel)."""
-    return f"event:{event_id}:"
 
 
 class SQLEvents:
@@ -164,8 +165,3 @@ class SQLEvents:
             return new
 
         return await self._db.write(unit)
-
-    async def prune(self, ended_before: int) -> int:
-        return await self._db.execute(
-            "DELETE FROM sober_events WHERE starts_at + duration_min * 60 < ?", (ended_before,)
-        )

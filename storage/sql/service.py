@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from storage.database import Database, Row, Tx, in_list
 from storage.rows import OutboxItem
-from storage.service_base import NewRole, ServiceRole, ServiceTurn
+from storage.service_base import NewRole, ServiceRole, ServiceTurn, reminder_key
 from storage.sql.columns import MEMBER, member_row, prefixed
 from storage.sql.consent import withdraw_keys
 from storage.sql.outbox import insert_items
@@ -38,11 +38,6 @@ def turn_row(r: Row) -> ServiceTurn:
     return ServiceTurn(
         role_row(r, "r_"), member_row(r, "m_"), r["t_day"], int(r["t_starts_at"]), r["t_remind_at"]
     )
-
-
-def reminder_key(role_id: int, day: str, member_id: int) -> str:
-    """The start of every outbox key of one sign-up (withdrawn when the member steps down)."""
-    return f"service:{role_id}:{day}:{member_id}:"
 
 
 class SQLService:
