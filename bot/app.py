@@ -35,6 +35,8 @@ from bot.mentors import commands as mentors
 from bot.mentors.source import MentorSource
 from bot.resources import commands as resources
 from bot.resources.source import ResourceReviewSource
+from bot.service import commands as service
+from bot.service.source import ServiceSource
 from bot.sobriety import commands as sobriety
 from bot.supporters import commands as supporters
 from bot.supporters.source import SupporterSource
@@ -51,6 +53,7 @@ FEATURES: Sequence[Routes] = (
     supporters.ROUTES,
     resources.ROUTES,
     events.ROUTES,
+    service.ROUTES,
 )
 
 
@@ -74,6 +77,7 @@ def build_sources(store: Store, settings: Settings) -> list[Source]:
         ),
         ResourceReviewSource(store),
         EventSource(store, settings.community.timezone, settings.community.language),
+        ServiceSource(store),
     ]
 
 

@@ -61,7 +61,7 @@ class ServiceStore(Protocol):
         member_id: int,
         day: str,
         starts_at: int,
-        remind_at: int,
+        remind_at: int | None,
         now: int,
     ) -> str:
         """Returns "ok", "already" (signed up for that turn) or "full" (no slot left)."""

@@ -81,7 +81,7 @@ class SQLService:
         member_id: int,
         day: str,
         starts_at: int,
-        remind_at: int,
+        remind_at: int | None,
         now: int,
     ) -> str:
         async def unit(tx: Tx) -> str:
