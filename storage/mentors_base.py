@@ -180,9 +180,12 @@ class MentorStore(Protocol):
         self, items: Sequence[OutboxItem], advances: Sequence[NudgeAdvance]
     ) -> int: ...
 
-    async def hard_days(self, since_day: str, cravings: int, limit: int) -> list[HardDay]:
-        """Hard days (not sober, or cravings of `cravings` and more) on or after
-        `since_day` that mentees who share them recorded after their pair last looked."""
+    async def hard_days(
+        self, changed_after: int, since_day: str, cravings: int, limit: int
+    ) -> list[HardDay]:
+        """Hard days (not sober, or cravings of `cravings` and more) on or after `since_day`,
+        in check-ins changed after `changed_after`, that mentees who share them recorded
+        after their pair last looked."""
 
     async def plan_hard_days(
         self, items: Sequence[OutboxItem], advances: Sequence[WatchAdvance]

@@ -98,9 +98,9 @@ class SupporterStore(Protocol):
         self, items: Sequence[OutboxItem], advances: Sequence[LookAdvance]
     ) -> int: ...
 
-    async def not_sober(self, since_day: str, limit: int) -> list[NotSoberDay]:
-        """'Not sober today' check-ins on or after `since_day`, recorded after the link last
-        looked, of members who share them."""
+    async def not_sober(self, changed_after: int, since_day: str, limit: int) -> list[NotSoberDay]:
+        """'Not sober today' check-ins on or after `since_day`, changed after
+        `changed_after` and after the link last looked, of members who share them."""
 
     async def plan_not_sober(
         self, items: Sequence[OutboxItem], advances: Sequence[WatchAdvance]

@@ -15,6 +15,11 @@ from storage.base import OutboxItem, Store
 from storage.mentors_base import HardDay, MentorshipRow, NudgeAdvance, WatchAdvance
 
 STALE = timedelta(days=1)  # a nudge this late (downtime) is not sent; the next one comes
+WINDOW = timedelta(days=2)  # hard days are looked for among this many recent days
+# Check-ins changed after the last complete look, less this margin: one written while a
+# sweep was reading (or by a process whose clock is a little behind) is still seen next
+# time. Seen twice is harmless: the pair's watermark and the dedupe key filter it.
+OVERLAP = 60
 
 
 class MentorSource:
@@ -23,6 +28,8 @@ class MentorSource:
     def __init__(self, store: Store, default_tz: str) -> None:
         self.store = store
         self.default_tz = default_tz
+        self._looked_up_to: int | None = None  # per process; a restart looks back WINDOW
+        self._cursor: int | None = None  # within one sweep: where the last full batch ended
 
     async def sweep(self, now: datetime, limit: int) -> int:
         nudged = await self._nudges(now, limit)
@@ -79,8 +86,13 @@ class MentorSource:
         ]
 
     async def _hard_days(self, now: datetime, limit: int) -> int:
-        since = (now - timedelta(days=2)).date().isoformat()
-        found = await self.store.mentors.hard_days(since, ALERT_CRAVINGS, limit)
+        ts = int(now.timestamp())
+        floor = ts - int(WINDOW.total_seconds())
+        after = max(floor, (self._looked_up_to or floor) - OVERLAP)
+        if self._cursor is not None:
+            after = max(after, self._cursor)
+        since = (now - WINDOW).date().isoformat()
+        found = await self.store.mentors.hard_days(after, since, ALERT_CRAVINGS, limit)
         items: list[OutboxItem] = []
         latest: dict[int, tuple[int, int]] = {}  # pair -> (watched before, newest seen)
         for hard in found:
@@ -91,6 +103,10 @@ class MentorSource:
         advances = [WatchAdvance(pid, before, newest) for pid, (before, newest) in latest.items()]
         if advances:
             await self.store.mentors.plan_hard_days(items, advances)
+        if len(found) < limit:
+            self._looked_up_to, self._cursor = ts, None
+        else:  # more to come in this sweep: go on from here (a second seen twice is fine)
+            self._cursor = max(h.updated_at for h in found) - 1
         return len(found)
 
     @staticmethod

@@ -19,6 +19,8 @@ from storage.mentors_base import WatchAdvance
 from storage.supporters_base import DueLook, LookAdvance, SupporterRow
 
 STALE = timedelta(days=1)
+WINDOW = timedelta(days=2)  # "not sober" days are looked for among this many recent days
+OVERLAP = 60  # seconds looked at again on the next sweep (see bot/mentors/source.py)
 
 
 def _message(link: SupporterRow, text: str, key: str, kind: str, due: int) -> OutboxItem:
@@ -40,6 +42,8 @@ class SupporterSource:
         self.store = store
         self.look_at = look_at
         self.default_tz = default_tz
+        self._looked_up_to: int | None = None  # per process; a restart looks back WINDOW
+        self._cursor: int | None = None  # within one sweep: where the last full batch ended
 
     async def sweep(self, now: datetime, limit: int) -> int:
         looked = await self._looks(now, limit)
@@ -104,8 +108,12 @@ class SupporterSource:
 
     async def _not_sober(self, now: datetime, limit: int) -> int:
         ts = int(now.timestamp())
-        since = (now - timedelta(days=2)).date().isoformat()
-        found = await self.store.supporters.not_sober(since, limit)
+        floor = ts - int(WINDOW.total_seconds())
+        after = max(floor, (self._looked_up_to or floor) - OVERLAP)
+        if self._cursor is not None:
+            after = max(after, self._cursor)
+        since = (now - WINDOW).date().isoformat()
+        found = await self.store.supporters.not_sober(after, since, limit)
         items: list[OutboxItem] = []
         latest: dict[int, tuple[int, int]] = {}
         for day in found:
@@ -125,4 +133,8 @@ class SupporterSource:
         advances = [WatchAdvance(lid, before, newest) for lid, (before, newest) in latest.items()]
         if advances:
             await self.store.supporters.plan_not_sober(items, advances)
+        if len(found) < limit:
+            self._looked_up_to, self._cursor = ts, None
+        else:  # more to come in this sweep: go on from here (a second seen twice is fine)
+            self._cursor = max(h.updated_at for h in found) - 1
         return len(found)

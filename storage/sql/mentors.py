@@ -384,15 +384,22 @@ class SQLMentors:
 
         return await self._db.write(unit)
 
-    async def hard_days(self, since_day: str, cravings: int, limit: int) -> list[HardDay]:
+    async def hard_days(
+        self, changed_after: int, since_day: str, cravings: int, limit: int
+    ) -> list[HardDay]:
+        # Driven by the check-ins changed since the last sweep (checkins_updated), so an
+        # idle sweep reads nothing however many pairs share their hard days. CROSS JOIN
+        # makes SQLite start from the check-ins (PostgreSQL reads it as an inner join).
         rows = await self._db.fetch(
-            f"SELECT {_PAIR_COLS}, c.day AS c_day, c.updated_at AS c_updated_at{_PAIR_FROM}"
-            " JOIN checkins c ON c.member_id = p.mentee_id"
-            " AND c.day >= ? AND c.updated_at > p.watched_at"
-            " WHERE p.status = 'active' AND p.share_hard_days = 1"
+            f"SELECT {_PAIR_COLS}, c.day AS c_day, c.updated_at AS c_updated_at"
+            " FROM checkins c CROSS JOIN mentorships p"
+            " JOIN members a ON a.id = p.mentor_id JOIN members b ON b.id = p.mentee_id"
+            " WHERE p.mentee_id = c.member_id"
+            " AND c.updated_at > ? AND c.day >= ? AND c.updated_at > p.watched_at"
+            " AND p.status = 'active' AND p.share_hard_days = 1"
             " AND (c.sober = 'no' OR c.cravings >= ?)"
-            " ORDER BY p.id, c.updated_at, c.day LIMIT ?",
-            (since_day, cravings, limit),
+            " ORDER BY c.updated_at, c.member_id, c.day LIMIT ?",
+            (changed_after, since_day, cravings, limit),
         )
         return [HardDay(pair_row(r), r["c_day"], int(r["c_updated_at"])) for r in rows]
 

@@ -225,14 +225,18 @@ class SQLSupporters:
 
         return await self._db.write(unit)
 
-    async def not_sober(self, since_day: str, limit: int) -> list[NotSoberDay]:
+    async def not_sober(self, changed_after: int, since_day: str, limit: int) -> list[NotSoberDay]:
+        # Driven by the check-ins changed since the last sweep (checkins_updated); CROSS
+        # JOIN makes SQLite start from them (see SQLMentors.hard_days).
         rows = await self._db.fetch(
-            f"SELECT {_COLS}, c.day AS c_day, c.updated_at AS c_updated_at{_FROM}"
-            " JOIN checkins c ON c.member_id = l.member_id"
-            " AND c.day >= ? AND c.updated_at > l.watched_at"
-            " WHERE l.share_not_sober = 1 AND c.sober = 'no'"
-            " ORDER BY l.id, c.updated_at, c.day LIMIT ?",
-            (since_day, limit),
+            f"SELECT {_COLS}, c.day AS c_day, c.updated_at AS c_updated_at"
+            " FROM checkins c CROSS JOIN supporters l"
+            " JOIN members a ON a.id = l.member_id JOIN members b ON b.id = l.supporter_id"
+            " WHERE l.member_id = c.member_id"
+            " AND c.updated_at > ? AND c.day >= ? AND c.updated_at > l.watched_at"
+            " AND l.share_not_sober = 1 AND c.sober = 'no'"
+            " ORDER BY c.updated_at, c.member_id, c.day LIMIT ?",
+            (changed_after, since_day, limit),
         )
         return [NotSoberDay(link_row(r), r["c_day"], int(r["c_updated_at"])) for r in rows]
 

@@ -62,6 +62,11 @@ CREATE INDEX mentorships_nudge ON mentorships(next_nudge_at) WHERE next_nudge_at
 CREATE INDEX mentorships_hard_days ON mentorships(mentee_id)
     WHERE status = 'active' AND share_hard_days = 1;
 
+-- Heads-ups on hard days (to a mentor, to supporters) are found among the check-ins changed
+-- since the last sweep: this index keeps that to the few rows written meanwhile, instead of
+-- every pair's check-ins on every sweep. The check-in feature's own queries don't change.
+CREATE INDEX checkins_updated ON checkins(updated_at);
+
 -- Family and friends -------------------------------------------------------------------------
 -- An invitation code is stored only as its hash; used or expired codes stay (so a second use
 -- gets a clear answer) until the member is erased.
