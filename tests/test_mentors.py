@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from adapters.console import ConsoleAdapter, Said
 from bot.kernel.runtime import Harbor
+from bot.mentors.source import MentorSource
 from storage.sql.store import SQLStore
 
 
@@ -313,3 +314,20 @@ async def test_forget_erases_mentorships_on_both_sides(
     await console.push(":press Yes, erase everything")
     assert await store.mentors.of_member(1) == []
     assert await store.mentors.requests(1) == []
+
+
+async def test_a_restart_does_not_repeat_a_heads_up(
+    console: ConsoleAdapter, harbor: Harbor, store: SQLStore
+) -> None:
+    await paired(console)
+    await both_accept(console)
+    await console.push(":as Sam")
+    await console.push("/mentor share hard on")
+    await hard_checkin(console)
+    said = await console.push(":advance 1m")
+    assert len(to(said, "Alex")) == 1
+    # A fresh process looks back two days: the pair's watermark and the dedupe key hold.
+    fresh = MentorSource(store, "UTC")
+    assert await fresh.sweep(harbor.clock.now(), 500) == 0
+    said = await console.push(":advance 1m")
+    assert to(said, "Alex") == []
