@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.common.dates import InputError
 from bot.common.guided import Form, Step
+from bot.common.moderated import moderated_community
 from bot.common.parsing import parse_int
 from bot.events.model import (
     MAX_NOTES,
@@ -25,6 +26,7 @@ from bot.kernel.context import Context
 from bot.kernel.i18n import Translator, translator
 from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes
 from bot.kernel.types import Button, Buttons, Document
+from bot.meetings.commands import visible_communities
 from bot.meetings.model import MeetingInputError, parse_duration
 from bot.meetings.occurrences import humanize_until
 from storage.base import CommunityRow
@@ -53,16 +55,10 @@ def announce_at(starts_at: int, now: int) -> int:
     return max(starts_at - int(ANNOUNCE_BEFORE.total_seconds()), now)
 
 
-async def _visible(ctx: Context) -> list[CommunityRow]:
-    if not ctx.in_private:
-        return [ctx.community] if ctx.community is not None else []
-    return await ctx.store.communities.of_member(ctx.member.id)
-
-
 async def _event(ctx: Context, ref: str) -> EventRow | None:
     event_id = parse_int(ref.strip().removeprefix("#"))
     event = await ctx.store.events.get(event_id) if event_id is not None else None
-    allowed = {c.id for c in await _visible(ctx)}
+    allowed = {c.id for c in await visible_communities(ctx)}
     if event is None or event.community_id not in allowed or event.ends_at <= ctx.now_ts():
         ctx.whisper(ctx.text("events.not_found", ref=ref.strip()[:20] or "?"))
         return None
@@ -82,7 +78,7 @@ def _buttons(tr: Translator, event: EventRow, going: bool) -> Buttons:
 
 
 async def events(ctx: Context) -> None:
-    communities = await _visible(ctx)
+    communities = await visible_communities(ctx)
     rows = await ctx.store.events.upcoming([c.id for c in communities], ctx.now_ts())
     if ctx.event.args.strip().casefold() in ("ics", "ical", "calendar"):
         _send_ics(ctx, rows, ctx.text("events.calendar_name"))
@@ -120,7 +116,7 @@ async def event(ctx: Context) -> None:
     verb, _, rest = ctx.event.args.strip().partition(" ")
     low, rest = verb.casefold(), rest.strip()
     if low in ("add", "cancel"):
-        community = _moderated(ctx)
+        community = moderated_community(ctx, "event")
         if community is not None:
             await (_add if low == "add" else _cancel)(ctx, community, rest)
     elif low in ("going", "rsvp"):
@@ -200,16 +196,6 @@ async def event_button(ctx: Context) -> None:
 
 
 # -- moderators -----------------------------------------------------------------------------
-
-
-def _moderated(ctx: Context) -> CommunityRow | None:
-    if ctx.in_private or ctx.community is None:
-        ctx.whisper(ctx.text("events.moderators_in_group"))
-        return None
-    if not ctx.event.is_moderator:
-        ctx.whisper(ctx.text("core.moderators_only", name="event"))
-        return None
-    return ctx.community
 
 
 def _form_data(ctx: Context, community: CommunityRow) -> dict[str, Any]:

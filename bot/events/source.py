@@ -11,15 +11,15 @@ from bot.kernel.i18n import translator
 from bot.kernel.outbox import planned, private_to
 from bot.kernel.types import ChatRef, Fallback, Priority, Reply
 from bot.meetings.occurrences import humanize_until
+from bot.meetings.reminders import fmt_when
 from storage.base import OutboxItem, Store
 from storage.events_base import DueAnnouncement, DueEventReminder, EventRow, reminder_key
 
 
 def _when(event: EventRow, tz: str, now: datetime) -> str:
     start = datetime.fromtimestamp(event.starts_at, UTC)
-    local = start.astimezone(ZoneInfo(tz))
     until = humanize_until(start, datetime.fromtimestamp(event.ends_at, UTC), now)
-    return f"{local:%a} {local.day} {local:%b %H:%M} ({tz}), {until}"
+    return f"{fmt_when(start.astimezone(ZoneInfo(tz)))} ({tz}), {until}"
 
 
 class EventSource:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.common.dates import InputError
 from bot.common.guided import Form, Step, limited
+from bot.common.moderated import moderated_community
 from bot.common.parsing import parse_int, parse_switch
 from bot.kernel.context import Context
 from bot.kernel.i18n import Translator, translator
@@ -453,16 +454,6 @@ async def _cancel_request(ctx: Context, rest: str) -> None:
 # -- moderators ---------------------------------------------------------------------------------
 
 
-def _moderator(ctx: Context) -> CommunityRow | None:
-    if ctx.in_private or ctx.community is None:
-        ctx.whisper(ctx.text("mentor.moderators_in_group"))
-        return None
-    if not ctx.event.is_moderator:
-        ctx.whisper(ctx.text("core.moderators_only", name="mentor"))
-        return None
-    return ctx.community
-
-
 async def suggestions(
     ctx: Context, community: CommunityRow, request: MentorRequestRow, settings: MentorSettings
 ) -> list[tuple[MentorRow, float]]:
@@ -496,7 +487,7 @@ async def suggestions(
 
 
 async def _requests(ctx: Context, rest: str) -> None:
-    community = _moderator(ctx)
+    community = moderated_community(ctx, "mentor")
     if community is None:
         return
     counts = await ctx.store.mentors.counts(community.id)
@@ -537,7 +528,7 @@ async def _requests(ctx: Context, rest: str) -> None:
 
 
 async def _pair(ctx: Context, rest: str) -> None:
-    community = _moderator(ctx)
+    community = moderated_community(ctx, "mentor")
     if community is None:
         return
     ref, _, name = rest.partition(" ")
@@ -618,7 +609,7 @@ async def propose(
 
 
 async def _settings(ctx: Context, rest: str) -> None:
-    community = _moderator(ctx)
+    community = moderated_community(ctx, "mentor")
     if community is None:
         return
     settings = await ctx.store.mentors.settings(community.id)

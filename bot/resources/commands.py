@@ -14,13 +14,16 @@ from zoneinfo import ZoneInfo
 
 from bot.common.dates import InputError
 from bot.common.guided import Form, Step
+from bot.common.moderated import moderated_community
 from bot.common.parsing import parse_int, parse_switch
 from bot.kernel.context import Context
 from bot.kernel.i18n import Translator
 from bot.kernel.router import Command, ConversationRoute, Routes
+from bot.meetings.commands import visible_communities
 from bot.resources.model import (
     CATEGORIES,
     FIELDS,
+    category_words,
     checker,
     field_value,
     is_old,
@@ -57,24 +60,18 @@ def _today(ctx: Context) -> date:
     return ctx.now().astimezone(ZoneInfo(ctx.tz_name())).date()
 
 
-async def _visible(ctx: Context) -> list[CommunityRow]:
-    if not ctx.in_private:
-        return [ctx.community] if ctx.community is not None else []
-    return await ctx.store.communities.of_member(ctx.member.id)
-
-
 async def resources(ctx: Context) -> None:
     verb, _, rest = ctx.event.args.strip().partition(" ")
     low, rest = verb.casefold(), rest.strip()
     if low in _MOD_VERBS:
-        community = _moderated(ctx)
+        community = moderated_community(ctx, "resources")
         if community is not None:
             await MODERATOR_VERBS[low](ctx, community, rest)
         return
     if low == "report":
         await _report(ctx, rest)
         return
-    communities = await _visible(ctx)
+    communities = await visible_communities(ctx)
     if not communities:
         ctx.whisper(ctx.text("resources.no_community"))
         return
@@ -100,8 +97,7 @@ def _community_country(ctx: Context) -> str | None:
 
 
 def _usage(ctx: Context) -> str:
-    keys = ", ".join(words[0].replace("_", "-") for words in CATEGORIES.values())
-    return ctx.text("resources.usage", categories=keys)
+    return ctx.text("resources.usage", categories=category_words())
 
 
 async def _overview(ctx: Context, communities: list[CommunityRow], rows: list[ResourceRow]) -> None:
@@ -137,7 +133,7 @@ async def _show(
 async def _report(ctx: Context, rest: str) -> None:
     resource_id = parse_int(rest.removeprefix("#"))
     row = await ctx.store.resources.get(resource_id) if resource_id is not None else None
-    allowed = {c.id for c in await _visible(ctx)} | {
+    allowed = {c.id for c in await visible_communities(ctx)} | {
         c.id for c in await ctx.store.communities.of_member(ctx.member.id)
     }
     if row is None or row.community_id not in allowed:
@@ -151,20 +147,9 @@ async def _report(ctx: Context, rest: str) -> None:
 # -- moderators -----------------------------------------------------------------------------
 
 
-def _moderated(ctx: Context) -> CommunityRow | None:
-    if ctx.in_private or ctx.community is None:
-        ctx.whisper(ctx.text("resources.moderators_in_group"))
-        return None
-    if not ctx.event.is_moderator:
-        ctx.whisper(ctx.text("core.moderators_only", name="resources"))
-        return None
-    return ctx.community
-
-
 async def _add(ctx: Context, community: CommunityRow, rest: str) -> None:
     if "|" not in rest:
-        keys = ", ".join(words[0].replace("_", "-") for words in CATEGORIES.values())
-        data = {"community": community.id, "ask": {"categories": keys}}
+        data = {"community": community.id, "ask": {"categories": category_words()}}
         await ADD_FORM.start(ctx, data, ctx.text("resources.add_intro"))
         return
     parts = [p.strip() for p in rest.split("|")]
@@ -183,8 +168,7 @@ async def _add(ctx: Context, community: CommunityRow, rest: str) -> None:
 
 
 def _problem(ctx: Context, exc: InputError, text: str) -> str:
-    keys = ", ".join(words[0].replace("_", "-") for words in CATEGORIES.values())
-    return ctx.text(exc.key, value=text[:40], categories=keys)
+    return ctx.text(exc.key, value=text[:40], categories=category_words())
 
 
 async def _finish_add(ctx: Context, data: dict[str, Any], answers: dict[str, str]) -> None:

@@ -34,6 +34,11 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 MAX_IMPORT_ROWS = 2000
 
 
+def category_words() -> str:
+    """The categories as members type them: 'housing, work, …, harm-reduction, …'."""
+    return ", ".join(words[0].replace("_", "-") for words in CATEGORIES.values())
+
+
 def parse_category(text: str) -> str | None:
     word = text.strip().casefold()
     return next((key for key, words in CATEGORIES.items() if word in words), None)

@@ -8,10 +8,13 @@ from __future__ import annotations
 import datetime
 
 from bot.common.dates import InputError
+from bot.common.moderated import moderated_community
 from bot.common.parsing import parse_switch
 from bot.kernel.context import Context
 from bot.kernel.i18n import Translator, translator
 from bot.kernel.router import Command, Routes
+from bot.meetings.commands import visible_communities
+from bot.meetings.reminders import fmt_when
 from bot.service.model import (
     SUGGESTED,
     is_turn,
@@ -21,7 +24,7 @@ from bot.service.model import (
     served,
     turn_start,
 )
-from storage.base import CommunityRow, MemberRow, Store
+from storage.base import MemberRow, Store
 from storage.service_base import ServiceRole, ServiceTurn
 
 TURNS_SHOWN = 4
@@ -41,14 +44,7 @@ async def service_summary(store: Store, member: MemberRow, now: int) -> str | No
 
 
 def _when(tr: Translator, role: ServiceRole, day: datetime.date) -> str:
-    start = turn_start(role, day)
-    return f"{start:%a} {start.day} {start:%b %H:%M} ({role.tz})"
-
-
-async def _visible(ctx: Context) -> list[CommunityRow]:
-    if not ctx.in_private:
-        return [ctx.community] if ctx.community is not None else []
-    return await ctx.store.communities.of_member(ctx.member.id)
+    return f"{fmt_when(turn_start(role, day))} ({role.tz})"
 
 
 async def service(ctx: Context) -> None:
@@ -69,7 +65,7 @@ async def service(ctx: Context) -> None:
 
 
 async def _rota(ctx: Context) -> None:
-    communities = await _visible(ctx)
+    communities = await visible_communities(ctx)
     now = ctx.now()
     lines: list[str] = []
     for community in communities:
@@ -113,7 +109,7 @@ async def _rota(ctx: Context) -> None:
 
 
 async def _find_role(ctx: Context, text: str) -> tuple[ServiceRole, str] | None:
-    communities = await _visible(ctx)
+    communities = await visible_communities(ctx)
     roles = [r for c in communities for r in await ctx.store.service.roles(c.id)]
     role, rest = match_role(roles, text)
     if role is None:
@@ -189,11 +185,8 @@ async def _history(ctx: Context, rest: str) -> None:
 
 
 async def _role(ctx: Context, rest: str) -> None:
-    if ctx.in_private or ctx.community is None:
-        ctx.whisper(ctx.text("service.moderators_in_group"))
-        return
-    if not ctx.event.is_moderator:
-        ctx.whisper(ctx.text("core.moderators_only", name="service"))
+    community = moderated_community(ctx, "service")
+    if community is None:
         return
     verb, _, line = rest.partition(" ")
     if verb.casefold() == "add":
@@ -203,7 +196,7 @@ async def _role(ctx: Context, rest: str) -> None:
             problem = ctx.text(exc.key, value=line[:40])
             ctx.whisper(problem + "\n" + ctx.text("service.role_usage"))
             return
-        role = await ctx.store.service.add_role(ctx.community.id, new, ctx.now_ts())
+        role = await ctx.store.service.add_role(community.id, new, ctx.now_ts())
         if role is None:
             ctx.whisper(ctx.text("service.role_exists", role=new.name))
             return
@@ -212,7 +205,7 @@ async def _role(ctx: Context, rest: str) -> None:
             ctx.text("service.role_added", role=role.name, days=days, time=role.at_time, tz=role.tz)
         )
     elif verb.casefold() == "remove":
-        roles = await ctx.store.service.roles(ctx.community.id)
+        roles = await ctx.store.service.roles(community.id)
         role, _ = match_role(roles, line)
         if role is None or role.name != " ".join(line.split()).casefold():
             ctx.whisper(
