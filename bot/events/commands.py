@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.common.dates import InputError
-from bot.common.guided import Form, Step
+from bot.common.guided import Form, Step, limited
 from bot.common.moderated import moderated_community
 from bot.common.parsing import parse_int
 from bot.events.model import (
@@ -19,7 +19,6 @@ from bot.events.model import (
     MAX_TITLE,
     duration_step,
     export_ics,
-    limited_step,
     start_step,
 )
 from bot.kernel.context import Context
@@ -259,10 +258,10 @@ async def _save(ctx: Context, data: dict[str, Any], answers: dict[str, str]) -> 
 
 
 def _parse_title(text: str, data: Any) -> str:
-    value = limited_step(MAX_TITLE)(text, data)
+    value = limited(MAX_TITLE)(text, data).strip()
     if not value:
         raise InputError("events.need_title", text)
-    return str(value)
+    return value
 
 
 ADD_FORM = Form(
@@ -271,8 +270,8 @@ ADD_FORM = Form(
         Step("title", "events.ask_title", _parse_title),
         Step("start", "events.ask_start", start_step),
         Step("duration", "events.ask_duration", duration_step, optional=True),
-        Step("place", "events.ask_place", limited_step(MAX_PLACE), optional=True),
-        Step("notes", "events.ask_notes", limited_step(MAX_NOTES), optional=True),
+        Step("place", "events.ask_place", limited(MAX_PLACE), optional=True),
+        Step("notes", "events.ask_notes", limited(MAX_NOTES), optional=True),
     ],
     _save,
 )

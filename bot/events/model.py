@@ -91,16 +91,6 @@ def duration_step(text: str, data: Mapping[str, Any]) -> str:
         raise InputError("events.bad_duration", text) from None
 
 
-def limited_step(most: int) -> Any:
-    def parse(text: str, data: Mapping[str, Any]) -> str:
-        value = " ".join(text.split())
-        if len(value) > most:
-            raise InputError("guided.too_long", text)
-        return value
-
-    return parse
-
-
 def uid_for(event: EventRow) -> str:
     return f"harbor-event-{event.id}-{event.community_id}@harbor"
 

@@ -372,10 +372,6 @@ async def _request(ctx: Context, rest: str) -> None:
     )
 
 
-def _parse_request_languages(text: str, data: Any) -> str:
-    return ",".join(parse_languages(text))
-
-
 async def _save_request(ctx: Context, data: dict[str, Any], answers: dict[str, str]) -> None:
     community = await ctx.store.communities.get(int(data["community"]))
     if community is None:
@@ -391,11 +387,9 @@ async def _save_request(ctx: Context, data: dict[str, Any], answers: dict[str, s
     settings = await ctx.store.mentors.settings(community.id)
     if settings.auto_propose:
         matches = await suggestions(ctx, community, request, settings)
-        if matches:
-            chosen = await ctx.store.members.get(matches[0][0].member.id)
-            if chosen is not None and await propose(ctx, request, chosen) is not None:
-                ctx.whisper(ctx.text("mentor.requested_proposed"))
-                return
+        if matches and await propose(ctx, request, matches[0][0].member) is not None:
+            ctx.whisper(ctx.text("mentor.requested_proposed"))
+            return
     await _tell_moderators(ctx, community, request)
     ctx.whisper(ctx.text("mentor.requested"))
 
@@ -403,7 +397,7 @@ async def _save_request(ctx: Context, data: dict[str, Any], answers: dict[str, s
 REQUEST_FORM = Form(
     REQUEST_STATE,
     [
-        Step("languages", "mentor.ask_request_languages", _parse_request_languages, optional=True),
+        Step("languages", "mentor.ask_request_languages", _parse_languages, optional=True),
         Step(
             "availability",
             "mentor.ask_request_availability",
