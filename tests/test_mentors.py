@@ -331,3 +331,20 @@ async def test_a_restart_does_not_repeat_a_heads_up(
     assert await fresh.sweep(harbor.clock.now(), 500) == 0
     said = await console.push(":advance 1m")
     assert to(said, "Alex") == []
+
+
+async def test_only_the_mentee_gets_the_sharing_buttons(console: ConsoleAdapter) -> None:
+    await paired(console)
+    await console.push(":as Alex")
+    await console.push(":dm")
+    await console.push("/mentor")
+    await console.push(":press Yes, gladly")  # the mentor first, the mentee last
+    await console.push(":as Sam")
+    await console.push(":dm")
+    await console.push("/mentor")
+    said = await console.push(":press Yes, gladly")
+    assert "Alex is your mentor" in said[0].text and said[0].buttons  # Sam chooses
+    said = await console.push(":advance 1m")
+    started = [s for s in said if s.to == "Alex (private)"]
+    assert len(started) == 1 and "you're their mentor" in started[0].text
+    assert started[0].buttons == ()

@@ -769,7 +769,7 @@ async def _accept(ctx: Context, pair: MentorshipRow) -> None:
     await ctx.send_later(
         other,
         tr(theirs_key, name=ctx.member.display_name),
-        _share_buttons(tr, after) if not is_mentor else (),
+        _share_buttons(tr, after) if is_mentor else (),  # the buttons are the mentee's
         key=f"mentor-start:{after.id}:{other.id}",
         kind="mentor_start",
         about=ctx.member,
