@@ -38,6 +38,16 @@ def limited(most: int) -> Parse:
     return parse
 
 
+class LineError(ValueError):
+    """A one-line form that doesn't fit: `key` names the problem with the field `value`
+    ("" when the number of fields is wrong: show the form's usage)."""
+
+    def __init__(self, key: str = "", value: str = "") -> None:
+        super().__init__(key)
+        self.key = key
+        self.value = value
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     name: str
@@ -59,6 +69,26 @@ class Form:
         self.steps = tuple(steps)
         self.finish = finish
         self.ttl_seconds = ttl_seconds
+
+    def from_line(self, text: str, data: Mapping[str, Any]) -> dict[str, str]:
+        """The same answers typed on one line, 'a | b | c': optional fields at the end may
+        be left out, and "-" or nothing skips an optional one. Raises LineError."""
+        parts = [p.strip() for p in text.split("|")]
+        if len(parts) > len(self.steps):
+            raise LineError()
+        parts += [""] * (len(self.steps) - len(parts))
+        answers: dict[str, str] = {}
+        for step, part in zip(self.steps, parts, strict=True):
+            if part in ("", SKIP):
+                if not step.optional:
+                    raise LineError() if not part else LineError("guided.required", part)
+                answers[step.name] = ""
+                continue
+            try:
+                answers[step.name] = step.parse(part, data)
+            except InputError as exc:
+                raise LineError(exc.key, part) from None
+        return answers
 
     async def start(self, ctx: Context, data: dict[str, Any], intro: str = "") -> None:
         await ctx.store.conversations.set(

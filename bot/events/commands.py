@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.common.dates import InputError
-from bot.common.guided import Form, Step, limited
+from bot.common.guided import Form, LineError, Step, limited
 from bot.common.moderated import moderated_community
 from bot.common.parsing import parse_int
 from bot.events.model import (
@@ -36,7 +36,6 @@ ADD_STATE = "event:add"
 ANNOUNCE_BEFORE = timedelta(days=1)
 REMIND_BEFORE = timedelta(hours=1)
 DEFAULT_MINUTES = 120
-FIELDS = ("title", "start", "duration", "place", "notes")
 
 
 def _shown_tz(ctx: Context) -> str:
@@ -214,20 +213,12 @@ async def _add(ctx: Context, community: CommunityRow, rest: str) -> None:
     if "|" not in rest:
         await ADD_FORM.start(ctx, data, ctx.text("events.add_intro"))
         return
-    parts = [p.strip() for p in rest.split("|")]
-    parts += [""] * (len(FIELDS) - len(parts))
-    if len(parts) != len(FIELDS) or not parts[0] or not parts[1]:
-        ctx.whisper(ctx.text("events.add_usage"))
+    try:
+        answers = ADD_FORM.from_line(rest, data)
+    except LineError as exc:
+        problem = ctx.text(exc.key, value=exc.value[:40], tz=data["tz"]) + "\n" if exc.key else ""
+        ctx.whisper(problem + ctx.text("events.add_usage"))
         return
-    answers: dict[str, str] = {}
-    for step, text in zip(ADD_FORM.steps, parts, strict=True):
-        try:
-            blank = step.optional and text in ("", "-")
-            answers[step.name] = "" if blank else step.parse(text, data)
-        except InputError as exc:
-            problem = ctx.text(exc.key, value=text[:40], tz=data["tz"])
-            ctx.whisper(problem + "\n" + ctx.text("events.add_usage"))
-            return
     await _save(ctx, data, answers)
 
 

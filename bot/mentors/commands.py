@@ -10,8 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.common.dates import InputError
-from bot.common.guided import Form, Step, limited
+from bot.common.guided import Form, LineError, Step, limited
 from bot.common.moderated import moderated_community
 from bot.common.parsing import parse_int, parse_switch
 from bot.kernel.context import Context
@@ -228,21 +227,12 @@ async def _volunteer(ctx: Context, rest: str) -> None:
     if "|" not in rest:
         await VOLUNTEER_FORM.start(ctx, data, ctx.text("mentor.volunteer_intro"))
         return
-    parts = [p.strip() for p in rest.split("|")]
-    if len(parts) != 3 or not parts[0]:
-        ctx.whisper(ctx.text("mentor.volunteer_usage"))
+    try:
+        answers = VOLUNTEER_FORM.from_line(rest, data)
+    except LineError as exc:
+        problem = ctx.text(exc.key, value=exc.value[:40]) + "\n" if exc.key else ""
+        ctx.whisper(problem + ctx.text("mentor.volunteer_usage"))
         return
-    answers: dict[str, str] = {}
-    for step, text in zip(VOLUNTEER_FORM.steps, parts, strict=True):
-        try:
-            answers[step.name] = (
-                "" if step.optional and text in ("", "-") else step.parse(text, data)
-            )
-        except InputError as exc:
-            ctx.whisper(
-                ctx.text(exc.key, value=text[:40]) + "\n" + ctx.text("mentor.volunteer_usage")
-            )
-            return
     await _save_volunteer(ctx, data, answers)
 
 

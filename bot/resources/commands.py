@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.common.dates import InputError
-from bot.common.guided import Form, Step
+from bot.common.guided import Form, LineError, Step
 from bot.common.moderated import moderated_community
 from bot.common.parsing import parse_int, parse_switch
 from bot.kernel.context import Context
@@ -148,27 +148,21 @@ async def _report(ctx: Context, rest: str) -> None:
 
 
 async def _add(ctx: Context, community: CommunityRow, rest: str) -> None:
+    data = {"community": community.id, "ask": {"categories": category_words()}}
     if "|" not in rest:
-        data = {"community": community.id, "ask": {"categories": category_words()}}
         await ADD_FORM.start(ctx, data, ctx.text("resources.add_intro"))
         return
-    parts = [p.strip() for p in rest.split("|")]
-    parts += [""] * (len(FIELDS) - len(parts))
-    if len(parts) != len(FIELDS):
-        ctx.whisper(ctx.text("resources.add_usage"))
+    try:
+        answers = ADD_FORM.from_line(rest, data)
+    except LineError as exc:
+        problem = _problem(ctx, exc.key, exc.value) + "\n" if exc.key else ""
+        ctx.whisper(problem + ctx.text("resources.add_usage"))
         return
-    answers: dict[str, str] = {}
-    for name, text in zip(FIELDS, parts, strict=True):
-        try:
-            answers[name] = field_value(name, "" if text == "-" else text)
-        except InputError as exc:
-            ctx.whisper(_problem(ctx, exc, text) + "\n" + ctx.text("resources.add_usage"))
-            return
     await _save_new(ctx, community, answers)
 
 
-def _problem(ctx: Context, exc: InputError, text: str) -> str:
-    return ctx.text(exc.key, value=text[:40], categories=category_words())
+def _problem(ctx: Context, key: str, text: str) -> str:
+    return ctx.text(key, value=text[:40], categories=category_words())
 
 
 async def _finish_add(ctx: Context, data: dict[str, Any], answers: dict[str, str]) -> None:
@@ -244,7 +238,7 @@ async def _edit(ctx: Context, community: CommunityRow, rest: str) -> None:
     try:
         checked = field_value(field, value)
     except InputError as exc:
-        ctx.whisper(_problem(ctx, exc, value))
+        ctx.whisper(_problem(ctx, exc.key, value))
         return
     if not await ctx.store.resources.update(
         row.id, ResourceUpdate(**{field: checked}), ctx.now_ts()
