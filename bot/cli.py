@@ -17,6 +17,7 @@ from bot.doctor import add_doctor_parser, run_doctor
 from bot.kernel.clock import ManualClock, SystemClock
 from bot.kernel.config import ConfigError, Settings, load_settings
 from bot.meetings.cli import add_meetings_parser, run_meetings
+from bot.resources.cli import add_resources_parser, run_resources
 from storage.errors import StorageError
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ EXIT_ADAPTER = 4  # a platform adapter failed for good (bad token, refused inten
 TOOLS: dict[str, tuple[Callable[[Any], None], Callable[[argparse.Namespace, Settings], int]]] = {
     "meetings": (add_meetings_parser, run_meetings),
     "doctor": (add_doctor_parser, run_doctor),
+    "resources": (add_resources_parser, run_resources),
 }
 
 
