@@ -14,7 +14,7 @@ EXPECTED = {
     "first_steps.txt": ["Welcome, Alex", "America/Chicago", "Settings for Sunrise Group",
                         "harbor-mydata-", "Nothing was erased"],
     "milestone.txt": ["alcohol: 55 days", "🎉 Congratulations! 60 days", "Alex celebrates 60 days",
-                      "Total clean days", "stays 2026-10-01"],
+                      "Clean days in all", "stays 2026-10-01"],
     "checkins.txt": ["Time for your daily check-in", "note is saved", "Your last 7 days"],
 }
 

@@ -135,8 +135,9 @@ async def test_milestone_post_delivered_to_the_group(fake: FakeTelegramAPI, bot:
     fake.push_message(GROUP, MORGAN, "/community celebrations on")
     fake.push_message(GROUP, MORGAN, "/community announce")
     await fake.wait_for_call("sendMessage", to(GROUP["id"], "announcement channel"), within=WAIT)
-    fake.push_message(GROUP, ALICE, "hello everyone")
-    fake.push_message(private_chat(ALICE), ALICE, "/celebrate on")
+    # Celebrations are chosen per group: in the group itself (answered privately).
+    fake.push_message(GROUP, ALICE, "/celebrate on")
+    await fake.wait_for_call("sendMessage", to(11, "will be celebrated in"), within=WAIT)
     fake.push_message(private_chat(ALICE), ALICE, "/sober 2026-10-01 alcohol")
     await fake.wait_for_call("sendMessage", to(11, "alcohol: 55 days"), within=WAIT)
     clock.set(clock.now() + timedelta(days=5))  # 2026-11-30 12:00 UTC, after 09:00 UTC

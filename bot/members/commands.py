@@ -11,6 +11,7 @@ from bot.common.timezones import resolve_timezone
 from bot.kernel.context import Context
 from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes, Where
 from bot.kernel.types import Button, Document
+from bot.sobriety.commands import follow_zone
 from storage.rows import MemberUpdate
 
 SETTINGS_BUTTON = "set"
@@ -119,6 +120,7 @@ async def set_timezone(ctx: Context, value: str) -> bool:
         return False
     await ctx.store.members.update(ctx.member.id, MemberUpdate(tz=tz))
     await replan(ctx, tz)
+    await follow_zone(ctx, tz)
     now_local = ctx.now().astimezone(ZoneInfo(tz))
     ctx.whisper(ctx.text("settings.tz_set", tz=tz, time=now_local.strftime("%H:%M")))
     return True
