@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class HelpEntry(Protocol):
@@ -18,10 +18,18 @@ class HelpEntry(Protocol):
     def moderator(self) -> bool: ...
 
 
+class Runnable(Protocol):
+    @property
+    def handler(self) -> Callable[[Any], Awaitable[None]]: ...
+
+
 class CommandList(Protocol):
     """The commands a member can see (the router): /help lists them."""
 
     def visible(self, private: bool, moderator: bool) -> Sequence[HelpEntry]: ...
+
+    def command(self, name: str) -> Runnable | None:
+        """The command called `name` (a link from a group continues with it in private)."""
 
 
 class CountryLines(Protocol):

@@ -438,7 +438,7 @@ async def reset_button(ctx: Context) -> None:
 
 async def restart_reply(ctx: Context) -> bool:
     """Free text after 'start again from another date'. Text that isn't a date at all
-    ("I'm having a rough day") ends the question and is handled as any message."""
+    ("I'm having a rough day") is handled as any message (crisis scanning included)."""
     convo = await ctx.store.conversations.get(ctx.member.id, ctx.now_ts())
     if convo is None:
         return False
@@ -453,8 +453,7 @@ async def restart_reply(ctx: Context) -> bool:
         day, at = parse_start(ctx.event.text, now_local.date(), _locale(ctx), now_local.time())
     except DateInputError as exc:
         if exc.key == "date.unknown_format" and not looks_like_a_date(ctx.event.text):
-            await ctx.store.conversations.clear(ctx.member.id)
-            return False
+            return False  # not an answer: handled as any message; the question stays open
         example = ctx.text("reset.example", date=_example_day(counter, ctx.now()))
         ctx.whisper(ctx.text(exc.key) + "\n" + example)
         return True
