@@ -276,6 +276,9 @@ class CheckinStore(Protocol):
     async def end_buddies(self, member_id: int) -> list[MemberRow]:
         """End all pairs of the member; returns the former buddies."""
 
+    async def end_buddy(self, member_id: int, other_id: int) -> bool:
+        """End the pair of these two members (an invitation or a pairing)."""
+
 
 class CrisisStore(Protocol):
     async def create_alert(self, alert: NewAlert) -> int: ...
