@@ -35,6 +35,7 @@ from bot.kernel.types import (
 )
 
 PLATFORM = "console"
+MENTION = "@harbor"
 LINK = "console://start/"
 HELP = """Console commands:
   :as NAME            speak as another member
@@ -133,6 +134,10 @@ class ConsoleState:
     opened_private: set[str] = field(default_factory=set)  # telegram_like: who started the bot
     attachment: Document | None = None
     last_buttons: Buttons = ()
+    # Whose private chat the last buttons were shown in (None: a group's): a press comes
+    # from the chat that showed the button, as on a real platform.
+    last_buttons_private_to: str | None = None
+    last_buttons_message_id: str | None = None
     last_message_id: str | None = None
 
 
@@ -174,10 +179,12 @@ class ConsoleAdapter:
                 return SendResult(SendStatus.BLOCKED, detail="blocked by the member")
             if not self.capabilities.dm_first and user not in self.state.opened_private:
                 return SendResult(SendStatus.NO_PRIVATE_CHAT, detail="no private chat yet")
-            return self._say(f"{name} (private)", reply)
+            return self._say(f"{name} (private)", reply, user)
         if reply.chat.private:
             return self._say(
-                f"{reply.chat.title or reply.chat.chat_id.removeprefix('dm:')} (private)", reply
+                f"{reply.chat.title or reply.chat.chat_id.removeprefix('dm:')} (private)",
+                reply,
+                reply.chat.chat_id.removeprefix("dm:"),
             )
         return self._say(f"group {reply.chat.title or reply.chat.chat_id}", reply)
 
@@ -193,13 +200,15 @@ class ConsoleAdapter:
     def private_link(self, payload: str) -> str | None:
         return f"{LINK}{payload}" if self.telegram_like else None
 
-    def _say(self, to: str, reply: Reply) -> SendResult:
+    def _say(self, to: str, reply: Reply, private_to: str | None = None) -> SendResult:
         said = Said(to, reply.text, reply.buttons, reply.image, reply.document)
         self.said.append(said)
-        if reply.buttons:
-            self.state.last_buttons = reply.buttons
         self._next_id += 1
         self.state.last_message_id = str(self._next_id)
+        if reply.buttons:
+            self.state.last_buttons = reply.buttons
+            self.state.last_buttons_message_id = self.state.last_message_id
+            self.state.last_buttons_private_to = private_to
         if self.out is not None:
             print(said.render(), file=self.out, flush=True)
         return SendResult(SendStatus.SENT, message_id=str(self._next_id))
@@ -260,6 +269,8 @@ class ConsoleAdapter:
                 message_id=self.state.last_message_id,
                 attachment=attachment,
                 interaction=f"i{self._next_id}" if interactive else None,
+                # "/cmd@harbor" or "@harbor" in the text: the bot is addressed directly.
+                mentioned=MENTION in text.casefold(),
             )
         )
 
@@ -348,14 +359,19 @@ class ConsoleAdapter:
             self._note(f"no button '{label}' (buttons: {labels})")
             return
         self._next_id += 1
+        chat = self._chat()
+        me = self.state.member.casefold()
+        if self.state.last_buttons_private_to == me and not chat.private:
+            # The buttons were in the member's private chat: that is where they press them.
+            chat = ChatRef(PLATFORM, f"dm:{me}", private=True, title=self.state.member)
         await self._deliver(
             Incoming(
                 member=self._member(),
-                chat=self._chat(),
+                chat=chat,
                 kind=EventKind.BUTTON,
                 button=match.data,
-                message_id=self.state.last_message_id,
-                is_moderator=self._is_mod(),
+                message_id=self.state.last_buttons_message_id or self.state.last_message_id,
+                is_moderator=self._is_mod() and not chat.private,
                 interaction=f"i{self._next_id}" if self.capabilities.ephemeral else None,
             )
         )
