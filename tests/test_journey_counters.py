@@ -393,3 +393,17 @@ def test_plan_next_is_utc_exact_for_every_start_hour() -> None:
         key, at = plan_next(date(2026, 3, 7), time(hour, 0), NEW_YORK, date(2026, 3, 7), NINE)
         assert key == "24h" and at is not None
         assert at >= int((start.astimezone(UTC) + timedelta(hours=24)).timestamp())
+
+
+async def test_the_reset_example_date_is_a_real_answer_for_today(
+    console: ConsoleAdapter,
+) -> None:
+    await console.push("/settings tz America/Chicago")
+    await console.push("/sober 2026-10-01 alcohol")
+    await console.push("/reset")
+    said = await console.push(":press Start again from another date")
+    assert "2026-11-20" not in said[0].text  # no longer a fixed date
+    assert "2026-11-22" in said[0].text  # three days back from today, 2026-11-25
+    said = await console.push("someday")  # not a date: handled as any message
+    said = await console.push("2026-11-22")
+    assert 'new start for "alcohol" is 2026-11-22' in said[0].text

@@ -213,11 +213,11 @@ async def _done_text(ctx: Context, row: CheckinRow) -> str:
     )
     streak = await _streak(ctx)
     text = ctx.text(key)
+    if row.cravings is not None and row.cravings >= ALERT_CRAVINGS:
+        text += "\n\n" + ctx.text("checkin.high_cravings")
     if row.sober == "no" and await ctx.store.sobriety.counters(ctx.member.id):
         # Gently, and only as an offer: the counter is theirs to change, or not.
         text += "\n\n" + ctx.text("checkin.setback_offer")
-    if row.cravings is not None and row.cravings >= ALERT_CRAVINGS:
-        text += "\n\n" + ctx.text("checkin.high_cravings")
     if streak > 1:
         text += "\n\n" + ctx.tr.n("checkin.streak", streak)
     return text + "\n\n" + ctx.text("checkin.ask_note", max=MAX_NOTE)
