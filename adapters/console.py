@@ -35,6 +35,7 @@ from bot.kernel.types import (
 )
 
 PLATFORM = "console"
+MENTION = "@harbor"
 LINK = "console://start/"
 HELP = """Console commands:
   :as NAME            speak as another member
@@ -132,10 +133,14 @@ class ConsoleState:
     blocked: set[str] = field(default_factory=set)
     opened_private: set[str] = field(default_factory=set)  # telegram_like: who started the bot
     attachment: Document | None = None
-    last_buttons: Buttons = ()  # of the last message shown anywhere
-    # The last buttons each chat saw ("dm:alex", "group recovery"): :press uses the current
-    # chat's, as a member can only press what is on their own screen.
-    buttons_by_chat: dict[str, Buttons] = field(default_factory=dict)
+    last_buttons: Buttons = ()
+    # Whose private chat the last buttons were shown in (None: a group's): a press comes
+    # from the chat that showed the button, as on a real platform.
+    last_buttons_private_to: str | None = None
+    last_buttons_message_id: str | None = None
+    # What each member's private chat last showed, (buttons, message id): a member can
+    # still press a button in their private chat after others were written to.
+    private_buttons: dict[str, tuple[Buttons, str | None]] = field(default_factory=dict)
     last_message_id: str | None = None
 
 
@@ -177,18 +182,19 @@ class ConsoleAdapter:
                 return SendResult(SendStatus.BLOCKED, detail="blocked by the member")
             if not self.capabilities.dm_first and user not in self.state.opened_private:
                 return SendResult(SendStatus.NO_PRIVATE_CHAT, detail="no private chat yet")
-            return self._say(f"{name} (private)", reply, f"dm:{user}")
+            return self._say(f"{name} (private)", reply, user)
         if reply.chat.private:
             return self._say(
-                f"{reply.chat.title or reply.chat.chat_id.removeprefix('dm:')} (private)", reply
+                f"{reply.chat.title or reply.chat.chat_id.removeprefix('dm:')} (private)",
+                reply,
+                reply.chat.chat_id.removeprefix("dm:"),
             )
         return self._say(f"group {reply.chat.title or reply.chat.chat_id}", reply)
 
     async def answer(self, event: Incoming, reply: Reply, *, ephemeral: bool) -> SendResult:
         if ephemeral:
             where = event.chat.title or event.chat.chat_id
-            to = f"{event.member.display_name} (only you, in {where})"
-            return self._say(to, reply, f"group {event.chat.chat_id}")
+            return self._say(f"{event.member.display_name} (only you, in {where})", reply)
         return await self.send(reply)
 
     async def is_moderator(self, community_id: str, user_id: str) -> bool:
@@ -197,19 +203,18 @@ class ConsoleAdapter:
     def private_link(self, payload: str) -> str | None:
         return f"{LINK}{payload}" if self.telegram_like else None
 
-    def _say(self, to: str, reply: Reply, screen: str | None = None) -> SendResult:
+    def _say(self, to: str, reply: Reply, private_to: str | None = None) -> SendResult:
         said = Said(to, reply.text, reply.buttons, reply.image, reply.document)
         self.said.append(said)
-        if reply.buttons:
-            self.state.last_buttons = reply.buttons
-            where = screen or (
-                f"dm:{reply.chat.chat_id.removeprefix('dm:')}"
-                if reply.chat.private
-                else f"group {reply.chat.chat_id}"
-            )
-            self.state.buttons_by_chat[where] = reply.buttons
         self._next_id += 1
         self.state.last_message_id = str(self._next_id)
+        if reply.buttons:
+            self.state.last_buttons = reply.buttons
+            self.state.last_buttons_message_id = self.state.last_message_id
+            self.state.last_buttons_private_to = private_to
+            if private_to is not None:
+                shown = (reply.buttons, self.state.last_message_id)
+                self.state.private_buttons[private_to] = shown
         if self.out is not None:
             print(said.render(), file=self.out, flush=True)
         return SendResult(SendStatus.SENT, message_id=str(self._next_id))
@@ -270,6 +275,8 @@ class ConsoleAdapter:
                 message_id=self.state.last_message_id,
                 attachment=attachment,
                 interaction=f"i{self._next_id}" if interactive else None,
+                # "/cmd@harbor" or "@harbor" in the text: the bot is addressed directly.
+                mentioned=MENTION in text.casefold(),
             )
         )
 
@@ -341,15 +348,15 @@ class ConsoleAdapter:
         kind = EventKind.BLOCKED if on else EventKind.UNBLOCKED
         await self._deliver(Incoming(member=self._member(), chat=chat, kind=kind))
 
-    def _screen(self) -> str:
-        if self.state.group is None:
-            return f"dm:{self.state.member.casefold()}"
-        return f"group {self.state.group}"
-
     async def _press(self, label: str) -> None:
         wanted = label.casefold()
-        shown = self.state.buttons_by_chat.get(self._screen(), self.state.last_buttons)
-        buttons = [b for row in shown for b in row]
+        me = self.state.member.casefold()
+        if self.state.group is None and me in self.state.private_buttons:
+            # In the private chat: the buttons that chat last showed, whatever came since.
+            shown, shown_id = self.state.private_buttons[me]
+            self.state.last_buttons, self.state.last_buttons_private_to = shown, me
+            self.state.last_buttons_message_id = shown_id
+        buttons = [b for row in self.state.last_buttons for b in row]
         match = next((b for b in buttons if b.label.casefold() == wanted), None) or next(
             (b for b in buttons if b.label.casefold().startswith(wanted)), None
         )
@@ -364,14 +371,18 @@ class ConsoleAdapter:
             self._note(f"no button '{label}' (buttons: {labels})")
             return
         self._next_id += 1
+        chat = self._chat()
+        if self.state.last_buttons_private_to == me and not chat.private:
+            # The buttons were in the member's private chat: that is where they press them.
+            chat = ChatRef(PLATFORM, f"dm:{me}", private=True, title=self.state.member)
         await self._deliver(
             Incoming(
                 member=self._member(),
-                chat=self._chat(),
+                chat=chat,
                 kind=EventKind.BUTTON,
                 button=match.data,
-                message_id=self.state.last_message_id,
-                is_moderator=self._is_mod(),
+                message_id=self.state.last_buttons_message_id or self.state.last_message_id,
+                is_moderator=self._is_mod() and not chat.private,
                 interaction=f"i{self._next_id}" if self.capabilities.ephemeral else None,
             )
         )

@@ -10,17 +10,20 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from bot.community.cli import add_communities_parser, run_communities
 from bot.doctor import add_doctor_parser, run_doctor
 from bot.kernel.clock import ManualClock, SystemClock
-from bot.kernel.config import ConfigError, Settings, load_settings
+from bot.kernel.config import ConfigError, Settings, load_settings, start_up_warnings
 from bot.meetings.cli import add_meetings_parser, run_meetings
 from bot.resources.cli import add_resources_parser, run_resources
 from storage.errors import StorageError
 
 if TYPE_CHECKING:
+    from bot.kernel.runtime import Harbor
     from storage.sql.store import SQLStore
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -30,6 +33,7 @@ EXIT_ADAPTER = 4  # a platform adapter failed for good (bad token, refused inten
 # with the loaded settings (one line each; the code lives with its feature).
 TOOLS: dict[str, tuple[Callable[[Any], None], Callable[[argparse.Namespace, Settings], int]]] = {
     "meetings": (add_meetings_parser, run_meetings),
+    "communities": (add_communities_parser, run_communities),
     "doctor": (add_doctor_parser, run_doctor),
     "resources": (add_resources_parser, run_resources),
 }
@@ -50,6 +54,11 @@ def _configure_logging(settings: Settings) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _warn_at_start(settings: Settings) -> None:
+    for warning in start_up_warnings(settings):
+        logging.getLogger("harbor").warning("%s", warning)
+
+
 async def _open_store(url: str, *, exclusive: bool = False, migrate: bool = True) -> SQLStore:
     from storage import open_store  # imported late: `harbor --help` stays quick
 
@@ -67,7 +76,7 @@ async def run_console(
     harbor = build(store, clock, settings)
 
     async def on_time() -> None:
-        await harbor.tick()
+        await catch_up(harbor)
 
     console = ConsoleAdapter(out=sys.stdout, clock=clock, on_time=on_time)
     harbor.attach(console)
@@ -85,10 +94,22 @@ async def run_console(
                 if line is None or line.strip().casefold() in (":quit", ":q", ":exit"):
                     break
                 await console.push(line)
-                await harbor.tick()
+                await catch_up(harbor)
     finally:
         await store.close()
     return 0
+
+
+async def catch_up(harbor: Harbor, rounds: int = 100) -> None:
+    """Sweep until nothing more is due, then send: after a long jump of the console's clock
+    a meeting's reminders or a counter's milestones may take several sweeps to catch up
+    (each advances a row by one occurrence), and all of it is due at once."""
+    now = harbor.clock.now()
+    for _ in range(rounds):
+        planned = await harbor.sweeper.run(now)
+        if not any(planned.values()):
+            break
+    await harbor.dispatcher.drain()
 
 
 def _prompt(name: str) -> str | None:
@@ -140,9 +161,32 @@ def _aware(text: str) -> datetime:
     return when
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with errors in the words of the command line rather than of the code: a
+    missing sub-command lists the choices instead of "required: cmd"."""
+
+    def error(self, message: str) -> NoReturn:
+        for action in self._actions:
+            names = (action.dest, action.metavar)
+            if isinstance(action, argparse._SubParsersAction) and any(
+                isinstance(n, str) and f"required: {n}" in message for n in names
+            ):
+                choices = ", ".join(action.choices or ())
+                message = f"choose what to do: {choices} (add --help to any of them)"
+        super().error(message)
+
+
+def _version() -> str:
+    try:
+        return f"harbor {metadata.version('harbor-bot')}"
+    except metadata.PackageNotFoundError:
+        return "harbor (version unknown: not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="harbor", description="Harbor peer-support bot")
-    sub = parser.add_subparsers(dest="cmd", required=True)
+    parser = _Parser(prog="harbor", description="Harbor peer-support bot")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="start the configured adapters (the console without tokens)")
     run.add_argument("--config")
     con = sub.add_parser("console", help="talk to Harbor in the terminal")
@@ -193,6 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _configure_logging(settings)
         if args.cmd in TOOLS:
             return TOOLS[args.cmd][1](args, settings)
+        _warn_at_start(settings)
         if args.cmd == "console":
             database = args.db or settings.storage.url
             return asyncio.run(run_console(settings, database, not sys.stdin.isatty(), args.clock))

@@ -197,6 +197,23 @@ class SobrietyStore(Protocol):
     ) -> None:
         """Keep the ended streak in history and start the counter again."""
 
+    async def correct(
+        self,
+        counter: CounterRow,
+        new_start: str,
+        start_time: str | None,
+        next_key: str | None,
+        next_at: int | None,
+    ) -> list[StreakRow]:
+        """Correct the start date (no streak recorded); earlier streaks of the counter that
+        reach past the new start are merged or trimmed. Returns them as they were."""
+
+    async def move_zone(
+        self, member_id: int, tz: str, plans: Sequence[tuple[int, str | None, int | None]]
+    ) -> None:
+        """Count the member's counters in `tz`, with each one's next celebration
+        (counter id, next key, next at) re-planned."""
+
     async def log_slip(self, counter: CounterRow, day: str, now: int) -> None: ...
 
     async def history(self, member_id: int) -> list[StreakRow]: ...
@@ -204,9 +221,14 @@ class SobrietyStore(Protocol):
     async def slips(self, member_id: int) -> list[tuple[str, str]]:
         """(counter name, day) of each logged slip."""
 
-    async def sharing(self, member_id: int) -> Sharing: ...
+    async def sharing(self, member_id: int, community_id: int) -> Sharing:
+        """What the member shares in one community (nothing, unless they chose it there)."""
 
-    async def set_sharing(self, member_id: int, change: SharingUpdate) -> None: ...
+    async def sharing_by_community(self, member_id: int) -> dict[int, Sharing]: ...
+
+    async def set_sharing(
+        self, member_id: int, community_id: int, change: SharingUpdate
+    ) -> None: ...
 
     async def due(self, now: int, limit: int) -> list[DueMilestone]: ...
 
@@ -258,6 +280,9 @@ class CheckinStore(Protocol):
 
     async def end_buddies(self, member_id: int) -> list[MemberRow]:
         """End all pairs of the member; returns the former buddies."""
+
+    async def end_buddy(self, member_id: int, other_id: int) -> bool:
+        """End the pair of these two members (an invitation or a pairing)."""
 
 
 class CrisisStore(Protocol):

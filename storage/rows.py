@@ -193,6 +193,8 @@ class StreakRow:
     start_date: str
     end_date: str
     days: int
+    id: int = 0
+    counter_id: int | None = None  # None once its counter was removed
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +215,7 @@ class SharingUpdate:
 class DueMilestone:
     counter: CounterRow
     member: MemberRow
-    sharing: Sharing
+    sharing: dict[int, Sharing]  # the member's choices, by community id (absent: nothing shared)
     communities: tuple[CommunityRow, ...]
 
 

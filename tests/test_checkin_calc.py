@@ -15,7 +15,9 @@ from bot.checkins.model import (
     local_date_of,
     next_prompt_utc,
     summarize,
+    summary_text,
 )
+from bot.kernel.i18n import ENGLISH
 
 BERLIN = ZoneInfo("Europe/Berlin")
 LA = ZoneInfo("America/Los_Angeles")
@@ -167,6 +169,11 @@ def test_latest_by_day_last_wins_and_sorted() -> None:
     assert list(latest_by_day(points).values()) == [points[1], points[2]]
 
 
+def english(points: Sequence[CheckinPoint], days: int = 7) -> str | None:
+    found = summarize(points, days)
+    return summary_text(ENGLISH, found) if found is not None else None
+
+
 def week(
     moods: Sequence[int | None], cravings: Sequence[int | None], end: date = D
 ) -> list[CheckinPoint]:
@@ -178,26 +185,26 @@ def week(
 
 
 def test_summarize_too_little_data() -> None:
-    assert summarize([]) is None
-    assert summarize(week([3, 4, 5], [1, 1, 1])) is None
-    assert summarize(week([None] * 6, [None] * 6)) is None
+    assert english([]) is None
+    assert english(week([3, 4, 5], [1, 1, 1])) is None
+    assert english(week([None] * 6, [None] * 6)) is None
 
 
 def test_summarize_trends() -> None:
     steady_cravings = [3] * 7
-    assert summarize(week([1, 2, 2, 3, 3, 4, 5], steady_cravings)) == (
+    assert english(week([1, 2, 2, 3, 3, 4, 5], steady_cravings)) == (
         "Your mood has been rising this week."
     )
-    assert summarize(week([3] * 7, [8, 7, 6, 5, 4, 3, 2])) == (
+    assert english(week([3] * 7, [8, 7, 6, 5, 4, 3, 2])) == (
         "Your cravings have been easing this week."
     )
-    assert str(summarize(week([5, 4, 4, 3, 3, 2, 1], steady_cravings))).startswith(
+    assert str(english(week([5, 4, 4, 3, 3, 2, 1], steady_cravings))).startswith(
         "Your mood has dipped this week."
     )
-    assert str(summarize(week([3] * 7, [1, 2, 3, 5, 6, 7, 8]))).startswith(
+    assert str(english(week([3] * 7, [1, 2, 3, 5, 6, 7, 8]))).startswith(
         "Your cravings have been stronger this week."
     )
-    assert summarize(week([3, 3, 4, 3, 3, 3, 3], [2, 3, 2, 3, 2, 3, 2])) == (
+    assert english(week([3, 3, 4, 3, 3, 3, 3], [2, 3, 2, 3, 2, 3, 2])) == (
         "Things have been fairly steady this week."
     )
 
@@ -205,7 +212,7 @@ def test_summarize_trends() -> None:
 def test_summarize_ignores_one_noisy_day_and_old_data() -> None:
     # A bad day three weeks ago doesn't make a trend this week.
     old = week([1, 1, 1, 1], [9, 9, 9, 9], end=D - timedelta(days=21))
-    assert summarize(old + week([3] * 7, [2] * 7)) == "Things have been fairly steady this week."
+    assert english(old + week([3] * 7, [2] * 7)) == "Things have been fairly steady this week."
 
 
 def test_summarize_peak_weekday() -> None:
@@ -214,9 +221,9 @@ def test_summarize_peak_weekday() -> None:
     for i in range(28):
         day = date(2026, 2, 22) + timedelta(days=i)  # a Sunday, through Sat 21 Mar
         points.append(CheckinPoint(day, 3, 8 if day.weekday() == 4 else 2))
-    assert summarize(points) == "Your cravings were highest on Fridays."
+    assert english(points) == "Your cravings were highest on Fridays."
     # One high Friday alone isn't a pattern.
-    assert summarize(points[-7:]) == "Things have been fairly steady this week."
+    assert english(points[-7:]) == "Things have been fairly steady this week."
 
 
 @given(st.sets(st.integers(-3, 40)), st.dates(date(2000, 1, 1), date(2100, 1, 1)))
@@ -230,7 +237,7 @@ def test_streak_matches_brute_force(offsets: set[int], today: date) -> None:
 
 
 def test_summarize_single_spike_is_not_a_trend() -> None:
-    assert summarize(week([3] * 7, [2, 2, 2, 2, 2, 9, 2])) == (
+    assert english(week([3] * 7, [2, 2, 2, 2, 2, 9, 2])) == (
         "Things have been fairly steady this week."
     )
 

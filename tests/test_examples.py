@@ -14,8 +14,34 @@ EXPECTED = {
     "first_steps.txt": ["Welcome, Alex", "America/Chicago", "Settings for Sunrise Group",
                         "harbor-mydata-", "Nothing was erased"],
     "milestone.txt": ["alcohol: 55 days", "🎉 Congratulations! 60 days", "Alex celebrates 60 days",
-                      "Total clean days", "stays 2026-10-01"],
+                      "Clean days in all", "stays 2026-10-01"],
     "checkins.txt": ["Time for your daily check-in", "note is saved", "Your last 7 days"],
+    "counter_journey.txt": [
+        "I took EST as New York time", "Should it start on 2026-11-02 instead?",
+        'Corrected: "alcohol" now counts from 2026-11-02.', "alcohol\n• now: 23 days",
+        "nicotine\n• now: 634 days", "Clean days in all: 634.",
+        "In which group should your milestones be celebrated?",
+        "── to group NA Tuesday ─", "🎉 Alex celebrates 30 days today.",
+        "🎉 A little late: you reached your 60-day milestone on 2027-01-01",
+    ],
+    "checkin_journey.txt": [
+        "I'm glad you wrote", "/meetings: find a meeting", "Time zone set to Europe/Madrid",
+        "Country set to Spain", "Daily check-ins are on: I'll message you at 09:00",
+        "/slip logs it and keeps your date, or /reset starts a new count",
+        "Your daily check-in is now at 19:00", "Your last 7 days (1 check-in):",
+    ],
+    "buddy_journey.txt": [
+        "You and Sam are now buddies.", "Alex checked in and is having a hard day.",
+        "I've taken back your invitation to Kim.", "• Sam: buddies",
+        "Your buddy pairing with Sam has ended.", "Alex has ended your buddy pairing.",
+    ],
+}
+UNEXPECTED = {
+    # Celebrations are chosen per group: Work Friends hears nothing.
+    "counter_journey.txt": ["── to group Work Friends ──────────────────────────────────\n🎉",
+                            "Today is your 24", "1 days", "Total clean days"],
+    "checkin_journey.txt": ["Good to see you", "couldn't find the time zone", "1 check-ins"],
+    "buddy_journey.txt": ["Kim: invited", "9/10"],
 }
 
 
@@ -35,4 +61,6 @@ def test_example_runs(name: str, tmp_path: Path) -> None:
     output = run_script(name, tmp_path)
     for expected in EXPECTED.get(name, []):
         assert expected in output, f"{name}: missing {expected!r}"
+    for unexpected in UNEXPECTED.get(name, []):
+        assert unexpected not in output, f"{name}: should not say {unexpected!r}"
     assert "Sorry, something went wrong" not in output

@@ -91,7 +91,7 @@ async def test_list_counters(console: ConsoleAdapter) -> None:
     said = await console.push("/sober")
     assert "alcohol: 24 days" in said[0].text
     assert "nicotine: 365 days" in said[0].text
-    assert "Today is your 1 year milestone!" in said[0].text
+    assert "Today is your 1-year milestone!" in said[0].text
 
 
 async def test_sober_in_group_answers_privately_and_public_line_needs_opt_in(
@@ -121,9 +121,9 @@ async def test_reset_keeps_history(console: ConsoleAdapter, clock: ManualClock) 
     assert "55 days before it are kept" in said[0].text
     said = await console.push("/history")
     text = said[0].text
-    assert "alcohol: 55 days, 2026-10-01 to 2026-11-25" in text
-    assert "alcohol: 0 days, since 2026-11-25 (ongoing)" in text
-    assert "Total clean days: 55. Longest streak: 55 days." in text
+    assert "alcohol\n• now: 0 days, since 2026-11-25" in text
+    assert "• 55 days, 2026-10-01 to 2026-11-25" in text
+    assert "Clean days in all: 55. Longest streak: 55 days." in text
 
 
 async def test_slip_keeps_the_date(console: ConsoleAdapter, store: SQLStore) -> None:
@@ -233,14 +233,18 @@ def test_start_clock_is_what_tests_assume() -> None:
     assert datetime(2026, 11, 25, 12, 0, tzinfo=UTC) == START
 
 
-async def test_a_later_date_on_an_existing_counter_keeps_the_streak(
+async def test_a_later_date_on_an_existing_counter_asks_then_keeps_the_streak(
         console: ConsoleAdapter) -> None:
     await setup_member(console)
     await console.push("/sober 2026-10-01 alcohol")
     said = await console.push("/sober 2026-11-20 alcohol")
-    assert "55 days" not in said[0].text and "kept in /history" in said[0].text
+    assert "55 days" not in said[0].text and "A new start" in str(said[0].buttons)
+    said = await console.push(":press A new start")
+    assert "kept in /history" in said[0].text
     said = await console.push("/history")
-    assert "alcohol: 50 days, 2026-10-01 to 2026-11-20" in said[0].text
-    # An earlier date corrects the start instead (no streak recorded).
+    assert "• 50 days, 2026-10-01 to 2026-11-20" in said[0].text
+    # An earlier date corrects the start instead (the kept streak is merged, not doubled).
     said = await console.push("/sober 2026-11-01 alcohol")
+    await console.push(":press Yes, correct it")
+    said = await console.push("/sober")
     assert "alcohol: 24 days (since 2026-11-01)" in said[0].text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -16,7 +17,7 @@ from matplotlib.figure import Figure
 
 from bot.checkins.model import CRAVINGS_RANGE, MOOD_RANGE, CheckinPoint, latest_by_day
 
-__all__ = ["chart_series", "render_chart", "render_text", "window"]
+__all__ = ["ChartLabels", "chart_figure", "chart_series", "render_chart", "render_text", "window"]
 
 # Colour-blind-safe pair (Okabe-Ito blue and vermillion), also told apart by marker and dash.
 _MOOD_COLOUR = "#0072B2"
@@ -45,11 +46,26 @@ def chart_series(
     return dates, mood, cravings
 
 
-def render_chart(
-    points: Sequence[CheckinPoint], days: int, title: str, *, end: date | None = None
-) -> bytes:
-    """A PNG (about 600x300 px, well under 100 KB) of mood (left axis, 1-5) and cravings
-    (right axis, 0-10) over `days` days; days without a value leave a gap in the line."""
+@dataclass(frozen=True, slots=True)
+class ChartLabels:
+    """The chart's words, in the member's language."""
+
+    mood_axis: str = "Mood (1-5)"
+    cravings_axis: str = "Cravings (0-10)"
+    mood: str = "Mood"
+    cravings: str = "Cravings"
+
+
+def chart_figure(
+    points: Sequence[CheckinPoint],
+    days: int,
+    title: str,
+    *,
+    end: date | None = None,
+    labels: ChartLabels = ChartLabels(),
+) -> Figure:
+    """The chart as a matplotlib Figure (drawn, not yet saved). The legend sits below the
+    plot, outside it, so it can never hide a day's point."""
     dates, mood, cravings = chart_series(points, days, end)
     xs = list(range(len(dates)))
 
@@ -57,17 +73,17 @@ def render_chart(
     FigureCanvasAgg(fig)
     ax_mood = fig.add_subplot()
     ax_cravings = ax_mood.twinx()
-    ax_mood.plot(xs, mood, color=_MOOD_COLOUR, marker="o", markersize=4, label="Mood")
+    ax_mood.plot(xs, mood, color=_MOOD_COLOUR, marker="o", markersize=4, label=labels.mood)
     ax_cravings.plot(
         xs, cravings, color=_CRAVINGS_COLOUR, marker="s", markersize=4, linestyle="--",
-        label="Cravings",
+        label=labels.cravings,
     )  # fmt: skip
     ax_mood.set_ylim(MOOD_RANGE[0] - 0.2, MOOD_RANGE[1] + 0.2)
     ax_mood.set_yticks(range(MOOD_RANGE[0], MOOD_RANGE[1] + 1))
-    ax_mood.set_ylabel("Mood (1-5)", color=_MOOD_COLOUR)
+    ax_mood.set_ylabel(labels.mood_axis, color=_MOOD_COLOUR)
     ax_cravings.set_ylim(CRAVINGS_RANGE[0] - 0.4, CRAVINGS_RANGE[1] + 0.4)
     ax_cravings.set_yticks(range(CRAVINGS_RANGE[0], CRAVINGS_RANGE[1] + 1, 2))
-    ax_cravings.set_ylabel("Cravings (0-10)", color=_CRAVINGS_COLOUR)
+    ax_cravings.set_ylabel(labels.cravings_axis, color=_CRAVINGS_COLOUR)
     ax_mood.set_xlim(-0.5, len(dates) - 0.5)
     step = max(1, math.ceil(len(dates) / 8))  # at most about 8 date labels
     ticks = xs[::-1][::step][::-1]  # count back from the newest day so it is always labelled
@@ -75,9 +91,23 @@ def render_chart(
     ax_mood.set_title(title, fontsize=10)
     ax_mood.grid(axis="y", alpha=0.3)
     handles = ax_mood.get_lines() + ax_cravings.get_lines()
-    ax_mood.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.8)
-    fig.tight_layout()
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))  # room for the legend under the date labels
+    fig.canvas.draw()
+    return fig
 
+
+def render_chart(
+    points: Sequence[CheckinPoint],
+    days: int,
+    title: str,
+    *,
+    end: date | None = None,
+    labels: ChartLabels = ChartLabels(),
+) -> bytes:
+    """A PNG (about 600x300 px, well under 100 KB) of mood (left axis, 1-5) and cravings
+    (right axis, 0-10) over `days` days; days without a value leave a gap in the line."""
+    fig = chart_figure(points, days, title, end=end, labels=labels)
     out = io.BytesIO()
     fig.savefig(out, format="png", metadata={"Software": None})
     return out.getvalue()

@@ -8,8 +8,14 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.checkins.chart import render_chart, render_text
-from bot.checkins.model import CheckinPoint, checkin_streak, next_prompt_utc, summarize
+from bot.checkins.chart import ChartLabels, render_chart, render_text
+from bot.checkins.model import (
+    CheckinPoint,
+    checkin_streak,
+    next_prompt_utc,
+    summarize,
+    summary_text,
+)
 from bot.common.dates import ClockInputError, parse_clock
 from bot.common.hhmm import parse_hhmm
 from bot.common.parsing import parse_int
@@ -209,7 +215,11 @@ async def _done_text(ctx: Context, row: CheckinRow) -> str:
     text = ctx.text(key)
     if row.cravings is not None and row.cravings >= ALERT_CRAVINGS:
         text += "\n\n" + ctx.text("checkin.high_cravings")
-    text += "\n\n" + ctx.text("checkin.streak", days=streak) if streak > 1 else ""
+    if row.sober == "no" and await ctx.store.sobriety.counters(ctx.member.id):
+        # Gently, and only as an offer: the counter is theirs to change, or not.
+        text += "\n\n" + ctx.text("checkin.setback_offer")
+    if streak > 1:
+        text += "\n\n" + ctx.tr.n("checkin.streak", streak)
     return text + "\n\n" + ctx.text("checkin.ask_note", max=MAX_NOTE)
 
 
@@ -269,14 +279,24 @@ async def progress(ctx: Context) -> None:
         ctx.whisper(ctx.text("progress.none"))
         return
     points = [CheckinPoint(date.fromisoformat(r.day), r.mood, r.cravings) for r in rows]
-    summary = summarize(points) or ctx.text("progress.little_data")
-    header = ctx.text("progress.header", days=days, count=len(rows))
+    found = summarize(points, days)
+    summary = summary_text(ctx.tr, found) if found else ctx.text("progress.little_data")
+    count = ctx.tr.n("progress.checkins", len(rows))
+    header = ctx.text("progress.header", days=days, count=count)
     if as_text:
         ctx.whisper(f"{header}\n{summary}\n\n{render_text(points, days, end=today)}")
         return
+    labels = ChartLabels(
+        mood_axis=ctx.text("progress.mood_label"),
+        cravings_axis=ctx.text("progress.cravings_label"),
+        mood=ctx.text("progress.mood_legend"),
+        cravings=ctx.text("progress.cravings_legend"),
+    )
     # matplotlib is CPU-bound: keep it off the event loop.
     png = await asyncio.to_thread(
-        render_chart, points, days, ctx.text("progress.title", days=days), end=today
+        lambda: render_chart(
+            points, days, ctx.text("progress.title", days=days), end=today, labels=labels
+        )
     )
     ctx.whisper(f"{header}\n{summary}\n" + ctx.text("progress.text_hint"), image=png)
 
@@ -290,8 +310,9 @@ async def buddy(ctx: Context) -> None:
     if not arg:
         await _list_buddies(ctx)
     elif words == ["off"]:
-        ended = await ctx.store.checkins.end_buddies(ctx.member.id)
-        ctx.whisper(ctx.text("buddy.ended") if ended else ctx.text("buddy.none"))
+        await _end_all(ctx)
+    elif words[:1] in (["off"], ["cancel"], ["end"], ["stop"]):
+        await _end_one(ctx, arg.split(maxsplit=1)[1])
     elif words[:1] == ["alerts"] and len(words) == 2 and words[1] in ("on", "off"):
         plan = await ctx.store.checkins.plan(ctx.member.id)
         if plan is None:
@@ -300,6 +321,53 @@ async def buddy(ctx: Context) -> None:
         ctx.whisper(ctx.text(f"buddy.alerts_{words[1]}"))
     else:
         await _invite(ctx, arg)
+
+
+async def _end_all(ctx: Context) -> None:
+    pairs = await ctx.store.checkins.buddies(ctx.member.id)
+    if not pairs:
+        ctx.whisper(ctx.text("buddy.none"))
+        return
+    await ctx.store.checkins.end_buddies(ctx.member.id)
+    for other, status in pairs:
+        if status == "active":
+            await _tell_ended(ctx, other)
+    ctx.whisper(ctx.text("buddy.ended_all"))
+
+
+async def _end_one(ctx: Context, name: str) -> None:
+    """/buddy off NAME ends one pairing (the buddy is told, kindly); /buddy cancel NAME
+    takes back an invitation not yet accepted (nobody is told: it was only a question),
+    or declines one received."""
+    wanted = name.strip().casefold()
+    pairs = [
+        (m, s)
+        for m, s in await ctx.store.checkins.buddies(ctx.member.id)
+        if wanted in (m.display_name.casefold(), m.user_id.casefold())
+    ]
+    if len(pairs) != 1:
+        key = "buddy.which" if pairs else "buddy.not_paired"
+        ctx.whisper(ctx.text(key, name=name.strip()[:40]))
+        return
+    other, status = pairs[0]
+    await ctx.store.checkins.end_buddy(ctx.member.id, other.id)
+    if status == "active":
+        await _tell_ended(ctx, other)
+        ctx.whisper(ctx.text("buddy.ended", name=other.display_name))
+    elif status == "invited-out":
+        ctx.whisper(ctx.text("buddy.cancelled", name=other.display_name))
+    else:
+        ctx.whisper(ctx.text("buddy.declined"))
+
+
+async def _tell_ended(ctx: Context, other: MemberRow) -> None:
+    await ctx.send_later(
+        other,
+        translator(other.lang)("buddy.ended_by", name=ctx.member.display_name),
+        key=f"buddy-ended:{ctx.member.id}:{other.id}:{ctx.now_ts()}",
+        kind="buddy_ended",
+        about=ctx.member,
+    )
 
 
 async def _list_buddies(ctx: Context) -> None:
@@ -377,7 +445,13 @@ async def buddy_button(ctx: Context) -> None:
     if inviter is None:
         ctx.whisper(ctx.text("core.stale_button"))
         return
-    if parts[1] == "yes" and await ctx.store.checkins.accept(ctx.member.id, inviter.id):
+    pending = any(
+        m.id == inviter.id and s == "invited-in"
+        for m, s in await ctx.store.checkins.buddies(ctx.member.id)
+    )
+    if not pending:
+        ctx.whisper(ctx.text("buddy.invite_gone"), edit=True)
+    elif parts[1] == "yes" and await ctx.store.checkins.accept(ctx.member.id, inviter.id):
         await _tell_inviter(ctx, inviter)
         ctx.whisper(ctx.text("buddy.accepted", name=inviter.display_name), edit=True)
     else:

@@ -9,15 +9,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from statistics import fmean, median
 from zoneinfo import ZoneInfo
 
+from bot.kernel.i18n import Translator
 from bot.sobriety.model import start_instant
 
 __all__ = [
     "CheckinPoint",
+    "Summary",
     "checkin_streak",
     "latest_by_day",
     "local_date_of",
     "next_prompt_utc",
     "summarize",
+    "summary_text",
 ]
 
 MOOD_RANGE = (1, 5)
@@ -85,49 +88,73 @@ def latest_by_day(points: Iterable[CheckinPoint]) -> dict[date, CheckinPoint]:
     return dict(sorted(by_day.items()))
 
 
-# Thresholds for summarize(), chosen so that one odd day doesn't produce a "trend".
-_MIN_POINTS = 4  # values needed in the last week to talk about a trend
-_MOOD_SLOPE = 0.15  # mood points per day (about one step over a week)
-_CRAVING_SLOPE = 0.3  # craving points per day (about two steps over a week)
+# Thresholds for summarize(), chosen so that one odd day doesn't produce a "trend". Slopes are
+# per day over a week; a longer window needs a proportionally gentler slope for the same
+# change over the window (one mood step, two craving steps).
+_MIN_POINTS = 4  # values needed in the window to talk about a trend (a week)
+_MOOD_SLOPE = 0.15  # mood points per day over a week (about one step)
+_CRAVING_SLOPE = 0.3  # craving points per day over a week (about two steps)
 _MIN_WEEKDAY_SAMPLES = 2
 _WEEKDAY_EXCESS = 1.5  # how far above the overall mean a weekday must be to stand out
-_WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 
 
-def summarize(points: Sequence[CheckinPoint]) -> str | None:
-    """One plain-English line about recent check-ins, or None when there is too little data.
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """One line about recent check-ins: `kind` is a catalog key under progress.summary
+    (mood_up, cravings_down, mood_down, cravings_up, peak, steady); `weekday` (0 = Monday)
+    for "peak"; `days` is the window the trend is about (7: "this week")."""
 
-    In order of preference: this week's mood trend, this week's cravings trend, the weekday on
-    which cravings run highest (needs two or more of that weekday), then a "steady" line. The
-    week is the 7 days ending at the latest check-in.
+    kind: str
+    days: int = 7
+    weekday: int | None = None
+
+
+def summarize(points: Sequence[CheckinPoint], days: int = 7) -> Summary | None:
+    """One line about recent check-ins, or None when there is too little data.
+
+    In order of preference: the mood trend over the window (the `days` days ending at the
+    latest check-in), the cravings trend, the weekday on which cravings run highest (needs
+    two or more of that weekday), then "steady".
     """
     by_day = latest_by_day(points)
     if len(by_day) < _MIN_POINTS:
         return None
+    minimum = max(_MIN_POINTS, days // 4)  # values a trend over the window needs
     last = max(by_day)
-    week = [p for d, p in by_day.items() if (last - d).days < 7]
-
-    mood_slope = _slope([(p.day, p.mood) for p in week if p.mood is not None], last)
-    if mood_slope is not None and mood_slope >= _MOOD_SLOPE:
-        return "Your mood has been rising this week."
-    craving_slope = _slope([(p.day, p.cravings) for p in week if p.cravings is not None], last)
-    if craving_slope is not None and craving_slope <= -_CRAVING_SLOPE:
-        return "Your cravings have been easing this week."
-    if mood_slope is not None and mood_slope <= -_MOOD_SLOPE:
-        return "Your mood has dipped this week. Be gentle with yourself, and reach out if it helps."
-    if craving_slope is not None and craving_slope >= _CRAVING_SLOPE:
-        return "Your cravings have been stronger this week. Reaching out to someone may help."
+    window = [p for d, p in by_day.items() if (last - d).days < days]
+    scale = 7 / max(days, 7)
+    mood_slope = _slope([(p.day, p.mood) for p in window if p.mood is not None], minimum)
+    craving_slope = _slope(
+        [(p.day, p.cravings) for p in window if p.cravings is not None], minimum
+    )
+    if mood_slope is not None and mood_slope >= _MOOD_SLOPE * scale:
+        return Summary("mood_up", days)
+    if craving_slope is not None and craving_slope <= -_CRAVING_SLOPE * scale:
+        return Summary("cravings_down", days)
+    if mood_slope is not None and mood_slope <= -_MOOD_SLOPE * scale:
+        return Summary("mood_down", days)
+    if craving_slope is not None and craving_slope >= _CRAVING_SLOPE * scale:
+        return Summary("cravings_up", days)
     if (weekday := _peak_craving_weekday(by_day.values())) is not None:
-        return f"Your cravings were highest on {_WEEKDAYS[weekday]}."
+        return Summary("peak", days, weekday)
     if mood_slope is None and craving_slope is None:
         return None
-    return "Things have been fairly steady this week."
+    return Summary("steady", days)
 
 
-def _slope(values: list[tuple[date, int]], last: date) -> float | None:
+def summary_text(tr: Translator, summary: Summary) -> str:
+    """The summary in the member's words: "this week" only when the window is a week."""
+    period = tr("progress.this_week") if summary.days <= 7 else tr.n(
+        "progress.these_days", summary.days
+    )
+    weekday = tr(f"progress.weekdays.{summary.weekday}") if summary.weekday is not None else ""
+    return tr(f"progress.summary.{summary.kind}", period=period, weekday=weekday)
+
+
+def _slope(values: list[tuple[date, int]], minimum: int = _MIN_POINTS) -> float | None:
     """Theil-Sen slope per day (median of pairwise slopes), so one unusual day can't make a
     trend; None with too few values."""
-    if len(values) < _MIN_POINTS:
+    if len(values) < minimum:
         return None
     pairs = [
         (v2 - v1) / (d2 - d1).days

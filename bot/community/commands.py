@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from bot.common.hhmm import parse_hhmm
+from bot.common.countries import country_name, resolve_country
+from bot.common.dates import ClockInputError, parse_clock
 from bot.common.parsing import parse_int, parse_switch
 from bot.common.suggest import suggest_zone
 from bot.common.timezones import resolve_timezone
@@ -32,10 +33,18 @@ def _timezone(value: str) -> str:
 
 
 def _time(value: str) -> str:
+    """09:00, 9am, 7pm, 19.30: the same times /checkin time understands."""
     try:
-        return parse_hhmm(value).strftime("%H:%M")
-    except ValueError:
+        return parse_clock(value).strftime("%H:%M")
+    except ClockInputError:
         raise ValueError("community.bad_time") from None
+
+
+def _country(value: str) -> str:
+    code = resolve_country(value)
+    if code is None:
+        raise ValueError("community.bad_country")
+    return code
 
 
 def _program(value: str) -> str:
@@ -76,7 +85,7 @@ def _role(value: str) -> str | None:
 SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "tz": ("tz", _timezone),
     "timezone": ("tz", _timezone),
-    "country": ("country", str.upper),
+    "country": ("country", _country),
     "program": ("program", _program),
     "celebrations": ("allow_celebrations", _switch),
     "leaderboard": ("leaderboard", _switch),
@@ -120,17 +129,23 @@ async def community(ctx: Context) -> None:
     except ValueError as exc:
         ctx.say(ctx.text(str(exc.args[0]), value=value[:40], programs=", ".join(PROGRAMS)))
         return
-    if column == "country" and not ctx.services.helplines.is_country(parsed):
-        ctx.say(
-            ctx.text(
-                "community.bad_country",
-                value=value[:20],
-                known=", ".join(ctx.services.helplines.countries()),
-            )
-        )
-        return
     await ctx.store.communities.update(ctx.community.id, CommunityUpdate(**{column: parsed}))
-    ctx.say(ctx.text("community.set", key=key, value=str(value)[:40]))
+    # What was saved, not what was typed ("new york" is saved as America/New_York).
+    text = ctx.text("community.set", key=key, value=_shown(ctx, column, parsed))
+    if column == "country" and not ctx.services.helplines.known(parsed):
+        name = country_name(parsed, ctx.lang)
+        text += " " + ctx.text("community.country_no_lines", country=name)
+    ctx.say(text)
+
+
+def _shown(ctx: Context, column: str, parsed: Any) -> str:
+    if column == "country":
+        return f"{country_name(parsed, ctx.lang)} ({parsed})"
+    if column == "nudge_after_days":
+        return ctx.tr.n("community.days", int(parsed))
+    if isinstance(parsed, int):  # the on/off switches
+        return ctx.text("community.on") if parsed else ctx.text("community.off")
+    return str(parsed)
 
 
 def _summary(ctx: Context) -> str:
@@ -153,7 +168,9 @@ def _summary(ctx: Context) -> str:
         crisis_line=onoff(c.crisis_public_line),
         crisis_alerts=onoff(c.crisis_alerts),
         checkin=c.checkin_time or defaults.checkin_time,
-        nudge=c.nudge_after_days or ctx.settings.scheduler.nudge_after_days,
+        nudge=ctx.tr.n(
+            "community.days", c.nudge_after_days or ctx.settings.scheduler.nudge_after_days
+        ),
         escalate=c.escalate_minutes,
         detection=ctx.text(_DETECTION[c.reads_messages]),
     )

@@ -249,3 +249,15 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         return Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_one_line(exc)) from None
+
+
+def start_up_warnings(settings: Settings) -> list[str]:
+    """Settings that are valid but that an operator should hear about at every start: a
+    community relying on Harbor must know when something it expects is switched off."""
+    found = []
+    if not settings.crisis.detection:
+        found.append(
+            "crisis detection is off ([crisis] detection = false): messages are not checked"
+            " for crisis language, and only /crisis answers with crisis lines"
+        )
+    return found

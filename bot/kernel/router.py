@@ -81,13 +81,6 @@ class Router:
     def command(self, name: str) -> Command | None:
         return self._by_name.get(name)
 
-    def runnable(self, name: str) -> HandlerFn | None:
-        """A member's command that can run in a private chat (for deep links)."""
-        cmd = self._by_name.get(name)
-        if cmd is None or cmd.moderator or cmd.where is Where.GROUP:
-            return None
-        return cmd.handler
-
     def button(self, data: str) -> ButtonRoute | None:
         return self._buttons.get(data.partition(":")[0])
 

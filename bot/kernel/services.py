@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from bot.kernel.context import Context
+from typing import Any, Protocol
 
 
 class HelpEntry(Protocol):
@@ -21,14 +18,18 @@ class HelpEntry(Protocol):
     def moderator(self) -> bool: ...
 
 
+class Runnable(Protocol):
+    @property
+    def handler(self) -> Callable[[Any], Awaitable[None]]: ...
+
+
 class CommandList(Protocol):
-    """The commands a member can see (the router): /help lists them, /start <payload>
-    continues with one."""
+    """The commands a member can see (the router): /help lists them."""
 
     def visible(self, private: bool, moderator: bool) -> Sequence[HelpEntry]: ...
 
-    def runnable(self, name: str) -> Callable[[Context], Awaitable[None]] | None:
-        """The handler of a member command (not a moderator one) by name, for deep links."""
+    def command(self, name: str) -> Runnable | None:
+        """The command called `name` (a link from a group continues with it in private)."""
 
 
 class CountryLines(Protocol):

@@ -8,17 +8,22 @@ import re
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_timezone_location, get_timezone_name
+
 from bot.checkins.commands import ask_optin, replan, set_checkin_time
+from bot.common.countries import country_name, resolve_country
 from bot.common.suggest import suggest_zone
-from bot.common.timezones import resolve_timezone
+from bot.common.timezones import ZoneAnswer, has_summer_time, resolve_zone
 from bot.kernel.context import Context
 from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes, Where
 from bot.kernel.types import Button, Document
+from bot.sobriety.commands import follow_zone
 from storage.rows import MemberUpdate
 
 SETTINGS_BUTTON = "set"
 FORGET_BUTTON = "forget"
 ASKED_TZ = "settings:tz"
+ASKED_COUNTRY = "settings:country"
 CONFIRM_FORGET = "forget:confirm"
 
 FORGET_TTL = timedelta(minutes=10)
@@ -31,49 +36,64 @@ QUICK_ZONES = (
     "Australia/Sydney",
 )
 QUICK_COUNTRIES = ("US", "GB", "CA", "AU", "IE", "NZ")
+OTHER_COUNTRY = "other"
+# /start <payload>: a deep link from a group continues with these in the private chat.
+RESUMABLE = frozenset({"sober", "reset", "slip", "history", "celebrate", "share", "checkin",
+                       "progress", "buddy", "settings", "privacy", "mydata", "remind",
+                       "attended", "attendance", "meetings", "meeting", "going", "help"})
+
+
+# A deep link's payload: a command name and at most an id (`meeting-12`), never other
+# arguments (`forget-yes` is not a thing). `crisis` is answered before, by the crisis guard.
+_PAYLOAD = re.compile(r"([a-z]+)(?:-(\d{1,12}))?")
 
 
 async def start(ctx: Context) -> None:
     if not ctx.in_private:
         ctx.say(ctx.text("start.group", name=ctx.sender.display_name))
         return
-    if await _resume(ctx):
+    match = _PAYLOAD.fullmatch(ctx.event.args.strip().casefold())
+    name, args = (match.group(1), match.group(2) or "") if match else ("", "")
+    resume = ctx.services.commands.command(name) if name in RESUMABLE else None
+    if resume is not None:
+        # A link from a group ("open our private chat: I'll continue there") continues with
+        # what they asked for; a member who has not set up yet is then asked the next step.
+        await resume.handler(_as_command(ctx, name, args))
+        if ctx.member.tz is None:
+            await continue_set_up(ctx)
         return
     ctx.say(ctx.text("start.welcome", name=ctx.sender.display_name))
-    if ctx.member.tz is None:
+    await continue_set_up(ctx)
+
+
+def _as_command(ctx: Context, name: str, args: str = "") -> Context:
+    """The same context, as if the member had sent /name (its replies go to the same list)."""
+    text = f"/{name} {args}".strip()
+    event = dataclasses.replace(ctx.event, command=name, args=args, text=text)
+    return dataclasses.replace(ctx, event=event)
+
+
+async def continue_set_up(ctx: Context) -> None:
+    """The next step of the set-up a new member has not done yet: time zone, country, then
+    the offer of daily check-ins."""
+    member = await ctx.store.members.get(ctx.member.id) or ctx.member
+    if member.tz is None:
         await ask_timezone(ctx)
-    elif ctx.member.country is None:
-        ask_country(ctx)
+    elif member.country is None:
+        await ask_country(ctx)
     else:
         await _offer_checkins(ctx)
-
-
-_PAYLOAD = re.compile(r"([a-z]+)(?:-(\d{1,12}))?")
-
-
-async def _resume(ctx: Context) -> bool:
-    """`/start <payload>` from a deep link (a group sent the member here): continue with
-    what they asked for there. `checkin`, `sober`, ... run that command; `meeting-12` runs
-    `/meeting 12`. Only a command name and an id: a link can never carry other arguments
-    (`forget-yes` is not a thing). `crisis` is answered before this, by the crisis guard."""
-    match = _PAYLOAD.fullmatch(ctx.event.args.strip().casefold())
-    name = match.group(1) if match else ""
-    handler = ctx.services.commands.runnable(name) if name and name != "start" else None
-    if handler is None:
-        return False
-    assert match is not None
-    args = match.group(2) or ""
-    ctx.event = dataclasses.replace(
-        ctx.event, command=name, args=args, text=f"/{name} {args}".strip()
-    )
-    await handler(ctx)
-    return True
 
 
 async def _offer_checkins(ctx: Context) -> None:
     plan = await ctx.store.checkins.plan(ctx.member.id)
     if plan is None:
         ask_optin(ctx)
+
+
+async def _pending(ctx: Context) -> str | None:
+    convo = await ctx.store.conversations.get(ctx.member.id, ctx.now_ts())
+    return convo.state if convo is not None else None
 
 
 async def ask_timezone(ctx: Context) -> None:
@@ -89,9 +109,13 @@ async def ask_timezone(ctx: Context) -> None:
     )
 
 
-def ask_country(ctx: Context) -> None:
+async def ask_country(ctx: Context) -> None:
     row = tuple(Button(c, f"{SETTINGS_BUTTON}:country:{c}") for c in QUICK_COUNTRIES)
-    ctx.say(ctx.text("settings.ask_country"), (row,))
+    other = (Button(ctx.text("settings.country_other"), f"{SETTINGS_BUTTON}:country:other"),)
+    ctx.say(ctx.text("settings.ask_country"), (row, other))
+    await ctx.store.conversations.set(
+        ctx.member.id, ASKED_COUNTRY, {}, ctx.now_ts() + int(FORGET_TTL.total_seconds())
+    )
 
 
 async def help_(ctx: Context) -> None:
@@ -128,9 +152,19 @@ async def settings(ctx: Context) -> None:
         ctx.whisper(await _settings_summary(ctx))
         return
     if key in ("tz", "timezone", "time_zone", "zone"):
-        await set_timezone(ctx, value)
+        if not value:
+            ctx.whisper(ctx.text("settings.tz_usage", tz=ctx.tz_name()))
+            return
+        pending = await _pending(ctx)
+        if await set_timezone(ctx, value) and pending == ASKED_TZ and ctx.in_private:
+            await continue_set_up(ctx)  # they answered the set-up's question this way
     elif key == "country":
-        await set_country(ctx, value)
+        if not value:
+            ctx.whisper(ctx.text("settings.country_usage"))
+            return
+        pending = await _pending(ctx)
+        if await set_country(ctx, value) and pending == ASKED_COUNTRY and ctx.in_private:
+            await continue_set_up(ctx)
     elif key in ("locale", "dates"):
         await set_locale(ctx, value)
     elif key in ("checkin", "check-in"):
@@ -139,30 +173,62 @@ async def settings(ctx: Context) -> None:
         ctx.whisper(ctx.text("settings.unknown_key", key=key[:20]))
 
 
-async def set_timezone(ctx: Context, value: str) -> bool:
-    tz = resolve_timezone(value)
-    if tz is None:
+async def set_timezone(ctx: Context, value: str, *, typed: bool = False) -> bool:
+    """Set the member's zone; the question asked for it, if any, is answered. `typed`: free
+    text rather than a command (an abbreviation then counts only in capitals)."""
+    found = resolve_zone(value, capitals=typed)
+    if found is None:
         ctx.whisper(ctx.text("settings.bad_tz", value=value[:40]))
         return False
+    tz = found.name
     await ctx.store.members.update(ctx.member.id, MemberUpdate(tz=tz))
+    await _answered(ctx, ASKED_TZ)
+    ctx.member = dataclasses.replace(ctx.member, tz=tz)
     await replan(ctx, tz)
+    await follow_zone(ctx, tz)
     now_local = ctx.now().astimezone(ZoneInfo(tz))
-    ctx.whisper(ctx.text("settings.tz_set", tz=tz, time=now_local.strftime("%H:%M")))
+    text = ctx.text("settings.tz_set", tz=tz, time=now_local.strftime("%H:%M"))
+    if found.abbreviation is not None and tz != "UTC":
+        text += "\n" + _abbreviation_note(ctx, found)
+    ctx.whisper(text)
     return True
 
 
-async def set_country(ctx: Context, value: str) -> bool:
-    code = value.strip().upper()
-    lines = ctx.services.helplines
-    if not lines.is_country(code):
-        known = ", ".join(lines.countries())
-        ctx.whisper(ctx.text("settings.bad_country", value=value[:20], known=known))
+def _abbreviation_note(ctx: Context, found: ZoneAnswer) -> str:
+    """'I took EST as New York time (America/New_York), which follows summer time; …'"""
+    city = str(get_timezone_location(found.name, locale=ctx.lang, return_city=True))
+    dst = ctx.text("settings.tz_dst") if has_summer_time(found.name) else ""
+    text = ctx.text(
+        "settings.tz_abbreviation", abbr=found.abbreviation, city=city, zone=found.name, dst=dst
+    )
+    if found.also:
+        others = ctx.tr.join(
+            f"{get_timezone_name(z, 'long', locale=ctx.lang)} ({z})" for z in found.also
+        )
+        text += " " + ctx.text("settings.tz_also", abbr=found.abbreviation, others=others)
+    return text
+
+
+async def _answered(ctx: Context, question: str) -> None:
+    if await _pending(ctx) == question:
+        await ctx.store.conversations.clear(ctx.member.id)
+
+
+async def set_country(ctx: Context, value: str, *, typed: bool = False) -> bool:
+    """Any real country is kept: crisis replies use its lines where Harbor has them, else
+    the international ones (the member is told which)."""
+    code = resolve_country(value, conversational=typed)
+    if code is None:
+        ctx.whisper(ctx.text("settings.bad_country", value=value[:40]))
         return False
-    # Any real country is kept (it replaces the old one); without lines of its own, the
-    # crisis reply shows the international ones.
     await ctx.store.members.update(ctx.member.id, MemberUpdate(country=code))
-    key = "settings.country_set" if lines.known(code) else "settings.country_set_no_lines"
-    ctx.whisper(ctx.text(key, country=code))
+    await _answered(ctx, ASKED_COUNTRY)
+    ctx.member = dataclasses.replace(ctx.member, country=code)
+    name = country_name(code, ctx.lang)
+    key = "settings.country_set" if ctx.services.helplines.known(code) else (
+        "settings.country_set_no_lines"
+    )
+    ctx.whisper(ctx.text(key, country=name))
     return True
 
 
@@ -186,6 +252,9 @@ LOCALES = (
 
 
 async def set_locale(ctx: Context, value: str) -> None:
+    if not value:
+        ctx.whisper(ctx.text("settings.locale_usage", known=", ".join(LOCALES)))
+        return
     wanted = value.replace("-", "_")
     match = next((loc for loc in LOCALES if loc.casefold() == wanted.casefold()), None)
     if match is None:
@@ -197,29 +266,37 @@ async def set_locale(ctx: Context, value: str) -> None:
 
 async def settings_button(ctx: Context) -> None:
     parts = (ctx.event.button or "").split(":", 2)
-    if len(parts) != 3 or not ctx.in_private:
+    if len(parts) != 3 or not ctx.in_private or parts[1] not in ("tz", "country"):
         ctx.whisper(ctx.text("core.stale_button"))
         return
     _, key, value = parts
-    if key == "tz" and await set_timezone(ctx, value):
-        await ctx.store.conversations.clear(ctx.member.id)
-        if ctx.member.country is None:
-            ask_country(ctx)
-    elif key == "country" and await set_country(ctx, value):
-        await _offer_checkins(ctx)
-    elif key not in ("tz", "country"):
-        ctx.whisper(ctx.text("core.stale_button"))
+    if key == "country" and value == OTHER_COUNTRY:
+        await ctx.store.conversations.set(
+            ctx.member.id, ASKED_COUNTRY, {}, ctx.now_ts() + int(FORGET_TTL.total_seconds())
+        )
+        ctx.whisper(ctx.text("settings.ask_country_typed"))
+        return
+    done = await set_timezone(ctx, value) if key == "tz" else await set_country(ctx, value)
+    if done:
+        await continue_set_up(ctx)
 
 
 async def settings_reply(ctx: Context) -> bool:
-    """Free text after we asked for a time zone: an answer if it names one; anything else
-    ends the question and is handled as any message."""
-    await ctx.store.conversations.clear(ctx.member.id)
-    if resolve_timezone(ctx.event.text) is None:
+    """Free text after we asked for a time zone: an answer if it names one. Anything else is
+    handled as any message (crisis scanning included), and the question stays open."""
+    if resolve_zone(ctx.event.text, capitals=True) is None:
         return False
-    await set_timezone(ctx, ctx.event.text)
-    if ctx.member.country is None:
-        ask_country(ctx)
+    if await set_timezone(ctx, ctx.event.text, typed=True):
+        await continue_set_up(ctx)
+    return True
+
+
+async def country_reply(ctx: Context) -> bool:
+    """Free text after we asked for the country: "Spain", "España", "GB"."""
+    if resolve_country(ctx.event.text, conversational=True) is None:
+        return False
+    if await set_country(ctx, ctx.event.text, typed=True):
+        await continue_set_up(ctx)
     return True
 
 
@@ -294,5 +371,8 @@ ROUTES = Routes(
         ButtonRoute(SETTINGS_BUTTON, settings_button),
         ButtonRoute(FORGET_BUTTON, forget_button),
     ],
-    conversations=[ConversationRoute(ASKED_TZ, settings_reply)],
+    conversations=[
+        ConversationRoute(ASKED_TZ, settings_reply),
+        ConversationRoute(ASKED_COUNTRY, country_reply),
+    ],
 )

@@ -1,27 +1,32 @@
-"""Sobriety counters: /sober, /reset (/slip), /history, /celebrate, /share, /leaderboard,
-and the milestone celebrations planned by the sweep."""
+"""Sobriety counters: /sober, /reset (/slip), /history; sharing lives in `sharing.py` and
+the milestone celebrations the sweep plans in `source.py`."""
 
 from __future__ import annotations
 
+import contextlib
+import math
 import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.common.dates import DateInputError, parse_start
 from bot.common.hhmm import parse_hhmm
-from bot.common.parsing import parse_int, parse_switch
+from bot.common.parsing import parse_int
 from bot.kernel.context import Context
-from bot.kernel.i18n import translator
-from bot.kernel.outbox import planned, private_to
 from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes, Where
-from bot.kernel.types import Button, ChatRef, Fallback, Priority, Reply
-from bot.sobriety.milestones import get_milestone, milestone_meaning, milestones_between
-from bot.sobriety.model import clean_duration, days_clean, start_instant
+from bot.kernel.types import Button, EventKind
+from bot.sobriety import sharing
+from bot.sobriety.milestones import Milestone, get_milestone, milestones_between
+from bot.sobriety.model import clean_duration, days_clean, days_since, start_instant
+from bot.sobriety.source import MilestoneSource
+from bot.sobriety.texts import adjective, celebration_at, label, reached_at
+from storage.base import CounterRow, StreakRow
+
+__all__ = ["ROUTES", "MilestoneSource", "follow_zone", "plan_next"]
 from bot.sobriety.suggest import suggest_counters, suggest_sober
-from storage.base import Advance, CounterRow, OutboxItem, Store
-from storage.rows import SharingUpdate
 
 RESET_BUTTON = "reset"
+DATE_BUTTON = "sdate"  # sdate:<fix|new|keep>:<counter id>:<YYYY-MM-DD>[T<HHMM>]
 ASKED_RESTART = "sober:restart:"
 
 MAX_COUNTERS = 10
@@ -30,6 +35,7 @@ DEFAULT_NAME = "clean time"
 # Letters and digits in any script, spaces, hyphens and apostrophes: nothing any platform reads
 # as markup (no "_", "*", "<", "`"), so names need no per-platform escaping.
 _NAME_OK = re.compile(r"^[^\W_](?:[^\W_]|[ '\-])*$")
+_BUTTON_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T(\d{2})(\d{2}))?$")
 HORIZON = timedelta(days=366 * 3)
 
 
@@ -47,12 +53,11 @@ def clean_name(text: str) -> str | None:
 def plan_next(
     start: date, start_time: time | None, tz: ZoneInfo, from_day: date, celebrate_at: time
 ) -> tuple[str | None, int | None]:
-    """The first milestone due on or after `from_day`, and when to celebrate it: the member's
-    local morning on its day (24 hours waits until a full day really has passed)."""
-    for milestone, due in milestones_between(start, from_day, from_day + HORIZON):
-        at = start_instant(due, celebrate_at, tz)
-        if milestone.key == "24h" and start_time is not None:
-            at = max(at, start_instant(start, start_time, tz) + timedelta(hours=24))
+    """The first milestone due on or after `from_day`, and when to celebrate it (unix
+    seconds): the member's local morning on its day; 24 hours waits until 24 real hours
+    have passed."""
+    for milestone, _due in milestones_between(start, from_day, from_day + HORIZON):
+        at = celebration_at(milestone, start, start_time, tz, celebrate_at)
         return milestone.key, int(at.timestamp())
     return None, None
 
@@ -88,12 +93,15 @@ def describe_duration(ctx: Context, counter: CounterRow, now: datetime) -> str:
 
 def counter_days(counter: CounterRow, now: datetime) -> int:
     """Days clean on a counter, in its member's time zone."""
-    tz = ZoneInfo(counter.tz)
-    return days_clean(start_instant(date.fromisoformat(counter.start_date), None, tz), now, tz)
+    return days_since(counter.start_date, counter.tz, now)
 
 
 def _time(text: str | None) -> time | None:
     return parse_hhmm(text) if text else None
+
+
+def _hhmm(at: time | None) -> str | None:
+    return at.strftime("%H:%M") if at else None
 
 
 def _today(tz: ZoneInfo, now: datetime) -> date:
@@ -104,8 +112,13 @@ def _celebrate_at(ctx: Context) -> time:
     return parse_hhmm(ctx.settings.community.celebration_time)
 
 
-def _program(ctx: Context) -> str:
-    return ctx.community.program if ctx.community else ctx.settings.community.program
+def _locale(ctx: Context) -> str:
+    return ctx.member.date_locale or ctx.settings.community.date_locale
+
+
+def _pressed(ctx: Context) -> bool:
+    """A button was pressed: its message is replaced by the answer (never a typed one)."""
+    return ctx.event.kind is EventKind.BUTTON
 
 
 # -- /sober ----------------------------------------------------------------------------------
@@ -129,18 +142,19 @@ async def _list(ctx: Context) -> None:
         ctx.whisper(ctx.text("sober.none"))
         return
     now = ctx.now()
-    lines = [_status_line(ctx, c, now) for c in counters]
-    ctx.whisper("\n\n".join(lines))
-    if not ctx.in_private:
-        sharing = await ctx.store.sobriety.sharing(ctx.member.id)
-        if sharing.share_days:
+    ctx.whisper("\n\n".join(status_line(ctx, c, now) for c in counters))
+    if not ctx.in_private and ctx.community is not None:
+        shared = await ctx.store.sobriety.sharing(ctx.member.id, ctx.community.id)
+        if shared.share_days:
             best = max(counter_days(c, now) for c in counters)
-            ctx.say(ctx.text("sober.public_line", name=ctx.sender.display_name, days=best))
+            ctx.say(ctx.tr.n("sober.public_line", best, name=ctx.sender.display_name))
 
 
-def _status_line(ctx: Context, counter: CounterRow, now: datetime) -> str:
+def status_line(ctx: Context, counter: CounterRow, now: datetime) -> str:
+    """'alcohol: 55 days (since 2026-10-01)', a milestone reached today, and the next one."""
     tz = ZoneInfo(counter.tz)
     start = date.fromisoformat(counter.start_date)
+    start_time = _time(counter.start_time)
     today = _today(tz, now)
     text = ctx.text(
         "sober.status",
@@ -148,24 +162,53 @@ def _status_line(ctx: Context, counter: CounterRow, now: datetime) -> str:
         duration=describe_duration(ctx, counter, now),
         since=counter.start_date,
     )
-    reached_today = [m for m, due in milestones_between(start, today, today)]
-    if reached_today:
-        text += "\n" + ctx.text("sober.milestone_today", label=reached_today[0].label)
-    upcoming = milestones_between(start, today + timedelta(days=1), today + HORIZON)
-    if upcoming:
-        milestone, due = upcoming[0]
-        text += "\n" + ctx.text(
-            "sober.next", label=milestone.label, date=due.isoformat(), days=(due - today).days
-        )
+    window = milestones_between(start, today - timedelta(days=1), today + HORIZON)
+    reached: list[Milestone] = []
+    upcoming: Milestone | None = None
+    for milestone, _due in window:
+        when = reached_at(milestone, start, start_time, tz)
+        if when <= now and when.date() == today:
+            reached.append(milestone)
+        elif when > now:
+            upcoming = milestone
+            break
+    if reached:
+        text += "\n" + ctx.text("sober.milestone_today", milestone=adjective(ctx.tr, reached[-1]))
+    if upcoming is not None:
+        text += "\n" + _next_line(ctx, upcoming, start, start_time, tz, now)
     return text
+
+
+def _next_line(
+    ctx: Context, m: Milestone, start: date, start_time: time | None, tz: ZoneInfo, now: datetime
+) -> str:
+    when = reached_at(m, start, start_time, tz)
+    if m.key == "24h" and start_time is not None:
+        hours = max(1, math.ceil((when - now).total_seconds() / 3600))
+        return ctx.text(
+            "sober.next_at",
+            label=label(ctx.tr, m),
+            time=when.strftime("%H:%M"),
+            date=when.date().isoformat(),
+            when=ctx.tr.n("sober.in_hours", hours),
+        )
+    due = m.due_date(start)
+    days = (due - _today(tz, now)).days
+    return ctx.text(
+        "sober.next",
+        label=label(ctx.tr, m),
+        date=due.isoformat(),
+        when=ctx.tr.n("sober.in_days", days),
+    )
 
 
 async def _set(ctx: Context, args: str) -> None:
     tz = ctx.tz()
     now_local = ctx.now().astimezone(tz)
-    locale = ctx.member.date_locale or ctx.settings.community.date_locale
     try:
-        day, at, name_text = split_date_and_name(args, now_local.date(), locale, now_local.time())
+        day, at, name_text = split_date_and_name(
+            args, now_local.date(), _locale(ctx), now_local.time()
+        )
     except DateInputError as exc:
         ctx.whisper(ctx.text(exc.key) + "\n" + ctx.text("sober.example"))
         return
@@ -175,36 +218,149 @@ async def _set(ctx: Context, args: str) -> None:
         return
     existing = await ctx.store.sobriety.counters(ctx.member.id)
     same = next((c for c in existing if c.name == name), None)
-    if same is None and len(existing) >= MAX_COUNTERS:
-        ctx.whisper(ctx.text("sober.too_many", max=MAX_COUNTERS))
+    if same is not None:
+        await _change_date(ctx, same, day, at)
         return
-    if same is not None and day > date.fromisoformat(same.start_date):
-        # A later date on an existing counter is a new start: keep the streak in history.
-        await _restart(ctx, same, day, at)
+    if len(existing) >= MAX_COUNTERS:
+        ctx.whisper(ctx.text("sober.too_many", max=MAX_COUNTERS))
         return
     key, due_at = plan_next(day, at, tz, now_local.date(), _celebrate_at(ctx))
     counter = await ctx.store.sobriety.save_counter(
-        ctx.member.id,
-        name,
-        day.isoformat(),
-        at.strftime("%H:%M") if at else None,
-        tz.key,
-        key,
-        due_at,
-        ctx.now_ts(),
+        ctx.member.id, name, day.isoformat(), _hhmm(at), tz.key, key, due_at, ctx.now_ts()
     )
-    ctx.whisper(ctx.text("sober.saved") + "\n\n" + _status_line(ctx, counter, ctx.now()))
+    text = ctx.text("sober.saved") + "\n\n" + status_line(ctx, counter, ctx.now())
+    if not ctx.in_private:
+        text += "\n\n" + ctx.text("sober.private_tip")
+    ctx.whisper(text)
+
+
+async def _change_date(ctx: Context, counter: CounterRow, day: date, at: time | None) -> None:
+    """A new date for an existing counter. A later one may be a typo or a new start after a
+    setback, so the member is asked; an earlier one corrects the start, after asking when it
+    would reach over streaks kept in the history."""
+    old = date.fromisoformat(counter.start_date)
+    if day == old:
+        await _correct(ctx, counter, day, at, quiet=True)
+        return
+    if day > old:
+        ctx.whisper(
+            ctx.text("sober.change_ask", name=counter.name, old=old.isoformat(), new=day),
+            (
+                (Button(ctx.text("sober.change_fix"), _date_data("fix", counter, day, at)),),
+                (Button(ctx.text("sober.change_new"), _date_data("new", counter, day, at)),),
+                (
+                    Button(
+                        ctx.text("sober.change_keep", old=old.isoformat()),
+                        _date_data("keep", counter, day, at),
+                    ),
+                ),
+            ),
+        )
+        return
+    reached = await _overlapping(ctx, counter, day)
+    if not reached:
+        await _correct(ctx, counter, day, at)
+        return
+    ctx.whisper(
+        ctx.text(
+            "sober.earlier_ask",
+            name=counter.name,
+            new=day.isoformat(),
+            streaks=_spans(ctx, reached),
+            it=ctx.tr.n("sober.earlier_it", len(reached)),
+        ),
+        (
+            (
+                Button(ctx.text("sober.earlier_yes"), _date_data("fix", counter, day, at)),
+                Button(
+                    ctx.text("sober.change_keep", old=old.isoformat()),
+                    _date_data("keep", counter, day, at),
+                ),
+            ),
+        ),
+    )
+
+
+def _date_data(action: str, counter: CounterRow, day: date, at: time | None) -> str:
+    clock = f"T{at:%H%M}" if at is not None else ""
+    return f"{DATE_BUTTON}:{action}:{counter.id}:{day.isoformat()}{clock}"
+
+
+async def _overlapping(ctx: Context, counter: CounterRow, day: date) -> list[StreakRow]:
+    past = await ctx.store.sobriety.history(ctx.member.id)
+    return [s for s in past if s.counter_id == counter.id and s.end_date > day.isoformat()]
+
+
+def _spans(ctx: Context, streaks: list[StreakRow]) -> str:
+    return ctx.tr.join(
+        ctx.text("sober.streak_span", start=s.start_date, end=s.end_date) for s in streaks
+    )
+
+
+async def _correct(
+    ctx: Context, counter: CounterRow, day: date, at: time | None, *, quiet: bool = False
+) -> None:
+    tz = ZoneInfo(counter.tz)
+    key, due_at = plan_next(day, at, tz, _today(tz, ctx.now()), _celebrate_at(ctx))
+    touched = await ctx.store.sobriety.correct(
+        counter, day.isoformat(), _hhmm(at), key, due_at
+    )
+    fresh = await _counter(ctx, counter.id) or counter
+    if quiet:
+        text = ctx.text("sober.saved")
+    else:
+        text = ctx.text("sober.corrected", name=counter.name, since=day.isoformat())
+    if touched:
+        text += " " + ctx.tr.n("sober.merged", len(touched), streaks=_spans(ctx, touched))
+    ctx.whisper(text + "\n\n" + status_line(ctx, fresh, ctx.now()), edit=_pressed(ctx))
+
+
+async def _counter(ctx: Context, counter_id: int) -> CounterRow | None:
+    counters = await ctx.store.sobriety.counters(ctx.member.id)
+    return next((c for c in counters if c.id == counter_id), None)
+
+
+async def date_button(ctx: Context) -> None:
+    """The answer to "a correction or a new start?" (callback data is checked as strictly as
+    typed text: the counter must be the member's and the date a real, past one)."""
+    parts = (ctx.event.button or "").split(":")
+    cid = parse_int(parts[2]) if len(parts) == 4 else None
+    match = _BUTTON_DAY.match(parts[3]) if len(parts) == 4 else None
+    counter = await _counter(ctx, cid) if cid is not None else None
+    if counter is None or match is None or parts[1] not in ("fix", "new", "keep"):
+        ctx.whisper(ctx.text("core.stale_button"))
+        return
+    if parts[1] == "keep":
+        ctx.whisper(
+            ctx.text("sober.kept", name=counter.name, since=counter.start_date),
+            edit=_pressed(ctx),
+        )
+        return
+    tz = ZoneInfo(counter.tz)
+    now_local = ctx.now().astimezone(tz)
+    typed = match[1] + (f" {match[2]}:{match[3]}" if match[2] else "")
+    try:
+        day, at = parse_start(typed, now_local.date(), "en_US", now_local.time())
+    except DateInputError:
+        ctx.whisper(ctx.text("core.stale_button"))
+        return
+    if parts[1] == "fix":
+        await _correct(ctx, counter, day, at)
+    elif day > date.fromisoformat(counter.start_date):
+        await _restart(ctx, counter, day, at)
+    else:
+        ctx.whisper(ctx.text("core.stale_button"))
 
 
 async def _remove(ctx: Context, name_text: str) -> None:
-    counter = await _find(ctx, name_text)
+    counter = await _find(ctx, name_text, "/sober remove")
     if counter is None:
         return
     await ctx.store.sobriety.remove_counter(counter.id)
     ctx.whisper(ctx.text("sober.removed", name=counter.name))
 
 
-async def _find(ctx: Context, name_text: str) -> CounterRow | None:
+async def _find(ctx: Context, name_text: str, command: str) -> CounterRow | None:
     counters = await ctx.store.sobriety.counters(ctx.member.id)
     if not counters:
         ctx.whisper(ctx.text("sober.none"))
@@ -212,7 +368,8 @@ async def _find(ctx: Context, name_text: str) -> CounterRow | None:
     if not name_text.strip():
         if len(counters) == 1:
             return counters[0]
-        ctx.whisper(ctx.text("sober.which", names=", ".join(c.name for c in counters)))
+        names = ctx.tr.join(c.name for c in counters)
+        ctx.whisper(ctx.text("sober.which", names=names, example=f"{command} {counters[0].name}"))
         return None
     name = clean_name(name_text)
     match = next((c for c in counters if c.name == name), None)
@@ -221,7 +378,7 @@ async def _find(ctx: Context, name_text: str) -> CounterRow | None:
             ctx.text(
                 "sober.unknown_counter",
                 name=name_text.strip()[:MAX_NAME],
-                names=", ".join(c.name for c in counters),
+                names=ctx.tr.join(c.name for c in counters),
             )
         )
     return match
@@ -231,7 +388,7 @@ async def _find(ctx: Context, name_text: str) -> CounterRow | None:
 
 
 async def reset(ctx: Context) -> None:
-    counter = await _find(ctx, ctx.event.args)
+    counter = await _find(ctx, ctx.event.args, f"/{ctx.event.command or 'reset'}")
     if counter is None:
         return
     cid = counter.id
@@ -246,19 +403,20 @@ async def reset(ctx: Context) -> None:
     )
 
 
+def _example_day(counter: CounterRow, now: datetime) -> str:
+    """A date that would be a valid answer today: a few days back, not before the start."""
+    today = _today(ZoneInfo(counter.tz), now)
+    return max(today - timedelta(days=3), date.fromisoformat(counter.start_date)).isoformat()
+
+
 async def reset_button(ctx: Context) -> None:
     parts = (ctx.event.button or "").split(":")
     cid = parse_int(parts[2]) if len(parts) == 3 else None
-    if cid is None:
-        ctx.whisper(ctx.text("core.stale_button"))
-        return
-    action = parts[1]
-    counter = next(
-        (c for c in await ctx.store.sobriety.counters(ctx.member.id) if c.id == cid), None
-    )
+    counter = await _counter(ctx, cid) if cid is not None else None
     if counter is None:
         ctx.whisper(ctx.text("core.stale_button"))
         return
+    action = parts[1]
     today = _today(ZoneInfo(counter.tz), ctx.now())
     if action == "slip":
         await ctx.store.sobriety.log_slip(counter, today.isoformat(), ctx.now_ts())
@@ -272,33 +430,33 @@ async def reset_button(ctx: Context) -> None:
         await _restart(ctx, counter, today, None)
     elif action == "date":
         await ctx.store.conversations.set(
-            ctx.member.id, f"{ASKED_RESTART}{cid}", {}, ctx.now_ts() + 600
+            ctx.member.id, f"{ASKED_RESTART}{counter.id}", {}, ctx.now_ts() + 600
         )
-        ctx.whisper(ctx.text("reset.ask_date"), edit=True)
+        ctx.whisper(ctx.text("reset.ask_date", date=_example_day(counter, ctx.now())), edit=True)
     else:
         ctx.whisper(ctx.text("reset.cancelled"), edit=True)
 
 
 async def restart_reply(ctx: Context) -> bool:
-    """Free text after 'start again from another date'."""
+    """Free text after 'start again from another date'. Text that isn't a date at all
+    ("I'm having a rough day") is handled as any message (crisis scanning included)."""
     convo = await ctx.store.conversations.get(ctx.member.id, ctx.now_ts())
     if convo is None:
         return False
-    cid = int(convo.state.rsplit(":", 1)[1])
-    counter = next(
-        (c for c in await ctx.store.sobriety.counters(ctx.member.id) if c.id == cid), None
-    )
+    cid = parse_int(convo.state.rsplit(":", 1)[1])
+    counter = await _counter(ctx, cid) if cid is not None else None
     if counter is None:
         await ctx.store.conversations.clear(ctx.member.id)
-        ctx.whisper(ctx.text("core.stale_button"))
-        return True
+        return False
     tz = ZoneInfo(counter.tz)
     now_local = ctx.now().astimezone(tz)
-    locale = ctx.member.date_locale or ctx.settings.community.date_locale
     try:
-        day, at = parse_start(ctx.event.text, now_local.date(), locale, now_local.time())
+        day, at = parse_start(ctx.event.text, now_local.date(), _locale(ctx), now_local.time())
     except DateInputError as exc:
-        ctx.whisper(ctx.text(exc.key) + "\n" + ctx.text("reset.example"))
+        if exc.key == "date.unknown_format" and not looks_like_a_date(ctx.event.text):
+            return False  # not an answer: handled as any message; the question stays open
+        example = ctx.text("reset.example", date=_example_day(counter, ctx.now()))
+        ctx.whisper(ctx.text(exc.key) + "\n" + example)
         return True
     if day < date.fromisoformat(counter.start_date):
         ctx.whisper(ctx.text("reset.before_start", since=counter.start_date))
@@ -308,30 +466,45 @@ async def restart_reply(ctx: Context) -> bool:
     return True
 
 
+def looks_like_a_date(text: str) -> bool:
+    """An attempt at a date (a digit in a few words): worth an explanation; anything else
+    is an ordinary message."""
+    words = text.split()
+    return 0 < len(words) <= 4 and any(ch.isdigit() for ch in text)
+
+
 async def _restart(ctx: Context, counter: CounterRow, day: date, at: time | None) -> None:
+    """A new start after a setback: the streak before it is kept in the history (a streak of
+    no days at all, a counter started today, is not a streak and is not recorded)."""
     tz = ZoneInfo(counter.tz)
     old_start = date.fromisoformat(counter.start_date)
-    days = max((day - old_start).days, 0)
-    key, due_at = plan_next(day, at, tz, _today(tz, ctx.now()), _celebrate_at(ctx))
-    await ctx.store.sobriety.restart(
-        counter,
-        day.isoformat(),
-        days,
-        day.isoformat(),
-        at.strftime("%H:%M") if at else None,
-        key,
-        due_at,
-        ctx.now_ts(),
-    )
-    ctx.whisper(
-        ctx.text("reset.restarted", name=counter.name, days=days, since=day.isoformat())
-        + "\n\n"
-        + ctx.text("reset.support"),
-        edit=True,
-    )
+    days = (day - old_start).days
+    if days <= 0:
+        key, due_at = plan_next(day, at, tz, _today(tz, ctx.now()), _celebrate_at(ctx))
+        await ctx.store.sobriety.correct(counter, day.isoformat(), _hhmm(at), key, due_at)
+        text = ctx.text("reset.restarted_same_day", name=counter.name, since=day.isoformat())
+    else:
+        key, due_at = plan_next(day, at, tz, _today(tz, ctx.now()), _celebrate_at(ctx))
+        await ctx.store.sobriety.restart(
+            counter,
+            day.isoformat(),
+            days,
+            day.isoformat(),
+            _hhmm(at),
+            key,
+            due_at,
+            ctx.now_ts(),
+        )
+        text = ctx.tr.n("reset.restarted", days, name=counter.name, since=day.isoformat())
+    ctx.whisper(text + "\n\n" + ctx.text("reset.support"), edit=_pressed(ctx))
+
+
+# -- /history --------------------------------------------------------------------------------
 
 
 async def history(ctx: Context) -> None:
+    """Earlier streaks and clean days, counter by counter: parallel counters (alcohol and
+    nicotine) cover the same days, so adding them up would count days twice."""
     store = ctx.store.sobriety
     past = await store.history(ctx.member.id)
     counters = await store.counters(ctx.member.id)
@@ -340,173 +513,61 @@ async def history(ctx: Context) -> None:
         ctx.whisper(ctx.text("sober.none"))
         return
     now = ctx.now()
-    current = [(c, counter_days(c, now)) for c in counters]
-    lines = [ctx.text("history.header")]
-    for c, days in current:
-        lines.append(ctx.text("history.current", name=c.name, since=c.start_date, days=days))
-    for s in past:
+    sections = []
+    for name in dict.fromkeys([c.name for c in counters] + [s.name for s in past]):
+        lines = [ctx.text("history.counter", name=name)]
+        spans: list[int] = []
+        for c in (c for c in counters if c.name == name):
+            days = counter_days(c, now)
+            spans.append(days)
+            lines.append(
+                ctx.text("history.current", days=ctx.tr.n("sober.days", days), since=c.start_date)
+            )
+        earlier = sorted((s for s in past if s.name == name), key=lambda s: s.start_date)
+        for s in reversed(earlier):
+            spans.append(s.days)
+            lines.append(
+                ctx.text(
+                    "history.past",
+                    days=ctx.tr.n("sober.days", s.days),
+                    start=s.start_date,
+                    end=s.end_date,
+                )
+            )
+        slipped = sum(1 for slip_name, _ in slips if slip_name == name)
+        if slipped:
+            lines.append(ctx.tr.n("history.slips", slipped))
         lines.append(
-            ctx.text("history.past", name=s.name, start=s.start_date, end=s.end_date, days=s.days)
-        )
-    if slips:
-        lines.append(ctx.text("history.slips", count=len(slips)))
-    total = sum(s.days for s in past) + sum(d for _, d in current)
-    longest = max([s.days for s in past] + [d for _, d in current])
-    lines.append(ctx.text("history.totals", total=total, longest=longest))
-    ctx.whisper("\n".join(lines))
-
-
-# -- sharing ---------------------------------------------------------------------------------
-
-
-async def celebrate(ctx: Context) -> None:
-    words = ctx.event.args.casefold().split()
-    if (
-        words == []
-        or parse_switch(words[-1]) is None
-        or len(words) > 2
-        or (len(words) == 2 and words[0] != "substance")
-    ):
-        sharing = await ctx.store.sobriety.sharing(ctx.member.id)
-        ctx.whisper(
             ctx.text(
-                "celebrate.usage",
-                celebrate=_onoff(ctx, sharing.celebrate),
-                substance=_onoff(ctx, sharing.show_substance),
+                "history.totals",
+                total=ctx.tr.number(sum(spans)),
+                longest=ctx.tr.n("sober.days", max(spans)),
             )
         )
-        return
-    flag = "show_substance" if len(words) == 2 else "celebrate"
-    on = parse_switch(words[-1]) is True
-    change = SharingUpdate(show_substance=on) if flag == "show_substance" else SharingUpdate(
-        celebrate=on
-    )
-    await ctx.store.sobriety.set_sharing(ctx.member.id, change)
-    ctx.whisper(ctx.text(f"celebrate.{flag}_{'on' if on else 'off'}"))
+        sections.append("\n".join(lines))
+    ctx.whisper(ctx.text("history.header") + "\n\n" + "\n\n".join(sections))
 
 
-async def share(ctx: Context) -> None:
-    on = parse_switch(ctx.event.args)
-    if on is None:
-        sharing = await ctx.store.sobriety.sharing(ctx.member.id)
-        ctx.whisper(ctx.text("share.usage", share=_onoff(ctx, sharing.share_days)))
-        return
-    await ctx.store.sobriety.set_sharing(ctx.member.id, SharingUpdate(share_days=on))
-    ctx.whisper(ctx.text("share.on", name=ctx.sender.display_name) if on else ctx.text("share.off"))
+# -- the member moved ------------------------------------------------------------------------
 
 
-def _onoff(ctx: Context, flag: bool) -> str:
-    return ctx.text("community.on") if flag else ctx.text("community.off")
-
-
-async def leaderboard(ctx: Context) -> None:
-    community = ctx.community
-    assert community is not None
-    if not community.leaderboard:
-        ctx.say(ctx.text("leaderboard.off"))
-        return
-    now = ctx.now()
-    rows = []
-    for member, counters in await ctx.store.sobriety.sharers(community.id):
-        if counters:
-            best = max(counter_days(c, now) for c in counters)
-            rows.append((best, member.display_name))
-    if not rows:
-        ctx.say(ctx.text("leaderboard.empty"))
-        return
-    rows.sort(key=lambda r: (-r[0], r[1].casefold()))
-    lines = [ctx.text("leaderboard.header")] + [
-        ctx.text("sober.public_line", name=name, days=days) for days, name in rows[:25]
-    ]
-    ctx.say("\n".join(lines))
-
-
-# -- celebrations, planned by the sweep ------------------------------------------------------
-
-
-class MilestoneSource:
-    """Moves due milestone celebrations into the outbox, exactly once per counter, start date
-    and milestone (the dedupe key), and advances each counter to its next milestone."""
-
-    name = "milestones"
-
-    def __init__(self, store: Store, celebrate_at: time, default_program: str) -> None:
-        self.store = store
-        self.celebrate_at = celebrate_at
-        self.default_program = default_program
-
-    async def sweep(self, now: datetime, limit: int) -> int:
-        due = await self.store.sobriety.due(int(now.timestamp()), limit)
-        items: list[OutboxItem] = []
-        advances: list[Advance] = []
-        for d in due:
-            c, m = d.counter, d.member
-            if c.next_key is None or c.next_at is None:
-                continue
-            milestone = get_milestone(c.next_key)
-            start = date.fromisoformat(c.start_date)
-            due_day = milestone.due_date(start)
-            program = next((x.program for x in d.communities), self.default_program)
-            base = f"milestone:{c.id}:{c.start_date}:{milestone.key}"
-            tr = translator(m.lang)
-            if not m.paused:
-                text = tr(
-                    "milestone.private",
-                    label=milestone.label,
-                    name=c.name,
-                    meaning=milestone_meaning(milestone, program),
-                )
-                items.append(
-                    planned(
-                        private_to(m, text),
-                        key=base,
-                        kind="milestone",
-                        due=c.next_at,
-                        recipient_id=m.id,
-                        stale_after=timedelta(hours=24),
-                    )
-                )
-            if d.sharing.celebrate:
-                for community in d.communities:
-                    if not (community.allow_celebrations and community.announce_chat_id):
-                        continue
-                    key = (
-                        "milestone.group_substance"
-                        if d.sharing.show_substance
-                        else "milestone.group"
-                    )
-                    post = Reply(
-                        chat=ChatRef(
-                            community.platform,
-                            community.announce_chat_id,
-                            private=False,
-                            thread_id=community.announce_thread_id,
-                        ),
-                        text=tr(key, name=m.display_name, label=milestone.label, counter=c.name),
-                        fallback=Fallback.DROP,
-                        priority=Priority.TIMELY,
-                    )
-                    items.append(
-                        planned(
-                            post,
-                            key=f"{base}:c{community.id}",
-                            kind="milestone_post",
-                            due=c.next_at,
-                            subject_id=m.id,
-                            stale_after=timedelta(hours=24),
-                        )
-                    )
-            nxt_key, nxt_at = plan_next(
-                start,
-                _time(c.start_time),
-                ZoneInfo(c.tz),
-                due_day + timedelta(days=1),
-                self.celebrate_at,
-            )
-            advances.append(Advance(c.id, c.next_key, nxt_key, nxt_at, c.next_at))
-        if advances:
-            await self.store.sobriety.plan(items, advances)
-        return len(due)
+async def follow_zone(ctx: Context, tz_name: str) -> None:
+    """The member lives in another time zone now: their counters count days there, and the
+    next celebration of each is at the local morning of the new zone."""
+    counters = await ctx.store.sobriety.counters(ctx.member.id)
+    tz = ZoneInfo(tz_name)
+    today = _today(tz, ctx.now())
+    plans: list[tuple[int, str | None, int | None]] = []
+    for c in counters:
+        start = date.fromisoformat(c.start_date)
+        from_day = today
+        if c.next_key is not None:
+            with contextlib.suppress(KeyError):
+                from_day = min(today, get_milestone(c.next_key).due_date(start))
+        key, at = plan_next(start, _time(c.start_time), tz, from_day, _celebrate_at(ctx))
+        plans.append((c.id, key, at))
+    if plans:
+        await ctx.store.sobriety.move_zone(ctx.member.id, tz_name, plans)
 
 
 ROUTES = Routes(
@@ -520,16 +581,20 @@ ROUTES = Routes(
             suggest=suggest_counters,
         ),
         Command(name="history", handler=history, help_key="history.help"),
-        Command(name="celebrate", handler=celebrate, help_key="celebrate.help"),
-        Command(name="share", handler=share, help_key="share.help"),
+        Command(name="celebrate", handler=sharing.celebrate, help_key="celebrate.help"),
+        Command(name="share", handler=sharing.share, help_key="share.help"),
         Command(
             name="leaderboard",
-            handler=leaderboard,
+            handler=sharing.leaderboard,
             help_key="leaderboard.help",
             where=Where.GROUP,
             public=True,
         ),
     ],
-    buttons=[ButtonRoute(RESET_BUTTON, reset_button)],
+    buttons=[
+        ButtonRoute(RESET_BUTTON, reset_button),
+        ButtonRoute(DATE_BUTTON, date_button),
+        ButtonRoute(sharing.SHARE_BUTTON, sharing.share_button),
+    ],
     conversations=[ConversationRoute(ASKED_RESTART, restart_reply)],
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["clean_duration", "days_clean", "start_instant"]
+__all__ = ["clean_duration", "days_clean", "days_since", "start_instant"]
 
 
 def _to_local(dt: datetime, tz: ZoneInfo) -> datetime:
@@ -25,6 +25,13 @@ def days_clean(start_local: datetime, now: datetime, tz: ZoneInfo) -> int:
     """
     days = (_to_local(now, tz).date() - _to_local(start_local, tz).date()).days
     return max(days, 0)
+
+
+def days_since(start_date: str, tz_name: str, now: datetime) -> int:
+    """Days clean on a counter that started on the local day `start_date` (ISO) in zone
+    `tz_name`: the day count turns at the local midnight."""
+    tz = ZoneInfo(tz_name)
+    return days_clean(start_instant(date.fromisoformat(start_date), None, tz), now, tz)
 
 
 def clean_duration(start_local: datetime, now: datetime) -> timedelta:

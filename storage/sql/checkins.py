@@ -197,3 +197,12 @@ class SQLCheckins:
             "DELETE FROM buddies WHERE member_id = ? OR buddy_id = ?", (member_id, member_id)
         )
         return before
+
+    async def end_buddy(self, member_id: int, other_id: int) -> bool:
+        """End the one pair of the two members (either direction, any status)."""
+        removed = await self._db.execute(
+            "DELETE FROM buddies WHERE (member_id = ? AND buddy_id = ?)"
+            " OR (member_id = ? AND buddy_id = ?)",
+            (member_id, other_id, other_id, member_id),
+        )
+        return removed > 0

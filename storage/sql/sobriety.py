@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
-from storage.database import Database, Tx, in_list
+from storage.database import Database, Row, Tx, in_list
 from storage.rows import (
     Advance,
     CommunityRow,
@@ -101,6 +102,58 @@ class SQLSobriety:
 
         await self._db.write(unit)
 
+    async def correct(
+        self,
+        counter: CounterRow,
+        new_start: str,
+        start_time: str | None,
+        next_key: str | None,
+        next_at: int | None,
+    ) -> list[StreakRow]:
+        """A corrected start date: no streak is recorded, and the counter's earlier streaks
+        never overlap the corrected one (a streak inside it is merged into it, one it cuts
+        into ends at the new start). Returns the streaks as they were before."""
+
+        async def unit(tx: Tx) -> list[StreakRow]:
+            rows = await tx.fetch(
+                "SELECT id, name, start_date, end_date, days, counter_id FROM streaks"
+                " WHERE counter_id = ? AND end_date > ? ORDER BY start_date, id",
+                (counter.id, new_start),
+            )
+            touched = [_streak(r) for r in rows]
+            for streak in touched:
+                if streak.start_date >= new_start:
+                    await tx.execute("DELETE FROM streaks WHERE id = ?", (streak.id,))
+                else:
+                    days = (date.fromisoformat(new_start) - date.fromisoformat(streak.start_date))
+                    await tx.execute(
+                        "UPDATE streaks SET end_date = ?, days = ? WHERE id = ?",
+                        (new_start, days.days, streak.id),
+                    )
+            await tx.execute(
+                "UPDATE counters SET start_date = ?, start_time = ?, next_key = ?, next_at = ?"
+                " WHERE id = ?",
+                (new_start, start_time, next_key, next_at, counter.id),
+            )
+            return touched
+
+        return await self._db.write(unit)
+
+    async def move_zone(
+        self, member_id: int, tz: str, plans: Sequence[tuple[int, str | None, int | None]]
+    ) -> None:
+        """The member lives in another zone now: their counters count days there, and each
+        one's next celebration is re-planned ((counter id, next key, next at))."""
+
+        async def unit(tx: Tx) -> None:
+            await tx.executemany(
+                "UPDATE counters SET tz = ?, next_key = ?, next_at = ? WHERE id = ?"
+                " AND member_id = ?",
+                [(tz, key, at, cid, member_id) for cid, key, at in plans],
+            )
+
+        await self._db.write(unit)
+
     async def log_slip(self, counter: CounterRow, day: str, now: int) -> None:
         await self._db.execute(
             "INSERT INTO slips (member_id, counter_id, day, created_at) VALUES (?, ?, ?, ?)",
@@ -109,11 +162,11 @@ class SQLSobriety:
 
     async def history(self, member_id: int) -> list[StreakRow]:
         rows = await self._db.fetch(
-            "SELECT name, start_date, end_date, days FROM streaks WHERE member_id = ?"
-            " ORDER BY end_date, id",
+            "SELECT id, name, start_date, end_date, days, counter_id FROM streaks"
+            " WHERE member_id = ? ORDER BY end_date, id",
             (member_id,),
         )
-        return [StreakRow(r["name"], r["start_date"], r["end_date"], r["days"]) for r in rows]
+        return [_streak(r) for r in rows]
 
     async def slips(self, member_id: int) -> list[tuple[str, str]]:
         rows = await self._db.fetch(
@@ -123,36 +176,36 @@ class SQLSobriety:
         )
         return [(r["name"], r["day"]) for r in rows]
 
-    async def sharing(self, member_id: int) -> Sharing:
-        row = await self._db.fetchone(
-            "SELECT celebrate, show_substance, share_days FROM sharing WHERE member_id = ?",
+    async def sharing(self, member_id: int, community_id: int) -> Sharing:
+        return (await self.sharing_by_community(member_id)).get(community_id, Sharing())
+
+    async def sharing_by_community(self, member_id: int) -> dict[int, Sharing]:
+        rows = await self._db.fetch(
+            "SELECT community_id, celebrate, show_substance, share_days FROM community_sharing"
+            " WHERE member_id = ?",
             (member_id,),
         )
-        if row is None:
-            return Sharing()
-        return Sharing(bool(row["celebrate"]), bool(row["show_substance"]), bool(row["share_days"]))
+        return {r["community_id"]: _sharing(r) for r in rows}
 
-    async def set_sharing(self, member_id: int, change: SharingUpdate) -> None:
+    async def set_sharing(self, member_id: int, community_id: int, change: SharingUpdate) -> None:
         values = changed(change)
         if not values:
             return
         names = sorted(values)
         await self._db.execute(
-            f"INSERT INTO sharing (member_id, {', '.join(names)})"
-            f" VALUES (?, {in_list(names)}) ON CONFLICT (member_id) DO UPDATE SET "
-            + ", ".join(f"{n} = excluded.{n}" for n in names),
-            (member_id, *(int(values[n]) for n in names)),
+            f"INSERT INTO community_sharing (member_id, community_id, {', '.join(names)})"
+            f" VALUES (?, ?, {in_list(names)}) ON CONFLICT (member_id, community_id)"
+            " DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in names),
+            (member_id, community_id, *(int(values[n]) for n in names)),
         )
 
     async def due(self, now: int, limit: int) -> list[DueMilestone]:
+        # Members who blocked the bot wait: their milestones stay due until they are back.
         rows = await self._db.fetch(
-            f"SELECT {prefixed('k', COUNTER)}, {prefixed('m', MEMBER)},"
-            " COALESCE(s.celebrate, 0) AS celebrate,"
-            " COALESCE(s.show_substance, 0) AS show_substance,"
-            " COALESCE(s.share_days, 0) AS share_days"
+            f"SELECT {prefixed('k', COUNTER)}, {prefixed('m', MEMBER)}"
             " FROM counters k JOIN members m ON m.id = k.member_id"
-            " LEFT JOIN sharing s ON s.member_id = k.member_id"
-            " WHERE k.next_at IS NOT NULL AND k.next_at <= ? ORDER BY k.next_at, k.id LIMIT ?",
+            " WHERE k.next_at IS NOT NULL AND k.next_at <= ? AND m.paused = 0"
+            " ORDER BY k.next_at, k.id LIMIT ?",
             (now, limit),
         )
         if not rows:
@@ -168,11 +221,19 @@ class SQLSobriety:
         communities: dict[int, list[CommunityRow]] = {}
         for link in links:
             communities.setdefault(link["owner"], []).append(community_row(link, "c_"))
+        choices = await self._db.fetch(
+            "SELECT member_id, community_id, celebrate, show_substance, share_days"
+            f" FROM community_sharing WHERE member_id IN ({in_list(member_ids)})",
+            member_ids,
+        )
+        sharing: dict[int, dict[int, Sharing]] = {}
+        for c in choices:
+            sharing.setdefault(c["member_id"], {})[c["community_id"]] = _sharing(c)
         return [
             DueMilestone(
                 counter_row(r, "k_"),
                 member_row(r, "m_"),
-                Sharing(bool(r["celebrate"]), bool(r["show_substance"]), bool(r["share_days"])),
+                sharing.get(r["m_id"], {}),
                 tuple(communities.get(r["m_id"], ())),
             )
             for r in rows
@@ -205,9 +266,9 @@ class SQLSobriety:
         rows = await self._db.fetch(
             f"SELECT {prefixed('m', MEMBER)} FROM members m"
             " JOIN memberships ms ON ms.member_id = m.id"
-            " JOIN sharing s ON s.member_id = m.id"
+            " JOIN community_sharing s ON s.member_id = m.id AND s.community_id = ?"
             " WHERE ms.community_id = ? AND s.share_days = 1 ORDER BY m.id",
-            (community_id,),
+            (community_id, community_id),
         )
         members = [member_row(r, "m_") for r in rows]
         if not members:
@@ -222,3 +283,13 @@ class SQLSobriety:
         for c in counters:
             by_member.setdefault(c["member_id"], []).append(counter_row(c))
         return [(m, by_member.get(m.id, [])) for m in members]
+
+
+def _streak(r: Row) -> StreakRow:
+    return StreakRow(
+        r["name"], r["start_date"], r["end_date"], r["days"], r["id"], r["counter_id"]
+    )
+
+
+def _sharing(r: Row) -> Sharing:
+    return Sharing(bool(r["celebrate"]), bool(r["show_substance"]), bool(r["share_days"]))
