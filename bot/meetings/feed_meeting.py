@@ -12,16 +12,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 from bot.meetings.guide import FeedError, ImportResult, parse_feed
 from bot.meetings.languages import languages_of
-from bot.meetings.model import NAME_MAX, MeetingSpec, clean_url, one_line
+from bot.meetings.model import NAME_MAX, MeetingSpec, canonical_tz, clean_url, one_line
 
 Venue = Literal["in_person", "online", "hybrid"]
 
 REASON_MAX = 80  # a skip reason is one short line, never a quoted payload
 SKIPPED_MAX = 50  # skip lines kept; the rest become one summary line
 UPDATED_MAX = 40
+_EXTRA_KEYS = ("feedback_url", "updated", "attendance_option")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,14 @@ def load_json(data: bytes | str, max_bytes: int) -> Any:
         raise FeedError("feed.bad_json", "The feed is not valid JSON.") from exc
 
 
+def hold_zones(names: Iterable[Any]) -> list[ZoneInfo]:
+    """The valid zones among `names`, loaded. zoneinfo keeps only its last 8 zones alive, so
+    validating the rows of a feed that cycles through 60 zones would re-read tzdata files
+    thousands of times; holding them for the parse makes every later lookup a cache hit."""
+    found = {canonical_tz(n) for n in set(names) if isinstance(n, str) and len(n) <= 64}
+    return [ZoneInfo(tz) for tz in found if tz is not None]
+
+
 def parse_guide_feed(
     data: bytes | str,
     default_tz: str,
@@ -108,13 +118,21 @@ def parse_guide_feed(
 ) -> FeedParse:
     """A Meeting Guide / TSML feed as FeedMeetings. Validation is guide.parse_feed's (one set of
     rules); this adds the row fields MeetingSpec lacks, read from the same payload by slug."""
-    result = parse_feed(data, default_tz, max_bytes=max_bytes)
-    rows = load_json(data, max_bytes)  # parse_feed accepted it, so this is a list
+    rows = load_json(data, max_bytes)
     extras: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        slug = row.get("slug") if isinstance(row, dict) else None
+    zones: list[Any] = [default_tz]
+    for row in rows if isinstance(rows, list) else ():
+        if not isinstance(row, dict):
+            continue
+        zones.append(row.get("timezone"))
+        slug = row.get("slug")
         if isinstance(slug, str | int | float) and not isinstance(slug, bool):
-            extras[str(slug).strip()] = row  # the last row wins, as in parse_feed
+            # Only what MeetingSpec lacks; the last row wins, as in parse_feed.
+            extras[str(slug).strip()] = {k: row.get(k) for k in _EXTRA_KEYS}
+    del rows  # parse_feed decodes its own copy: don't hold two
+    held = hold_zones(zones)
+    result = parse_feed(data, default_tz, max_bytes=max_bytes)  # raises for a non-list
+    del held  # the zones were needed alive until here
     meetings: list[FeedMeeting] = []
     for spec in result.meetings:
         slug = spec.slug or ""
