@@ -194,6 +194,13 @@ def test_hybrid_without_a_way_to_join_online_is_in_person() -> None:
     assert m.venue == "in_person" and not m.spec.online
 
 
+def test_hybrid_in_a_temporarily_closed_room_is_online() -> None:
+    link = "https://zoom.example/j/9"
+    payload = [row(venue_type="3", format_shared_id_list="56,55", virtual_meeting_link=link)]
+    m = parse_bmlt(json.dumps(payload), "UTC", formats=FORMATS_EN).meetings[0]
+    assert m.venue == "online" and m.spec.address is None and m.spec.url == link
+
+
 def test_missing_venue_type_is_read_from_the_formats() -> None:
     payload = [
         row(venue_type="", format_shared_id_list="54", virtual_meeting_link="https://x.example/j")

@@ -104,6 +104,7 @@ def test_empty_list_needs_the_url() -> None:
     [
         (b"\xef\xbb\xbf  <!DOCTYPE html><html><body>Meetings</body></html>", HTML_PAGE),
         (b'{"status": "ok"}', UNKNOWN_JSON),
+        (b'{"meetings": [{"title": "a webinar", "id": 3}]}', UNKNOWN_JSON),
         (b'"meetings"', UNKNOWN_JSON),
         (b'[{"title": "a post"}]', UNKNOWN_JSON),
         (b"[1, 2, 3]", UNKNOWN_JSON),

@@ -242,6 +242,11 @@ def test_in_person_feed_meetings_are_left_out() -> None:
     assert [key(h) for h in meetings_now(build_now_index(meetings), NOW)] == ["hybrid"]
 
 
+def test_a_zone_tzdata_does_not_know_is_left_out() -> None:
+    index = build_now_index([spec("lost", 12, 10, tz="Mars/Olympus_Mons"), spec("ok", 12, 20)])
+    assert [key(h) for h in meetings_now(index, NOW)] == ["ok"]
+
+
 def test_naive_now_is_refused(index: NowIndex) -> None:
     with pytest.raises(ValueError, match="naive"):
         meetings_now(index, dt.datetime(2026, 12, 2, 12))

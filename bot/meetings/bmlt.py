@@ -288,6 +288,8 @@ def _row_to_meeting(
     closed = "TC" in formats.worlds
     if venue == "hybrid" and not (url or phone):
         venue = "in_person"  # no way to join online: treat it as what it really is
+    elif venue == "hybrid" and closed:
+        venue = "online"  # the room is temporarily closed: only the online half is on
     if venue == "in_person":
         # venue_type is authoritative: a leftover link must not list it as online.
         url = phone = None

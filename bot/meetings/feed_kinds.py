@@ -111,7 +111,7 @@ def _kind_of_rows(rows: list[dict[str, Any]]) -> FeedKind | None:
     keys: set[str] = set()
     for row in rows:
         keys.update(row)
-    if keys & _BMLT_ROW_KEYS and "id_bigint" in keys:
+    if "id_bigint" in keys and keys & (_BMLT_ROW_KEYS - {"id_bigint"}):
         return FeedKind.BMLT
     if "slug" in keys and keys & _GUIDE_ROW_KEYS - {"slug"}:
         return FeedKind.TSML if keys & _TSML_ROW_KEYS else FeedKind.MEETING_GUIDE
@@ -131,7 +131,8 @@ def kind_from_payload(data: bytes | str | Any, url_kind: FeedKind | None = None)
         except FeedError as exc:
             raise FeedKindError(exc.key, "not JSON") from None
     if isinstance(data, dict):
-        if isinstance(data.get("meetings"), list):
+        inner = data.get("meetings")
+        if isinstance(inner, list) and (not inner or _kind_of_rows(_rows(inner)) is FeedKind.BMLT):
             return FeedKind.BMLT  # a get_used_formats=1 search
         if isinstance(data.get("formats"), list):
             raise FeedKindError(BMLT_FORMATS_ONLY, "give the server's address instead")

@@ -14,7 +14,7 @@ import datetime
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.meetings.feed_meeting import FeedMeeting
 from bot.meetings.languages import languages_of
@@ -85,8 +85,12 @@ def build_now_index(meetings: Iterable[Meeting], untagged_language: str | None =
     zones: list[_Zone] = []
     size = 0
     for tz_name, bucket in slots.items():
+        try:
+            tz = ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue  # a zone tzdata no longer knows: those meetings can't be placed
         bucket.sort(key=lambda pair: pair[0])
-        zones.append(_Zone(ZoneInfo(tz_name), [k for k, _ in bucket], [e for _, e in bucket]))
+        zones.append(_Zone(tz, [k for k, _ in bucket], [e for _, e in bucket]))
         size += len(bucket)
     return NowIndex(tuple(zones), size)
 
