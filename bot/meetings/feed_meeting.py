@@ -14,9 +14,9 @@ from typing import Any, Literal
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
-from bot.meetings.guide import FeedError, ImportResult, parse_feed
+from bot.meetings.guide import FeedError, ImportResult, parse_rows
 from bot.meetings.languages import languages_of
-from bot.meetings.model import NAME_MAX, MeetingSpec, canonical_tz, clean_url, one_line
+from bot.meetings.model import NAME_MAX, MeetingSpec, canonical_tz, clean_url, one_line, zone
 
 Venue = Literal["in_person", "online", "hybrid"]
 
@@ -102,11 +102,11 @@ def load_json(data: bytes | str, max_bytes: int) -> Any:
 
 
 def hold_zones(names: Iterable[Any]) -> list[ZoneInfo]:
-    """The valid zones among `names`, loaded. zoneinfo keeps only its last 8 zones alive, so
-    validating the rows of a feed that cycles through 60 zones would re-read tzdata files
-    thousands of times; holding them for the parse makes every later lookup a cache hit."""
+    """The valid zones among `names`, loaded (and kept loaded by model.zone: zoneinfo keeps
+    only its last 8 zones alive, and a feed cycling through 60 zones would otherwise re-read
+    tzdata files thousands of times)."""
     found = {canonical_tz(n) for n in set(names) if isinstance(n, str) and len(n) <= 64}
-    return [ZoneInfo(tz) for tz in found if tz is not None]
+    return [zone(tz) for tz in found if tz is not None]
 
 
 def parse_guide_feed(
@@ -127,12 +127,11 @@ def parse_guide_feed(
         zones.append(row.get("timezone"))
         slug = row.get("slug")
         if isinstance(slug, str | int | float) and not isinstance(slug, bool):
-            # Only what MeetingSpec lacks; the last row wins, as in parse_feed.
+            # Only what MeetingSpec lacks; the last row wins, as in parse_rows.
             extras[str(slug).strip()] = {k: row.get(k) for k in _EXTRA_KEYS}
-    del rows  # parse_feed decodes its own copy: don't hold two
-    held = hold_zones(zones)
-    result = parse_feed(data, default_tz, max_bytes=max_bytes)  # raises for a non-list
-    del held  # the zones were needed alive until here
+    hold_zones(zones)
+    result = parse_rows(rows, default_tz)  # raises for a non-list
+    del rows
     meetings: list[FeedMeeting] = []
     for spec in result.meetings:
         slug = spec.slug or ""
