@@ -28,6 +28,7 @@ from bot.kernel.scheduling import Source, Sweeper
 from bot.kernel.services import Services
 from bot.meetings import reminders as meeting_reminders
 from bot.meetings import routes as meetings
+from bot.meetings.sources import SourceSweep
 from bot.members import commands as members
 from bot.sobriety import commands as sobriety
 from storage.base import Store
@@ -56,6 +57,7 @@ def build_sources(store: Store, settings: Settings) -> list[Source]:
             timedelta(minutes=settings.scheduler.stale_after_minutes),
             settings.scheduler.nudge_after_days,
         ),
+        SourceSweep(store, settings),  # last: a sync downloads, the others only plan
     ]
 
 

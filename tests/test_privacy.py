@@ -9,6 +9,8 @@ from storage.sql.store import SQLStore
 
 # Tables with no member data, or whose member references are cleared by SET NULL.
 NOT_ABOUT_MEMBERS = {"communities", "members", "meetings", "community_helplines"}
+# Meeting sources and what they hold (feeds, online directories, cache tokens): no member data.
+NOT_ABOUT_MEMBERS |= {"meeting_sources", "online_meetings", "meeting_generations"}
 
 
 async def test_every_member_reference_cascades(store: SQLStore) -> None:

@@ -36,8 +36,7 @@ async def find_community(store: Store, ref: str) -> CommunityRow:
     return found
 
 
-async def import_file(store: Store, path: Path | str, community_ref: str,
-                      default_tz: str) -> str:
+async def import_file(store: Store, path: Path | str, community_ref: str, default_tz: str) -> str:
     """Import a Meeting Guide JSON file; returns the summary. A malformed file imports
     nothing and raises MeetingsCliError."""
     community = await find_community(store, community_ref)
@@ -68,8 +67,7 @@ def add_meetings_parser(subparsers: Any) -> None:
     exp = actions.add_parser("export", help="export the meetings as iCalendar (.ics)")
     exp.add_argument("--out", help="file to write (default: standard output)")
     for p in (imp, exp):
-        p.add_argument("--community", required=True,
-                       help="the community id, or platform:chat_id")
+        p.add_argument("--community", required=True, help="the community id, or platform:chat_id")
         p.add_argument("--config")
         p.add_argument("--db", help="database file (default: the config's)")
 
@@ -88,8 +86,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     store: Store = await open_store(args.db or settings.storage.url)
     try:
         if args.meetings_cmd == "import":
-            print(await import_file(store, args.file, args.community,
-                                    settings.community.timezone))
+            print(await import_file(store, args.file, args.community, settings.community.timezone))
             return 0
         data = await export(store, args.community)
     finally:

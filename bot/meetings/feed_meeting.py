@@ -16,7 +16,17 @@ from zoneinfo import ZoneInfo
 
 from bot.meetings.guide import FeedError, ImportResult, parse_rows
 from bot.meetings.languages import languages_of
-from bot.meetings.model import NAME_MAX, MeetingSpec, canonical_tz, clean_url, one_line, zone
+from bot.meetings.model import (
+    NAME_MAX,
+    MeetingSpec,
+    canonical_tz,
+    clean_url,
+    one_line,
+    slugify,
+    spec_from_dict,
+    spec_to_dict,
+    zone,
+)
 
 Venue = Literal["in_person", "online", "hybrid"]
 
@@ -152,3 +162,36 @@ def parse_guide_feed(
             )
         )
     return FeedParse(meetings, bound_skips(result.skipped))
+
+
+# --- as stored ------------------------------------------------------------------------------
+
+
+def member_slug(key: str) -> str:
+    """The slug members type for a source's meeting: lower-case ASCII, never all digits
+    (those read as ids). The same rule as a one-shot import, so a source adopts those."""
+    slug = slugify(key)
+    return f"m-{slug}" if slug.isdigit() else slug
+
+
+def to_stored(meeting: FeedMeeting) -> dict[str, Any]:
+    """The stored spec JSON of a source's meeting: the MeetingSpec plus what it lacks."""
+    return spec_to_dict(meeting.spec) | {
+        "source_key": meeting.source_key,
+        "venue": meeting.venue,
+        "languages": list(meeting.languages),
+        "feedback_url": meeting.feedback_url,
+    }
+
+
+def from_stored(data: dict[str, Any]) -> FeedMeeting:
+    """A stored spec (of a source's meeting, or made by hand) as a FeedMeeting."""
+    spec = spec_from_dict(data)
+    venue = data.get("venue")
+    return FeedMeeting(
+        spec=spec,
+        source_key=str(data.get("source_key") or spec.slug or ""),
+        venue=venue if venue in ("in_person", "online", "hybrid") else venue_of(spec),
+        languages=tuple(str(x) for x in data.get("languages") or ()),
+        feedback_url=clean_url(str(data.get("feedback_url") or "")) or None,
+    )

@@ -296,6 +296,10 @@ def parse_meeting_line(text: str, default_tz: str) -> MeetingSpec:
         raise MeetingInputError("meeting.empty_name")
     if len(name) > NAME_MAX:
         raise MeetingInputError("meeting.name_too_long", str(NAME_MAX))
+    if not days_raw:
+        raise MeetingInputError("meeting.missing_days")
+    if not time_raw:
+        raise MeetingInputError("meeting.missing_time")
     weekdays = parse_weekdays(days_raw)
     start = parse_time(time_raw)
     tz = canonical_tz(tz_raw or default_tz)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.meetings.feed_meeting import FeedMeeting
 from bot.meetings.languages import languages_of
 from bot.meetings.model import MeetingSpec
+from bot.meetings.model import zone as load_zone
 from bot.meetings.occurrences import resolve_local
 
 UTC = datetime.UTC
@@ -64,15 +65,24 @@ def _spec(meeting: Meeting) -> MeetingSpec:
     return meeting.spec if isinstance(meeting, FeedMeeting) else meeting
 
 
-def build_now_index(meetings: Iterable[Meeting], untagged_language: str | None = None) -> NowIndex:
-    """Index the online meetings among `meetings` (a URL or phone to join; FeedMeetings marked
-    in person are left out). A meeting states its languages by FeedMeeting.languages or by its
-    language types ("S" Spanish…); one that states none is taken to be in `untagged_language`
-    (the source's or community's), or, when that is None, is shown only without a filter."""
+def is_online(meeting: Meeting) -> bool:
+    """A URL or phone to join, and not marked in person by its source."""
+    spec = _spec(meeting)
+    return spec.online and not (isinstance(meeting, FeedMeeting) and meeting.venue == "in_person")
+
+
+def build_now_index(
+    meetings: Iterable[Meeting], untagged_language: str | None = None, online_only: bool = True
+) -> NowIndex:
+    """Index the online meetings among `meetings` (see is_online), or every meeting with
+    `online_only=False` (a week's listing uses the same index). A meeting states its languages
+    by FeedMeeting.languages or by its language types ("S" Spanish…); one that states none is
+    taken to be in `untagged_language` (the source's or community's), or, when that is None,
+    is shown only without a filter."""
     slots: dict[str, list[tuple[int, _Entry]]] = {}
     for meeting in meetings:
         spec = _spec(meeting)
-        if not spec.online or (isinstance(meeting, FeedMeeting) and meeting.venue == "in_person"):
+        if online_only and not is_online(meeting):
             continue
         stated = meeting.languages if isinstance(meeting, FeedMeeting) else ()
         langs = set(stated or languages_of(spec.types))
@@ -86,7 +96,7 @@ def build_now_index(meetings: Iterable[Meeting], untagged_language: str | None =
     size = 0
     for tz_name, bucket in slots.items():
         try:
-            tz = ZoneInfo(tz_name)
+            tz = load_zone(tz_name)
         except (ZoneInfoNotFoundError, ValueError):
             continue  # a zone tzdata no longer knows: those meetings can't be placed
         bucket.sort(key=lambda pair: pair[0])

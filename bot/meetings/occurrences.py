@@ -10,11 +10,12 @@ RFC 5545 and calendar apps do, so the bot and an exported .ics agree:
 from __future__ import annotations
 
 import datetime
-import math
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from bot.kernel.i18n import ENGLISH, Translator
 from bot.meetings.model import MeetingSpec, zone
+from bot.meetings.timefmt import until
 
 UTC = datetime.UTC
 _MAX_SCAN_DAYS = 3 * 366  # next_occurrence gives up after this much skipped/cancelled time
@@ -99,18 +100,33 @@ def next_occurrence(
     return None
 
 
-def humanize_until(start: datetime.datetime, end: datetime.datetime, now: datetime.datetime) -> str:
-    """'now' while in progress, else 'in 45 min', 'in 2 h', 'in 3 days'; 'ended' afterwards."""
+def humanize_until(
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime,
+    tr: Translator = ENGLISH,
+) -> str:
+    """'now' while in progress, else 'in 45 minutes', 'in 2 hours', 'in 3 days'; 'ended'
+    afterwards (in `tr`'s language)."""
     _require_aware(start, end, now)
-    if start <= now < end:
-        return "now"
-    if now >= end:
-        return "ended"
-    minutes = math.ceil((start - now).total_seconds() / 60)
-    if minutes < 60:
-        return f"in {minutes} min"
-    hours = (minutes + 30) // 60  # round half up, unlike round()
-    if hours < 24:
-        return f"in {hours} h"
-    days = (minutes + 720) // 1440
-    return "in 1 day" if days == 1 else f"in {days} days"
+    return until(tr, start, end, now)
+
+
+def last_occurrence(spec: MeetingSpec, at: datetime.datetime) -> Occurrence | None:
+    """The most recent occurrence that has started by `at` (in progress included); None when
+    there is none within a year (a meeting skipped all year, or no weekdays)."""
+    _require_aware(at)
+    if not spec.weekdays:
+        return None
+    tz = zone(spec.tz)
+    duration = datetime.timedelta(minutes=spec.duration_min)
+    weekdays = set(spec.weekdays)
+    day = at.astimezone(tz).date() + datetime.timedelta(days=1)
+    one = datetime.timedelta(days=1)
+    for _ in range(368):
+        if day.weekday() in weekdays and day not in spec.skipped:
+            start = resolve_local(day, spec.start, tz).astimezone(UTC)
+            if start <= at:
+                return Occurrence(start, start + duration, day)
+        day -= one
+    return None

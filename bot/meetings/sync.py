@@ -9,6 +9,7 @@ meeting keeps its stored id and with it its reminders, RSVPs and attendance.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,12 +24,14 @@ Meeting = FeedMeeting | MeetingSpec
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """A meeting as the store has it."""
+    """A meeting as the store has it: its content (`meeting`), or only the digest of the
+    content it was stored with (a re-sync of 10,000 meetings need not decode them all)."""
 
     id: int
     source: str | None  # the source it came from; None: made by hand, never synced
     key: str | None  # the source's key for it (normalised as the fresh keys are)
-    meeting: Meeting
+    meeting: Meeting | None
+    digest: str | None = None  # digest(meeting) when it was stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +39,7 @@ class Update:
     id: int  # the stored meeting to overwrite: its id (and everything hanging off it) stays
     key: str
     meeting: Meeting  # the fresh content, with the local fields of the stored one kept
-    before: Meeting
+    before: Meeting | None  # None when only the stored digest was known
 
 
 @dataclass
@@ -82,7 +85,20 @@ def content(meeting: Meeting) -> tuple[Any, ...]:
     return base
 
 
-def _keep_local(fresh: Meeting, old: Meeting) -> Meeting:
+def digest(meeting: Meeting) -> str:
+    """A short, stable digest of content(meeting): equal digests, equal content."""
+    return hashlib.blake2b(repr(content(meeting)).encode(), digest_size=16).hexdigest()
+
+
+def _changed(meeting: Meeting, old: Stored) -> bool:
+    if old.digest is not None:
+        return digest(meeting) != old.digest
+    if old.meeting is not None:
+        return content(meeting) != content(old.meeting)
+    return True
+
+
+def keep_local(fresh: Meeting, old: Meeting) -> Meeting:
     """The fresh meeting with what members and moderators set on the old one."""
     kept = _spec(old)
     spec = dataclasses.replace(
@@ -123,8 +139,9 @@ def plan_sync(
         old = mine.get(key)
         if old is None:
             plan.creates.append(meeting)
-        elif content(meeting) != content(old.meeting):
-            plan.updates.append(Update(old.id, key, _keep_local(meeting, old.meeting), old.meeting))
+        elif _changed(meeting, old):
+            kept = keep_local(meeting, old.meeting) if old.meeting is not None else meeting
+            plan.updates.append(Update(old.id, key, kept, old.meeting))
         else:
             plan.unchanged += 1
     plan.removes = sorted(
