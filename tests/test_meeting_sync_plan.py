@@ -206,3 +206,38 @@ async def test_bmlt_resync_keys_on_id_bigint(feeds: FakeFeedServer) -> None:
     feeds.set_payload("bmlt_search", rows[:1])  # a broken server: 1 meeting of 10 left
     broken = parse_bmlt(await fetch(url), "America/New_York").meetings
     assert plan_sync("bmlt:harborside", before, broken).held
+
+
+# -- comparing by digest (what the store keeps, so a re-sync needn't decode every spec) ------
+
+
+def test_digest_mode_plans_the_same_as_content_mode() -> None:
+    from bot.meetings.sync import digest
+
+    by_content = store(tsml())
+    by_digest = [
+        Stored(s.id, s.source, s.key, None, digest(s.meeting)) for s in by_content if s.meeting
+    ]
+    fresh = tsml(json.dumps(edited_rows()))
+    a = plan_sync(SRC, by_content, fresh)
+    b = plan_sync(SRC, by_digest, fresh)
+    assert [key_of(m) for m in a.creates] == [key_of(m) for m in b.creates]
+    assert [u.id for u in a.updates] == [u.id for u in b.updates] == sorted(u.id for u in b.updates)
+    assert [r.id for r in a.removes] == [r.id for r in b.removes]
+    assert (a.unchanged, b.unchanged) == (a.unchanged, a.unchanged)
+    assert all(u.before is None for u in b.updates)
+
+
+def test_digest_is_stable_and_ignores_local_fields() -> None:
+    from bot.meetings.sync import digest
+
+    meeting = tsml()[0]
+    local = dataclasses.replace(
+        meeting,
+        spec=dataclasses.replace(
+            meeting.spec, skipped=frozenset({dt.date(2026, 12, 6)}), remind_before_min=15
+        ),
+    )
+    assert digest(meeting) == digest(local) == digest(tsml()[0])
+    renamed = dataclasses.replace(meeting, spec=dataclasses.replace(meeting.spec, name="X"))
+    assert digest(renamed) != digest(meeting)

@@ -63,7 +63,8 @@ def language_name(tr: Translator, code: str) -> str:
 
 def status_text(tr: Translator, hit: NowHit, now: datetime) -> str:
     if hit.in_progress:
-        return tr.n("meetings.started_ago", int((now - hit.start_utc).total_seconds() // 60))
+        minutes = int((now - hit.start_utc).total_seconds() // 60)
+        return tr.n("meetings.started_ago", minutes) if minutes else tr("meetings.starting_now")
     return timefmt.until(tr, hit.start_utc, hit.end_utc, now)
 
 
