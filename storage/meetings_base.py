@@ -151,7 +151,9 @@ class SourcedMeeting:
     digest: str  # of what the source said (changes only when the source's content does)
     slug: str  # wanted slug (a free one is chosen if taken)
     name: str
-    spec: dict[str, Any]
+    # The stored spec, its "slug" the wanted one; already JSON-encoded (compact, sorted
+    # keys), so 10,000 of them are encoded by the caller's worker thread, not the writer.
+    spec: dict[str, Any] | str
     plan: MeetingPlan = field(default_factory=MeetingPlan)
 
 

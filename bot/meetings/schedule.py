@@ -22,7 +22,7 @@ from bot.meetings.occurrences import next_occurrence
 from storage.base import Store
 from storage.meetings_base import MeetingRow, SourceRow
 
-CACHE_MEETINGS = 60_000  # meetings held decoded at most, over every cached schedule
+CACHE_MEETINGS = 40_000  # meetings held decoded (~2-3 KB each), over every cached schedule
 LISTING_GRACE = timedelta(hours=24)  # a meeting in progress is listed (durations <= 24 h)
 LISTING_WINDOWS = (timedelta(days=1), timedelta(days=8))
 EXACT_MAX = 1_000  # up to this many meetings, one further away than a week is still listed

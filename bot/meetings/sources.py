@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import json
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ from bot.meetings.guide import FeedError
 from bot.meetings.model import clean_url
 from bot.meetings.now import is_online
 from bot.meetings.reminders import plan_meeting
+from bot.meetings.schedule import community_schedule, source_schedule
 from bot.meetings.sync import Stored, SyncPlan, digest, keep_local, plan_sync
 from storage.base import CommunityRow, OutboxItem, Store
 from storage.meetings_base import (
@@ -230,7 +232,8 @@ def _prepare(
 
 def _sourced(meeting: FeedMeeting, slug: str, now: datetime, with_plan: bool) -> SourcedMeeting:
     plan = plan_meeting(meeting.spec, now, now) if with_plan else MeetingPlan()
-    spec = to_stored(meeting) | {"slug": slug}
+    # Encoded here, in the worker thread, as storage encodes JSON (compact, sorted keys).
+    spec = json.dumps(to_stored(meeting) | {"slug": slug}, separators=(",", ":"), sort_keys=True)
     return SourcedMeeting(meeting.source_key, digest(meeting), slug, meeting.spec.name, spec, plan)
 
 
@@ -618,6 +621,8 @@ class SourceSweep:
             *(self.syncer.sync(s, now) for s in picked), return_exceptions=True
         )
         for source, result in zip(picked, results, strict=True):
+            if isinstance(result, SyncOutcome) and result.status == "applied":
+                await self._warm(source)
             if isinstance(result, BaseException):
                 log_failure(f"meeting source {source.id} sync", result)
                 await self.store.meetings.update_source(
@@ -629,3 +634,19 @@ class SourceSweep:
                     ),
                 )
         return len(due)
+
+    async def _warm(self, source: SourceRow) -> None:
+        """Decode and index what a sync changed now, in the sweep, so the next member asking
+        /meetings or /meetings now doesn't wait for it."""
+        untagged = self.syncer.settings.community.language
+        try:
+            if source.purpose == PURPOSE_ONLINE:
+                fresh = await self.store.meetings.source(source.id)
+                if fresh is not None:
+                    await (await source_schedule(self.store, fresh, untagged)).online_index()
+            elif source.community_id is not None:
+                schedule = await community_schedule(self.store, source.community_id, untagged)
+                await schedule.online_index()
+                await schedule.all_index()
+        except Exception as exc:  # a cache, not a duty: the next request builds it
+            log_failure(f"warming meeting source {source.id}", exc)

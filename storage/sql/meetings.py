@@ -670,18 +670,28 @@ async def _apply_online(
         "INSERT INTO online_meetings (source_id, source_key, digest, spec) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (source_id, source_key) DO UPDATE SET digest = excluded.digest,"
         " spec = excluded.spec",
-        [(source_id, m.key, m.digest, dumps(m.spec)) for m in creates],
+        [(source_id, m.key, m.digest, _spec_json(m)) for m in creates],
     )
     await tx.executemany(
         "UPDATE online_meetings SET source_key = ?, digest = ?, spec = ?"
         " WHERE id = ? AND source_id = ?",
-        [(m.key, m.digest, dumps(m.spec), mid, source_id) for mid, m in updates],
+        [(m.key, m.digest, _spec_json(m), mid, source_id) for mid, m in updates],
     )
     if removes:
         await tx.execute(
             f"DELETE FROM online_meetings WHERE source_id = ? AND id IN ({in_list(removes)})",
             [source_id, *removes],
         )
+
+
+def _spec_json(m: SourcedMeeting, slug: str | None = None) -> str:
+    """The spec as stored; `slug` when the store chose another than the wanted one."""
+    if isinstance(m.spec, str) and (slug is None or slug == m.slug):
+        return m.spec
+    spec = json.loads(m.spec) if isinstance(m.spec, str) else dict(m.spec)
+    if slug is not None:
+        spec["slug"] = slug
+    return dumps(spec)
 
 
 async def _free_slugs(tx: Tx, community_id: int, wanted: Sequence[str]) -> list[str]:
@@ -728,7 +738,7 @@ async def _apply_meetings(
                 community_id,
                 slug,
                 m.name,
-                dumps({**m.spec, "slug": slug}),
+                _spec_json(m, slug),
                 m.plan.occurrence,
                 m.plan.reminder_at,
                 now,
@@ -749,7 +759,7 @@ async def _apply_meetings(
         [
             (
                 m.name,
-                dumps(m.spec),
+                _spec_json(m),
                 m.plan.occurrence,
                 m.plan.reminder_at,
                 now,
