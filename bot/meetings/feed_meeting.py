@@ -120,15 +120,16 @@ def hold_zones(names: Iterable[Any]) -> list[ZoneInfo]:
 
 
 def parse_guide_feed(
-    data: bytes | str,
+    data: bytes | str | list[Any],
     default_tz: str,
     *,
     base_url: str | None = None,
     max_bytes: int = 5_000_000,
 ) -> FeedParse:
-    """A Meeting Guide / TSML feed as FeedMeetings. Validation is guide.parse_feed's (one set of
-    rules); this adds the row fields MeetingSpec lacks, read from the same payload by slug."""
-    rows = load_json(data, max_bytes)
+    """A Meeting Guide / TSML feed (its bytes, or the list they decode to) as FeedMeetings.
+    Validation is guide.parse_feed's (one set of rules); this adds the row fields MeetingSpec
+    lacks, read from the same payload by slug."""
+    rows = data if isinstance(data, list) else load_json(data, max_bytes)
     extras: dict[str, dict[str, Any]] = {}
     zones: list[Any] = [default_tz]
     for row in rows if isinstance(rows, list) else ():

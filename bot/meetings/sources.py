@@ -34,6 +34,7 @@ from bot.kernel.outbox import planned, private_to
 from bot.kernel.types import Button, Buttons, Priority
 from bot.meetings.bmlt import BMLT_MAX_BYTES, parse_bmlt
 from bot.meetings.feed_kinds import (
+    HTML_PAGE,
     FeedKind,
     FeedKindError,
     bmlt_urls,
@@ -45,6 +46,7 @@ from bot.meetings.feed_meeting import (
     FeedMeeting,
     FeedParse,
     from_stored,
+    load_json,
     member_slug,
     parse_guide_feed,
     to_stored,
@@ -109,6 +111,7 @@ class Download:
     fetched: Fetched
     formats: bytes | None = None
     formats_en: bytes | None = None
+    decoded: Any = None  # the payload decoded already (to tell its kind), else None
 
     @property
     def digest(self) -> str:
@@ -156,10 +159,10 @@ async def download(
     kind = kind or kind_from_url(url)
     if kind is None:
         first = await fetch(url, max_bytes=FEED_SOURCE_MAX_BYTES, allow_private=allow_private)
-        kind = kind_from_payload(first.body)
-        if kind is not FeedKind.BMLT:
-            return Download(kind, first)
-        # A BMLT answer at an address that didn't say so: ask it properly from now on.
+        sniffed, decoded = await asyncio.to_thread(_sniff, first.body)
+        if sniffed is not FeedKind.BMLT:
+            return Download(sniffed, first, decoded=decoded)
+        kind = sniffed  # a BMLT answer at an address that didn't say so: ask it properly
     fetched = await fetch(
         request_url(kind, url, lang),
         max_bytes=max_bytes(kind),
@@ -175,6 +178,21 @@ async def download(
         await _optional(urls.formats_en, allow_private) if urls.formats_en != urls.formats else None
     )
     return Download(kind, fetched, formats, formats_en)
+
+
+def _sniff(body: bytes) -> tuple[FeedKind, Any]:
+    """The kind of a payload, and the payload decoded (kept, so it is decoded only once)."""
+    if _is_html(body):
+        raise FeedKindError(HTML_PAGE, "the address returned a web page")
+    try:
+        decoded = load_json(body, FEED_SOURCE_MAX_BYTES)
+    except FeedError as exc:
+        raise FeedKindError(exc.key, "not JSON") from None
+    return kind_from_payload(decoded), decoded
+
+
+def _is_html(body: bytes) -> bool:
+    return body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
 async def _optional(url: str, allow_private: bool) -> bytes | None:
@@ -193,10 +211,13 @@ def parse_download(dl: Download, default_tz: str, base_url: str, online_only: bo
         )
     else:
         # The payload must be of the kind stored: a feed that turned into a web page fails.
-        if dl.fetched.body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-            raise FeedKindError("feed.html_page", "the address returned a web page")
+        if _is_html(dl.fetched.body):
+            raise FeedKindError(HTML_PAGE, "the address returned a web page")
         parsed = parse_guide_feed(
-            dl.fetched.body, default_tz, base_url=base_url, max_bytes=FEED_SOURCE_MAX_BYTES
+            dl.decoded if isinstance(dl.decoded, list) else dl.fetched.body,
+            default_tz,
+            base_url=base_url,
+            max_bytes=FEED_SOURCE_MAX_BYTES,
         )
     if online_only:
         parsed.meetings = [m for m in parsed.meetings if is_online(m)]
