@@ -112,13 +112,21 @@ class Download:
     formats: bytes | None = None
     formats_en: bytes | None = None
     decoded: Any = None  # the payload decoded already (to tell its kind), else None
+    digest: str = ""  # of everything downloaded: the same digest, the same payload
 
-    @property
-    def digest(self) -> str:
-        h = hashlib.sha256(self.fetched.body)
-        for extra in (self.formats, self.formats_en):
-            h.update(b"\0" + (extra or b""))
-        return h.hexdigest()
+
+def _digest(*parts: bytes | None) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part or b"")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+async def _done(dl: Download) -> Download:
+    """The download with its digest (hashlib lets other threads run while it hashes)."""
+    digest = await asyncio.to_thread(_digest, dl.fetched.body, dl.formats, dl.formats_en)
+    return dataclasses.replace(dl, digest=digest)
 
 
 @dataclass
@@ -161,7 +169,7 @@ async def download(
         first = await fetch(url, max_bytes=FEED_SOURCE_MAX_BYTES, allow_private=allow_private)
         sniffed, decoded = await asyncio.to_thread(_sniff, first.body)
         if sniffed is not FeedKind.BMLT:
-            return Download(sniffed, first, decoded=decoded)
+            return await _done(Download(sniffed, first, decoded=decoded))
         kind = sniffed  # a BMLT answer at an address that didn't say so: ask it properly
     fetched = await fetch(
         request_url(kind, url, lang),
@@ -171,13 +179,13 @@ async def download(
         last_modified=last_modified,
     )
     if kind is not FeedKind.BMLT or fetched.not_modified:
-        return Download(kind, fetched)
+        return await _done(Download(kind, fetched))
     urls = bmlt_urls(url, lang)
     formats = await _optional(urls.formats, allow_private)
     formats_en = (
         await _optional(urls.formats_en, allow_private) if urls.formats_en != urls.formats else None
     )
-    return Download(kind, fetched, formats, formats_en)
+    return await _done(Download(kind, fetched, formats, formats_en))
 
 
 def _sniff(body: bytes) -> tuple[FeedKind, Any]:
