@@ -3,6 +3,7 @@ timeout, no private-network addresses), all or nothing per file."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,9 +22,7 @@ from bot.meetings.model import (
 )
 from bot.meetings.reminders import plan_meeting
 from storage.base import CommunityRow, Store
-from storage.meetings_base import (
-    NewMeeting,
-)
+from storage.meetings_base import MeetingRow, NewMeeting
 
 FEED_MAX_BYTES = 5_000_000  # a one-off file import; live sources have their own caps
 
@@ -44,9 +43,20 @@ async def import_feed(
     store: Store, community: CommunityRow, data: bytes, default_tz: str, now: datetime
 ) -> ImportOutcome:
     """Parse and save a Meeting Guide feed: new slugs are added, known ones updated (keeping
-    their skipped dates and reminder lead), all in one transaction. Raises FeedError."""
-    result = parse_feed(data, community.tz or default_tz, max_bytes=FEED_MAX_BYTES)
+    their skipped dates and reminder lead), in bounded transactions. The parse runs in a
+    worker thread. Raises FeedError (then nothing is stored)."""
     existing = await store.meetings.imported(community.id)  # by the feed's slug
+    new, skipped = await asyncio.to_thread(
+        _prepare, data, community.tz or default_tz, existing, now
+    )
+    imported, updated = await store.meetings.import_many(community.id, new, int(now.timestamp()))
+    return ImportOutcome(imported, updated, skipped)
+
+
+def _prepare(
+    data: bytes, default_tz: str, existing: dict[str, MeetingRow], now: datetime
+) -> tuple[list[NewMeeting], list[tuple[str, str]]]:
+    result = parse_feed(data, default_tz, max_bytes=FEED_MAX_BYTES)
     new: list[NewMeeting] = []
     for spec in result.meetings:
         # Members type slugs: lower-case ASCII, and never all digits (those read as ids).
@@ -61,8 +71,7 @@ async def import_feed(
                 spec, skipped=kept.skipped, remind_before_min=kept.remind_before_min
             )
         new.append(NewMeeting(slug, spec.name, spec_to_dict(spec), plan_meeting(spec, now, now)))
-    imported, updated = await store.meetings.import_many(community.id, new, int(now.timestamp()))
-    return ImportOutcome(imported, updated, result.skipped)
+    return new, result.skipped
 
 
 def outcome_lines(
