@@ -36,6 +36,7 @@ from bot.kernel.ports import Capabilities, Inbox, Limits
 from bot.kernel.types import SENT, ChatRef, Incoming, Member, Reply, SendResult
 from bot.meetings.bmlt import parse_bmlt
 from bot.meetings.feed_import import FEED_MAX_BYTES
+from bot.meetings.feed_kinds import BMLT_FIELDS
 from bot.meetings.feed_meeting import FeedMeeting, FeedParse, parse_guide_feed
 from bot.meetings.now import build_now_index, meetings_now
 from bot.meetings.sources import Syncer
@@ -296,9 +297,11 @@ def bench_now(n: int, queries: int, rng: random.Random) -> None:
 
 
 class FeedHost:
-    """A local feed host with ETags: /feed (Meeting Guide or BMLT search), /formats."""
+    """A local feed host with ETags: a Meeting Guide feed, or a BMLT server (search results
+    trimmed to `data_field_key`, as BMLT does, and GetFormats)."""
 
     def __init__(self, body: bytes, formats: bytes | None = None) -> None:
+        self.bmlt = formats is not None
         self.body = body
         self.formats = formats or b"[]"
         self.runner: web.AppRunner | None = None
@@ -330,7 +333,23 @@ class FeedHost:
     async def _bmlt(self, request: web.Request) -> web.Response:
         if request.query.get("switcher") == "GetFormats":
             return self._answer(request, self.formats)
-        return self._answer(request, self.body)
+        # As a BMLT server does: only the fields asked for (Harbor asks for what it reads).
+        trimmed = request.query.get("data_field_key") == BMLT_FIELDS
+        return self._answer(request, self.trimmed if trimmed else self.body)
+
+    @property
+    def body(self) -> bytes:
+        return self._body
+
+    @body.setter
+    def body(self, body: bytes) -> None:
+        """Set a payload; its trimmed BMLT form is made now, outside any timing."""
+        self._body = body
+        self.trimmed = body
+        if self.bmlt:
+            keep = set(BMLT_FIELDS.split(","))
+            rows = [{k: v for k, v in r.items() if k in keep} for r in json.loads(body)]
+            self.trimmed = json.dumps(rows).encode()
 
 
 def rss_mb() -> float:
