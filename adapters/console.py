@@ -132,7 +132,10 @@ class ConsoleState:
     blocked: set[str] = field(default_factory=set)
     opened_private: set[str] = field(default_factory=set)  # telegram_like: who started the bot
     attachment: Document | None = None
-    last_buttons: Buttons = ()
+    last_buttons: Buttons = ()  # of the last message shown anywhere
+    # The last buttons each chat saw ("dm:alex", "group recovery"): :press uses the current
+    # chat's, as a member can only press what is on their own screen.
+    buttons_by_chat: dict[str, Buttons] = field(default_factory=dict)
     last_message_id: str | None = None
 
 
@@ -174,7 +177,7 @@ class ConsoleAdapter:
                 return SendResult(SendStatus.BLOCKED, detail="blocked by the member")
             if not self.capabilities.dm_first and user not in self.state.opened_private:
                 return SendResult(SendStatus.NO_PRIVATE_CHAT, detail="no private chat yet")
-            return self._say(f"{name} (private)", reply)
+            return self._say(f"{name} (private)", reply, f"dm:{user}")
         if reply.chat.private:
             return self._say(
                 f"{reply.chat.title or reply.chat.chat_id.removeprefix('dm:')} (private)", reply
@@ -184,7 +187,8 @@ class ConsoleAdapter:
     async def answer(self, event: Incoming, reply: Reply, *, ephemeral: bool) -> SendResult:
         if ephemeral:
             where = event.chat.title or event.chat.chat_id
-            return self._say(f"{event.member.display_name} (only you, in {where})", reply)
+            to = f"{event.member.display_name} (only you, in {where})"
+            return self._say(to, reply, f"group {event.chat.chat_id}")
         return await self.send(reply)
 
     async def is_moderator(self, community_id: str, user_id: str) -> bool:
@@ -193,11 +197,17 @@ class ConsoleAdapter:
     def private_link(self, payload: str) -> str | None:
         return f"{LINK}{payload}" if self.telegram_like else None
 
-    def _say(self, to: str, reply: Reply) -> SendResult:
+    def _say(self, to: str, reply: Reply, screen: str | None = None) -> SendResult:
         said = Said(to, reply.text, reply.buttons, reply.image, reply.document)
         self.said.append(said)
         if reply.buttons:
             self.state.last_buttons = reply.buttons
+            where = screen or (
+                f"dm:{reply.chat.chat_id.removeprefix('dm:')}"
+                if reply.chat.private
+                else f"group {reply.chat.chat_id}"
+            )
+            self.state.buttons_by_chat[where] = reply.buttons
         self._next_id += 1
         self.state.last_message_id = str(self._next_id)
         if self.out is not None:
@@ -331,9 +341,15 @@ class ConsoleAdapter:
         kind = EventKind.BLOCKED if on else EventKind.UNBLOCKED
         await self._deliver(Incoming(member=self._member(), chat=chat, kind=kind))
 
+    def _screen(self) -> str:
+        if self.state.group is None:
+            return f"dm:{self.state.member.casefold()}"
+        return f"group {self.state.group}"
+
     async def _press(self, label: str) -> None:
         wanted = label.casefold()
-        buttons = [b for row in self.state.last_buttons for b in row]
+        shown = self.state.buttons_by_chat.get(self._screen(), self.state.last_buttons)
+        buttons = [b for row in shown for b in row]
         match = next((b for b in buttons if b.label.casefold() == wanted), None) or next(
             (b for b in buttons if b.label.casefold().startswith(wanted)), None
         )

@@ -3,17 +3,24 @@
 No discord.py objects and no I/O here, so every rule is tested with canned payloads.
 Private chats are keyed by the member's user id (not the DM channel id), like Telegram's,
 so the core can address a member's private chat without knowing Discord's channel ids.
+
+Markdown: Discord renders markdown in every message. Harbor's own text uses none, and
+member-provided text (display names, counter and meeting names, anything echoed back) must
+never turn into formatting or a disguised link. So everything sent is escaped in `render`
+(web addresses and <…> tokens excepted): a name like `[Support team](https://evil.example)`
+shows exactly as typed, with the real address visible. Names are stored as members wrote
+them (escaping them on the way in would break `/buddy NAME`), and escaped on the way out.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.kernel.ports import CommandInfo
 from bot.kernel.types import (
     Button,
     ChatRef,
@@ -33,6 +40,26 @@ EPHEMERAL = 1 << 6  # message flag: only the interacting member sees it
 
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
+# What Harbor needs in a server, for the invite link (README, harbor doctor): View
+# Channels, Send Messages, Embed Links, Attach Files, Read Message History, Use Application
+# Commands, Send Messages in Threads. Never Manage Server or Administrator.
+INVITE_PERMISSIONS = (
+    (1 << 10)  # view channels
+    | (1 << 11)  # send messages
+    | (1 << 14)  # embed links
+    | (1 << 15)  # attach files
+    | (1 << 16)  # read message history
+    | (1 << 31)  # use application commands
+    | (1 << 38)  # send messages in threads
+)
+
+
+def invite_link(application_id: str) -> str:
+    """The OAuth2 link that adds Harbor to a server with exactly what it needs."""
+    return (
+        f"https://discord.com/oauth2/authorize?client_id={application_id}"
+        f"&scope=bot+applications.commands&permissions={INVITE_PERMISSIONS}"
+    )
 
 # Gateway numbers that discord.py does not expose as plain constants.
 INTERACTION_APPLICATION_COMMAND = 2
@@ -107,8 +134,11 @@ def is_moderator(
     role_permissions: Mapping[str, int] | None = None,
     owner_id: str | None = None,
     moderator_role_id: str | None = None,
+    moderator_roles: Collection[str] = (),
 ) -> bool:
-    """Manage Server or Administrator, or the community's configured moderator role.
+    """Manage Server or Administrator, or a moderator role of the community
+    (`moderator_roles`, set with /community modrole; `moderator_role_id` is the deprecated
+    global setting: a role id is unique across servers, so it never matches elsewhere).
 
     Interactions carry the member's resolved `permissions`; gateway messages do not, so
     then the permissions are summed from the cached guild roles (`role_permissions`,
@@ -116,7 +146,8 @@ def is_moderator(
     if not member:
         return False
     roles = [str(r) for r in member.get("roles", ())]
-    if moderator_role_id is not None and moderator_role_id in roles:
+    wanted = {*moderator_roles, *([moderator_role_id] if moderator_role_id else [])}
+    if wanted.intersection(roles):
         return True
     user = member.get("user") or {}
     if owner_id is not None and str(user.get("id")) == owner_id:
@@ -131,6 +162,27 @@ def is_moderator(
     else:
         return False
     return bool(bits & (ADMINISTRATOR | MANAGE_GUILD))
+
+
+# Kept as they are: web addresses (an escaped "_" would break them) and Discord's own
+# <…> tokens (timestamps <t:…>, mentions), which Harbor writes itself.
+_VERBATIM = re.compile(r"https?://[^\s<>]+|<[^<>\s]+>")
+_INLINE = re.compile(r"([\\*_~`|\[\]])")
+_LINE_START = re.compile(r"(?m)^(\s*)([>#-])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text shown exactly as written: every character Discord would read as markdown
+    (emphasis, spoilers, code, masked links, quotes, headings, lists) gets a backslash,
+    which Discord does not show. Web addresses and <…> tokens are left as they are."""
+    out: list[str] = []
+    last = 0
+    for match in _VERBATIM.finditer(text):
+        out.append(_INLINE.sub(r"\\\1", text[last : match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(_INLINE.sub(r"\\\1", text[last:]))
+    return _LINE_START.sub(r"\1\\\2", "".join(out))
 
 
 def _member(user: Payload, guild_member: Payload | None) -> Member:
@@ -167,6 +219,7 @@ def incoming_from_message(
     moderator_role_id: str | None = None,
     parent_channel_id: str | None = None,
     channel_title: str = "",
+    moderator_roles: Collection[str] = (),
 ) -> Incoming | None:
     """A MESSAGE_CREATE payload → Incoming; None for bots, webhooks and system messages.
 
@@ -210,6 +263,7 @@ def incoming_from_message(
             role_permissions=role_permissions,
             owner_id=owner_id,
             moderator_role_id=moderator_role_id,
+            moderator_roles=moderator_roles,
         ),
         message_id=str(payload["id"]),
         attachment=attachment,
@@ -223,7 +277,10 @@ def incoming_from_message(
 
 
 def incoming_from_interaction(
-    payload: Payload, *, moderator_role_id: str | None = None
+    payload: Payload,
+    *,
+    moderator_role_id: str | None = None,
+    moderator_roles: Collection[str] = (),
 ) -> Incoming | None:
     """An INTERACTION_CREATE payload (slash command or button press) → Incoming."""
     guild_member = payload.get("member")
@@ -242,7 +299,7 @@ def incoming_from_interaction(
     )
     member = _member(user, guild_member)
     moderator = guild_id is not None and is_moderator(
-        guild_member, moderator_role_id=moderator_role_id
+        guild_member, moderator_role_id=moderator_role_id, moderator_roles=moderator_roles
     )
     data = payload.get("data") or {}
     kind = payload.get("type")
@@ -287,48 +344,34 @@ def incoming_from_interaction(
 
 # --- commands -------------------------------------------------------------------------
 
+# Harbor's language codes → the Discord locales that show them (Discord has no plain "es").
+DISCORD_LOCALES: dict[str, tuple[str, ...]] = {
+    "es": ("es-ES", "es-419"),
+    "pt": ("pt-BR",),
+    "fr": ("fr",),
+    "de": ("de",),
+    "it": ("it",),
+    "nl": ("nl",),
+    "pl": ("pl",),
+    "uk": ("uk",),
+}
 
-def command_payload(
-    info: CommandInfo,
-    *,
-    args_description: str,
-    file_description: str,
-    moderator_default: bool,
-) -> dict[str, Any]:
-    """The application-command JSON for one CommandInfo: an optional string "args" and an
-    optional attachment "file" (e.g. a meeting feed for /meeting import).
 
-    `moderator_default` hides moderator commands from non-moderators by default
-    (Manage Server); server admins can still widen that in their integration settings."""
-    contexts = []
-    if info.in_group:
-        contexts.append(CONTEXT_GUILD)
-    if info.in_private:
-        contexts += [CONTEXT_BOT_DM, CONTEXT_PRIVATE_CHANNEL]
-    payload: dict[str, Any] = {
-        "type": 1,
-        "name": info.name.lower(),
-        "description": info.description[:100],
-        "options": [
-            {
-                "type": OPTION_STRING,
-                "name": ARGS_OPTION,
-                "description": args_description[:100],
-                "required": False,
-            },
-            {
-                "type": OPTION_ATTACHMENT,
-                "name": FILE_OPTION,
-                "description": file_description[:100],
-                "required": False,
-            },
-        ],
-        "contexts": contexts,
-        "integration_types": [INSTALL_GUILD],
-    }
-    if info.moderator and moderator_default:
-        payload["default_member_permissions"] = str(MANAGE_GUILD)
-    return payload
+def language_of(locale: str) -> str:
+    """A Discord locale ("es-419", "pt-BR", "en-US") → Harbor's language code."""
+    return locale.split("-", 1)[0].casefold()
+
+
+def commands_hash(payloads: Sequence[Mapping[str, Any]], *, application_id: str, scope: str) -> str:
+    """A fingerprint of what a sync would send: the same set on the same application and
+    scope (global, or one development server) needs no sync."""
+    canonical = json.dumps(
+        {"application": application_id, "scope": scope, "commands": list(payloads)},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 # --- outgoing -------------------------------------------------------------------------
@@ -426,6 +469,7 @@ def render(reply: Reply) -> list[OutgoingMessage]:
         files.append(FileSpec(reply.document.filename, reply.document.content))
     buttons = button_specs(reply.buttons)
     out: list[OutgoingMessage] = []
+    pieces = [escape_markdown(piece) for piece in pieces]
     for index, piece in enumerate(pieces):
         last = index == len(pieces) - 1
         out.append(

@@ -1,8 +1,24 @@
 """Pure translations between Telegram's Bot API shapes and Harbor's neutral types.
 
-Nothing here touches the network, so every rule (commands, mentions, splitting, keyboards)
-is testable with canned JSON. Replies are sent as plain text (no parse_mode): member-written
-text then never needs escaping and can never break a message with a stray `<` or `*`.
+Nothing here touches the network, so every rule (commands, mentions, splitting, keyboards,
+moderator rights, the retry policy) is testable with canned JSON. Replies are sent as plain
+text (no parse_mode): member-written text then never needs escaping and can never break a
+message with a stray `<` or `*`.
+
+Retry policy when a Bot API call times out (`TimedOut`), per method (RETRY_POLICY):
+- Reads and settings (getMe, getUpdates, getChatAdministrators, getChatMember, getFile,
+  setMyCommands, setWebhook, deleteWebhook, getWebhookInfo) are retried: asking twice or
+  setting the same value twice is harmless.
+- editMessageText is retried once: the same edit twice changes nothing ("not modified").
+- answerCallbackQuery is not retried: it only stops the button's spinner, and a late answer
+  fails anyway.
+- sendMessage, sendPhoto, sendDocument are NEVER resent when the request may have reached
+  Telegram (a read or write timeout): Telegram has no idempotency key, so a second call is a
+  second message. They are reported as REJECTED ("may have been delivered") and nobody
+  retries them. Only a timeout that proves the request never left (connecting, or waiting
+  for a free connection) is FAILED, which the kernel retries (outbox; in memory for crisis
+  replies). The outbox's dedupe keys guard against planning a message twice, not against a
+  lost answer, so this is the rule that keeps a member from getting the same message twice.
 """
 
 from __future__ import annotations
@@ -15,13 +31,30 @@ from typing import Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot.kernel.types import Button, ChatRef, EventKind, Incoming, Member, Reply
+from bot.kernel.types import (
+    Button,
+    ChatRef,
+    EventKind,
+    Incoming,
+    Member,
+    Reply,
+    SendResult,
+    SendStatus,
+)
 
 PLATFORM = "telegram"
 TEXT_LIMIT = 4096  # Bot API: text of one message
 CAPTION_LIMIT = 1024  # Bot API: caption of a photo or document
 # The id Telegram shows as the sender when a group admin posts anonymously.
 ANONYMOUS_ADMIN_ID = 1087968824
+# An anonymous admin is someone different in every group: keyed per chat, never one user.
+ANONYMOUS_PREFIX = "anonymous-admin:"
+# The sender Telegram shows for posts forwarded automatically from a linked channel.
+SERVICE_USER_ID = 777000
+CALLBACK_DATA_LIMIT = 64  # bytes of UTF-8, Bot API
+# Rights of which an administrator needs one to moderate (the owner always moderates).
+DEFAULT_MODERATOR_RIGHTS = ("can_change_info", "can_restrict_members")
+ADMIN_STATUSES = frozenset({"administrator", "creator"})
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?=\s|$)(.*)$", re.DOTALL)
 _GROUP_TYPES = frozenset({"group", "supergroup"})
@@ -55,6 +88,18 @@ class ApiCall:
 
     method: Literal["send_message", "send_photo", "send_document", "edit_message_text"]
     kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+class CallbackDataTooLong(ValueError):
+    """A button's callback data is over Telegram's 64 bytes: Telegram would refuse the whole
+    message (BUTTON_DATA_INVALID), so it is refused here, before anything is sent."""
+
+    def __init__(self, data: str) -> None:
+        size = len(data.encode("utf-8"))
+        # The prefix names the feature's button route; the rest may be member data.
+        super().__init__(f"callback_data of {size} bytes (limit {CALLBACK_DATA_LIMIT})")
+        self.prefix = data.partition(":")[0][:20]
+        self.size = size
 
 
 # --- Telegram → Incoming -------------------------------------------------------------------
@@ -113,6 +158,40 @@ def _member(user: JSON) -> Member:
     return Member(PLATFORM, str(user["id"]), name or str(user.get("username") or user["id"]))
 
 
+def _anonymous(chat: JSON, message: JSON) -> Member:
+    """An admin posting as the group: one identity per group (never the shared
+    GroupAnonymousBot id), named by their custom title when they have one."""
+    name = str(message.get("author_signature") or chat.get("title") or "Group admin")
+    return Member(PLATFORM, f"{ANONYMOUS_PREFIX}{chat['id']}", name)
+
+
+def is_anonymous(user_id: str) -> bool:
+    return user_id.startswith(ANONYMOUS_PREFIX)
+
+
+def can_receive_private(user_id: str) -> bool:
+    """Telegram user ids are positive integers and a private chat's id is the user's; an
+    anonymous admin (or anything else) has no private chat the bot could write to."""
+    return user_id.isdigit() and int(user_id) > 0
+
+
+def moderates(chat_member: JSON, rights: Sequence[str] = DEFAULT_MODERATOR_RIGHTS) -> bool:
+    """Whether a ChatMember (as JSON) moderates: the owner, or an administrator holding one
+    of `rights`. An admin who may only, say, invite users does not count."""
+    status = chat_member.get("status")
+    if status == "creator":
+        return True
+    return status == "administrator" and any(bool(chat_member.get(r)) for r in rights)
+
+
+def admin_change(change: JSON) -> bool:
+    """A chat_member update that changes who administers the chat (or their rights): the
+    only kind that should refresh the moderator cache; ordinary joins and leaves do not."""
+    old = change.get("old_chat_member") or {}
+    new = change.get("new_chat_member") or {}
+    return bool({old.get("status"), new.get("status")} & ADMIN_STATUSES)
+
+
 def _locale(user: JSON | None) -> str | None:
     code = (user or {}).get("language_code")
     return str(code) if code else None
@@ -164,10 +243,13 @@ def _from_message(message: JSON, bot_username: str, bot_id: int | None) -> Conve
         return Converted(moved)
     if not user or not chat or chat.get("type") == "channel":
         return None
+    if user.get("id") == SERVICE_USER_ID or message.get("is_automatic_forward"):
+        return None  # a linked channel's post, forwarded into its discussion group
     sender_chat = message.get("sender_chat") or {}
     anonymous_admin = sender_chat.get("id") == chat["id"]
     if user.get("is_bot") and not anonymous_admin:
         return None  # never converse with other bots: loops
+    member = _anonymous(chat, message) if anonymous_admin else _member(user)
     text = str(message.get("text") or message.get("caption") or "")
     document = _file_ref(message.get("document"))
     if not text and document is None:
@@ -182,7 +264,7 @@ def _from_message(message: JSON, bot_username: str, bot_id: int | None) -> Conve
         else:
             command, args = parsed
     incoming = Incoming(
-        member=_member(user),
+        member=member,
         chat=_chat_ref(chat, message),
         text=text,
         command=command,
@@ -320,7 +402,10 @@ def keyboard(buttons: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None
 def _button(button: Button) -> InlineKeyboardButton:
     if button.url:
         return InlineKeyboardButton(button.label, url=button.url)
-    return InlineKeyboardButton(button.label, callback_data=button.data or button.label)
+    data = button.data or button.label
+    if len(data.encode("utf-8")) > CALLBACK_DATA_LIMIT:
+        raise CallbackDataTooLong(data)
+    return InlineKeyboardButton(button.label, callback_data=data)
 
 
 def target_chat(reply: Reply) -> tuple[str, str | None] | None:
@@ -329,6 +414,8 @@ def target_chat(reply: Reply) -> tuple[str, str | None] | None:
     if not reply.private:
         return reply.chat.chat_id, reply.chat.thread_id
     if reply.member is not None:
+        if not can_receive_private(reply.member.user_id):
+            return None  # an anonymous admin: never the group's id in its place
         return reply.member.user_id, None  # a private chat's id is the user's id
     return (reply.chat.chat_id, None) if reply.chat.private else None
 
@@ -380,3 +467,36 @@ def fallback_call(call: ApiCall) -> ApiCall:
     """A new message carrying what a failed edit would have shown."""
     kwargs = {k: v for k, v in call.kwargs.items() if k != "message_id"}
     return ApiCall("send_message", kwargs)
+
+
+# --- what a timed-out call means ----------------------------------------------------------
+
+# method -> how many times a TimedOut is retried, and why (see the module docstring).
+RETRY_POLICY: dict[str, int] = {
+    "getMe": 3,
+    "getUpdates": -1,  # PTB's polling loop retries for ever
+    "getChatAdministrators": 2,
+    "getChatMember": 2,
+    "getFile": 2,
+    "getWebhookInfo": 2,
+    "setMyCommands": 2,
+    "setWebhook": 3,
+    "deleteWebhook": 3,
+    "editMessageText": 1,
+    "answerCallbackQuery": 0,
+    "sendMessage": 0,
+    "sendPhoto": 0,
+    "sendDocument": 0,
+}
+_SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+
+
+def timed_out_result(method: str, *, may_have_arrived: bool) -> SendResult:
+    """The neutral result of a send that timed out. A send that may have reached Telegram
+    is never resent (REJECTED); one that provably never left is FAILED (retried)."""
+    detail = f"{method}: timed out"
+    if method in _SENDS and may_have_arrived:
+        return SendResult(
+            SendStatus.REJECTED, detail=f"{detail}; may have been delivered, not resent"
+        )
+    return SendResult(SendStatus.FAILED, detail=detail)

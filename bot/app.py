@@ -15,6 +15,8 @@ from bot.crisis import commands as crisis
 from bot.crisis.alerts import CrisisAlerts, EscalationSource
 from bot.crisis.helplines import Helplines
 from bot.crisis.responder import CrisisResponder
+from bot.events import commands as events
+from bot.events.source import EventSource
 from bot.kernel.clock import Clock
 from bot.kernel.config import Settings
 from bot.kernel.core import Core, Guard
@@ -30,7 +32,15 @@ from bot.meetings import reminders as meeting_reminders
 from bot.meetings import routes as meetings
 from bot.meetings.sources import SourceSweep
 from bot.members import commands as members
+from bot.mentors import commands as mentors
+from bot.mentors.source import MentorSource
+from bot.resources import commands as resources
+from bot.resources.source import ResourceReviewSource
+from bot.service import commands as service
+from bot.service.source import ServiceSource
 from bot.sobriety import commands as sobriety
+from bot.supporters import commands as supporters
+from bot.supporters.source import SupporterSource
 from storage.base import Store
 
 FEATURES: Sequence[Routes] = (
@@ -40,6 +50,11 @@ FEATURES: Sequence[Routes] = (
     sobriety.ROUTES,
     meetings.ROUTES,
     community.ROUTES,
+    mentors.ROUTES,
+    supporters.ROUTES,
+    resources.ROUTES,
+    events.ROUTES,
+    service.ROUTES,
 )
 
 
@@ -57,6 +72,13 @@ def build_sources(store: Store, settings: Settings) -> list[Source]:
             timedelta(minutes=settings.scheduler.stale_after_minutes),
             settings.scheduler.nudge_after_days,
         ),
+        MentorSource(store, settings.community.timezone),
+        SupporterSource(
+            store, parse_hhmm(settings.community.celebration_time), settings.community.timezone
+        ),
+        ResourceReviewSource(store),
+        EventSource(store, settings.community.timezone, settings.community.language),
+        ServiceSource(store),
         SourceSweep(store, settings),  # last: a sync downloads, the others only plan
     ]
 

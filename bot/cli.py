@@ -13,20 +13,25 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bot.doctor import add_doctor_parser, run_doctor
 from bot.kernel.clock import ManualClock, SystemClock
 from bot.kernel.config import ConfigError, Settings, load_settings
 from bot.meetings.cli import add_meetings_parser, run_meetings
+from bot.resources.cli import add_resources_parser, run_resources
 from storage.errors import StorageError
 
 if TYPE_CHECKING:
     from storage.sql.store import SQLStore
 
 DEFAULT_CONFIG = Path("config.toml")
+EXIT_ADAPTER = 4  # a platform adapter failed for good (bad token, refused intent)
 
 # The features' operator tools: `harbor NAME ...`, each adding its own subparser and running
 # with the loaded settings (one line each; the code lives with its feature).
 TOOLS: dict[str, tuple[Callable[[Any], None], Callable[[argparse.Namespace, Settings], int]]] = {
     "meetings": (add_meetings_parser, run_meetings),
+    "doctor": (add_doctor_parser, run_doctor),
+    "resources": (add_resources_parser, run_resources),
 }
 
 
@@ -94,10 +99,13 @@ def _prompt(name: str) -> str | None:
 
 
 async def run_bot(settings: Settings) -> int:
+    from adapters.registry import configured
     from bot.app import build
+    from bot.kernel.runtime import AdapterError
 
     url = settings.storage.url
-    if not settings.telegram.token and not settings.discord.token:
+    platforms = configured(settings)
+    if not platforms:
         print(
             f"No Telegram or Discord token configured: starting the console on {url}.",
             file=sys.stderr,
@@ -108,43 +116,17 @@ async def run_bot(settings: Settings) -> int:
     )
     harbor = build(store, SystemClock(), settings)
     infos = harbor.command_infos()
-    if settings.telegram.token:
-        from adapters.telegram_adapter import TelegramAdapter
-
-        tg = settings.telegram
-        harbor.attach(
-            TelegramAdapter(
-                tg.token,
-                infos,
-                base_url=tg.api_base_url,
-                webhook_url=tg.webhook_url or None,
-                webhook_secret=tg.webhook_secret or None,
-                webhook_listen=tg.webhook_listen,
-                webhook_port=tg.webhook_port,
-                admin_cache_seconds=tg.admin_cache_seconds,
-                per_second=tg.per_second,
-                group_per_minute=tg.group_per_minute,
-            )
-        )
-    if settings.discord.token:
-        from adapters.discord_adapter import DiscordAdapter
-
-        dc = settings.discord
-        harbor.attach(
-            DiscordAdapter(
-                dc.token,
-                infos,
-                read_messages=dc.read_messages,
-                moderator_role_id=dc.moderator_role_id or None,
-                sharded=dc.sharded,
-                per_second=dc.per_second,
-            )
-        )
+    for platform in platforms:
+        harbor.attach(platform.build(settings, infos))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await harbor.run_forever(stop)
+    try:
+        await harbor.run_forever(stop)
+    except AdapterError as exc:  # a bad token, a refused intent: one line, no traceback
+        print(f"harbor: {exc}", file=sys.stderr)
+        return EXIT_ADAPTER
     return 0
 
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from storage.events_base import EventStore
 from storage.meetings_base import MeetingStore
+from storage.mentors_base import MentorStore
+from storage.resources_base import ResourceStore
 from storage.rows import (
     Advance,
     AlertRow,
@@ -31,6 +34,8 @@ from storage.rows import (
     SharingUpdate,
     StreakRow,
 )
+from storage.service_base import ServiceStore
+from storage.supporters_base import SupporterStore
 
 
 class MemberStore(Protocol):
@@ -311,6 +316,21 @@ class Store(Protocol):
 
     @property
     def crisis(self) -> CrisisStore: ...
+
+    @property
+    def mentors(self) -> MentorStore: ...
+
+    @property
+    def supporters(self) -> SupporterStore: ...
+
+    @property
+    def resources(self) -> ResourceStore: ...
+
+    @property
+    def events(self) -> EventStore: ...
+
+    @property
+    def service(self) -> ServiceStore: ...
 
     @property
     def backend(self) -> str:

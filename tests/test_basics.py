@@ -4,10 +4,12 @@ the replies)."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 
 from adapters.console import ConsoleAdapter
+from bot.kernel.clock import ManualClock
 from bot.kernel.router import Command, Router, Routes
 from bot.kernel.runtime import Harbor
 from storage.sql.store import SQLStore
@@ -57,10 +59,21 @@ async def test_garbage_time_zone_changes_nothing(
 
 
 async def test_unknown_country_is_refused(console: ConsoleAdapter, store: SQLStore) -> None:
-    said = await console.push("/settings country ZZ")
-    assert "don't have crisis lines" in said[0].text
+    for bad in ("ZZ", "Narnia", "12"):
+        said = await console.push(f"/settings country {bad}")
+        assert "isn't a country code I know" in said[0].text
     member = await store.members.find("console", "alex")
     assert member is not None and member.country is None
+
+
+async def test_a_country_without_lines_is_kept_and_said_so(
+    console: ConsoleAdapter, store: SQLStore
+) -> None:
+    await console.push("/settings country NZ")
+    said = await console.push("/settings country ZA")
+    assert "don't have crisis lines for ZA yet" in said[0].text
+    member = await store.members.find("console", "alex")
+    assert member is not None and member.country == "ZA"  # NZ no longer applies
 
 
 async def test_help_fits_the_place(console: ConsoleAdapter) -> None:
@@ -180,3 +193,22 @@ async def test_settings_shows_and_sets_the_checkin_time(console: ConsoleAdapter)
     assert "19:30" in said[0].text
     said = await console.push("/settings")
     assert "Daily check-in: 19:30" in said[0].text
+
+
+async def test_one_member_in_a_loop_is_slowed_kindly_and_crisis_still_answers(
+    console: ConsoleAdapter, clock: ManualClock
+) -> None:
+    answered = 0
+    notes = []
+    for _ in range(40):
+        said = await console.push("/help")
+        answered += sum("what I can do" in s.text for s in said)
+        notes += [s for s in said if "faster than I can keep up" in s.text]
+    assert answered == 20 and len(notes) == 1  # the burst, then one kind note
+    said = await console.push("/crisis")
+    assert "not alone" in said[0].text  # never limited
+    await console.push(":as Sam")
+    assert "what I can do" in (await console.push("/help"))[0].text  # others unaffected
+    await console.push(":as Alex")
+    clock.advance(timedelta(seconds=10))  # 30 a minute: five more
+    assert "what I can do" in (await console.push("/help"))[0].text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -13,12 +14,14 @@ import discord.http
 import pytest
 
 from adapters import discord_adapter
+from adapters import discord_convert as dc
 from adapters.discord_adapter import DiscordAdapter
 from adapters.discord_convert import nonce_for
 from bot.kernel.clock import SystemClock
 from bot.kernel.delivery import Delivery
 from bot.kernel.i18n import ENGLISH, t
 from bot.kernel.ports import CommandInfo
+from bot.kernel.runtime import AdapterError
 from bot.kernel.types import (
     Button,
     ChatRef,
@@ -29,8 +32,11 @@ from bot.kernel.types import (
     Reply,
     SendStatus,
 )
+from storage.rows import MemberUpdate
+from storage.sql.store import SQLStore
 from tests.fakes import discord_api as fd
 from tests.fakes.discord_api import FakeDiscord
+from tests.helpers.inbox import memory, no_suggestions
 
 COMMANDS = [
     CommandInfo("checkin", "Daily check-in"),
@@ -43,11 +49,13 @@ class Recorder:
     """A small real inbox: records events, answers from a table of functions, and delivers
     through the kernel's real delivery step."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: SQLStore | None = None) -> None:
         self.events: asyncio.Queue[Incoming] = asyncio.Queue()
         self.answer: Callable[[Incoming], list[Reply]] = lambda _incoming: []
         self.slow: Callable[[Incoming], Awaitable[list[Reply]]] | None = None
         self.delivery: Delivery | None = None
+        self.platforms = memory(store)
+        self.suggest = no_suggestions
 
     def bind(self, adapter: DiscordAdapter) -> None:
         self.delivery = Delivery({adapter.platform: adapter}, {}, SystemClock())
@@ -80,11 +88,13 @@ StartAdapter = Callable[..., Awaitable[tuple[DiscordAdapter, Recorder]]]
 async def start_adapter(fake: FakeDiscord) -> AsyncIterator[StartAdapter]:
     started: list[DiscordAdapter] = []
 
-    async def start(**options: Any) -> tuple[DiscordAdapter, Recorder]:
+    async def start(
+        store: SQLStore | None = None, **options: Any
+    ) -> tuple[DiscordAdapter, Recorder]:
         adapter = DiscordAdapter(
             fd.TOKEN, COMMANDS, guild_ready_timeout=0.05, ready_timeout=WAIT, **options
         )
-        handler = Recorder()
+        handler = Recorder(store)
         handler.bind(adapter)
         await adapter.start(handler)
         started.append(adapter)
@@ -107,15 +117,15 @@ async def test_start_syncs_commands_and_identifies(
     checkin = fake.commands[0]
     assert checkin["options"][0]["name"] == "args"
     assert checkin["options"][0]["required"] is False
-    assert checkin["options"][1] == {
-        "type": 11,
-        "name": "file",
-        "description": discord_adapter.FILE_DESCRIPTION,
-        "required": False,
-    }
+    file_option = checkin["options"][1]
+    assert (file_option["type"], file_option["name"]) == (11, "file")
+    assert file_option["required"] is False
+    assert file_option["description"] == discord_adapter.FILE_DESCRIPTION
+    assert file_option["name_localizations"]["es-ES"] == "archivo"
     assert checkin["contexts"] == [0, 1, 2]
+    assert checkin["default_member_permissions"] is None
     assert fake.commands[1]["contexts"] == [0]
-    assert fake.commands[1]["default_member_permissions"] == str(fd.MANAGE_GUILD)
+    assert int(fake.commands[1]["default_member_permissions"]) == fd.MANAGE_GUILD
     intents = discord.Intents._from_value(fake.identifies[0]["intents"])
     assert not intents.message_content
 
@@ -430,10 +440,11 @@ async def test_sharded_client_connects_via_gateway_bot(
 
 
 async def test_bad_token_fails_start(fake: FakeDiscord) -> None:
-    fake.fail_next("GET", r"^/users/@me$", 401, {"code": 0, "message": "401: Unauthorized"})
-    adapter = DiscordAdapter("wrong", COMMANDS, ready_timeout=WAIT)
-    with pytest.raises(discord.LoginFailure):
+    adapter = DiscordAdapter("wrong-secret", COMMANDS, ready_timeout=WAIT)
+    with pytest.raises(AdapterError) as info:
         await adapter.start(Recorder())
+    assert info.value.fatal and "rejected the bot token" in str(info.value)
+    assert "wrong-secret" not in str(info.value)
     await adapter.stop()
     assert not fake.identifies
 
@@ -502,3 +513,327 @@ async def test_oversized_files_are_not_attached(
     assert incoming.command == "checkin" and incoming.attachment is None
     assert fake.downloads[-1] == "/attachments/1/gone.json"  # tried: answered 404
     await fake.wait_for_request("DELETE", r"/messages/@original$", count=3)  # acknowledged
+
+
+# --- DM channels: kept, not reopened ------------------------------------------------------
+
+DM_OPEN = r"^/users/@me/channels$"
+OTHER_ID = "940000000000000009"
+
+
+def dm_channel_of(user_id: str) -> str:
+    return str(800_000_000_000_000_000 + int(user_id) % 10**15)  # the fake's DM ids
+
+
+def dm(user_id: str, text: str) -> Reply:
+    return Reply(chat=ChatRef("discord", user_id, True), text=text, private=True,
+                 member=Member("discord", user_id, "Sam"))  # fmt: skip
+
+
+async def test_dm_channels_are_kept_so_create_dm_is_called_once_per_member(
+    fake: FakeDiscord, start_adapter: StartAdapter, store: SQLStore
+) -> None:
+    for user_id in (fd.MEMBER_ID, OTHER_ID):
+        await store.members.touch("discord", user_id, "Sam", 1, False)
+    adapter, _ = await start_adapter(store=store)
+    for round_ in range(2):  # 4 DMs to 2 members
+        for user_id in (fd.MEMBER_ID, OTHER_ID):
+            assert (await adapter.send(dm(user_id, f"hello {round_}"))).ok
+    assert len(fake.requests_to("POST", DM_OPEN)) == 2
+    assert len(fake.requests_to("POST", rf"^/channels/{dm_channel_of(OTHER_ID)}/messages$")) == 2
+    row = await store.members.find("discord", fd.MEMBER_ID)
+    assert row is not None and row.dm_channel_id == dm_channel_of(fd.MEMBER_ID)
+    await adapter.stop()
+    # After a restart the ids come from the database: no request to open a DM at all.
+    again, _ = await start_adapter(store=store)
+    assert (await again.send(dm(fd.MEMBER_ID, "after a restart"))).ok
+    assert len(fake.requests_to("POST", DM_OPEN)) == 2
+
+
+async def test_a_dm_from_the_member_tells_the_channel(
+    fake: FakeDiscord, start_adapter: StartAdapter, store: SQLStore
+) -> None:
+    adapter, handler = await start_adapter(store=store)
+    await store.members.touch("discord", fd.MEMBER_ID, "Sam", 1, True)
+    channel = dm_channel_of(fd.MEMBER_ID)
+    await fake.dispatch("MESSAGE_CREATE", fd.message_create(fake, "hi", channel_id=channel,
+                                                            guild=False))  # fmt: skip
+    await handler.next()
+    assert (await adapter.send(dm(fd.MEMBER_ID, "hello"))).ok
+    assert fake.requests_to("POST", DM_OPEN) == []
+
+
+async def test_a_vanished_dm_channel_is_opened_again_once(
+    fake: FakeDiscord, start_adapter: StartAdapter, store: SQLStore
+) -> None:
+    member = await store.members.touch("discord", fd.MEMBER_ID, "Sam", 1, False)
+    await store.members.update(member.id, MemberUpdate(dm_channel_id="810000000000000001"))
+    adapter, _ = await start_adapter(store=store)
+    fake.fail_unknown_channel("810000000000000001")
+    assert (await adapter.send(dm(fd.MEMBER_ID, "still there?"))).ok
+    assert len(fake.requests_to("POST", DM_OPEN)) == 1
+    row = await store.members.find("discord", fd.MEMBER_ID)
+    assert row is not None and row.dm_channel_id == dm_channel_of(fd.MEMBER_ID)
+
+
+async def test_opening_dms_too_fast_is_retry_later_not_blocked(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    adapter, _ = await start_adapter()
+    fake.fail_opening_dms_too_fast()
+    result = await adapter.send(dm(fd.MEMBER_ID, "later"))
+    assert result.status is SendStatus.RETRY_AFTER and not result.unreachable
+    fake.fail_next("POST", DM_OPEN, 403, {"code": 50013, "message": "Missing Permissions"})
+    assert (await adapter.send(dm(OTHER_ID, "x"))).status is SendStatus.REJECTED  # not BLOCKED
+
+
+# --- interaction deadlines ----------------------------------------------------------------
+
+
+async def test_a_slow_public_answer_is_deferred_publicly(
+    fake: FakeDiscord, start_adapter: StartAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(discord_adapter, "DEFER_AFTER", 0.01)
+    _, handler = await start_adapter()
+    release = asyncio.Event()
+
+    async def slow(incoming: Incoming) -> list[Reply]:
+        await release.wait()
+        return [Reply(chat=incoming.chat, text="Meeting moved to 7pm.")]
+
+    handler.slow = slow
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "announce", "7pm"))
+    [callback] = await fake.wait_for_request("POST", r"/callback$")
+    assert callback.body["type"] == 5  # "thinking", for everyone to see
+    assert not (callback.body.get("data") or {}).get("flags", 0) & 64
+    release.set()
+    [followup] = await fake.wait_for_request("POST", rf"^/webhooks/{fd.APP_ID}/[^/]+$")
+    assert followup.body["content"] == "Meeting moved to 7pm."
+    assert not followup.body.get("flags", 0) & 64  # public, as the answer was meant
+
+
+@pytest.mark.parametrize("private", [True, False], ids=["private", "public"])
+async def test_a_missed_deadline_falls_back(
+    fake: FakeDiscord, start_adapter: StartAdapter, private: bool
+) -> None:
+    _, handler = await start_adapter()
+    handler.answer = lambda incoming: [
+        Reply(chat=incoming.chat, text="The answer.", private=private, member=incoming.member)
+    ]
+    fake.fail_interaction_expired()  # 10062: too late to answer the interaction
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin"))
+    [sent] = await fake.wait_for_request("POST", r"^/channels/\d+/messages$")
+    assert sent.body["content"] == "The answer."
+    expected = dm_channel_of(fd.MEMBER_ID) if private else fd.CHANNEL_ID
+    assert sent.path == f"/channels/{expected}/messages"
+
+
+async def test_events_beyond_the_bound_wait_but_are_acknowledged_in_time(
+    fake: FakeDiscord, start_adapter: StartAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(discord_adapter, "DEFER_AFTER", 0.01)
+    _, handler = await start_adapter(max_concurrent_events=1)
+    release = asyncio.Event()
+    entered: list[str] = []
+
+    async def slow(incoming: Incoming) -> list[Reply]:
+        entered.append(incoming.args)
+        await release.wait()
+        return [Reply(chat=incoming.chat, text=f"done {incoming.args}")]
+
+    handler.slow = slow
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "announce", "one"))
+    await handler.next()
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "announce", "two"))
+    # Both are deferred before their deadline; only one handler runs at a time.
+    await fake.wait_for_request("POST", r"/callback$", count=2)
+    assert entered == ["one"]
+    release.set()
+    await handler.next()
+    await fake.wait_for_request("POST", rf"^/webhooks/{fd.APP_ID}/[^/]+$", count=2)
+    assert entered == ["one", "two"]
+
+
+# --- stopping -----------------------------------------------------------------------------
+
+
+async def test_stop_lets_handlers_in_flight_finish(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    adapter, handler = await start_adapter()
+    release = asyncio.Event()
+
+    async def slow(incoming: Incoming) -> list[Reply]:
+        await release.wait()
+        return [Reply(chat=incoming.chat, text="Finished before closing.")]
+
+    handler.slow = slow
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "announce"))
+    await handler.next()
+    stopping = asyncio.create_task(adapter.stop())
+    await asyncio.sleep(0)
+    assert not stopping.done()  # waiting for the handler
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "announce", "late"))
+    release.set()
+    await asyncio.wait_for(stopping, WAIT)
+    answers = fake.requests_to("POST", r"/callback$") + fake.requests_to("POST", r"^/webhooks/")
+    assert [a.body.get("data", a.body).get("content") for a in answers] == [
+        "Finished before closing."
+    ]
+    assert handler.events.qsize() == 0  # the late one was not taken any more
+
+
+async def test_stop_is_bounded(fake: FakeDiscord, start_adapter: StartAdapter) -> None:
+    adapter, handler = await start_adapter(stop_grace=0.1)
+
+    async def stuck(incoming: Incoming) -> list[Reply]:
+        await asyncio.Event().wait()
+        return []
+
+    handler.slow = stuck
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin"))
+    await handler.next()
+    await asyncio.wait_for(adapter.stop(), WAIT)
+
+
+# --- the gateway after start-up ---------------------------------------------------------
+
+
+async def test_a_bad_token_close_after_start_is_fatal(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    adapter, _ = await start_adapter()
+    watching = asyncio.create_task(adapter.watch())
+    await fake.close_gateway(4004)
+    with pytest.raises(AdapterError) as info:
+        await asyncio.wait_for(watching, WAIT)
+    assert info.value.fatal and "4004" in str(info.value)
+
+
+async def test_a_refused_intent_is_fatal_at_start(fake: FakeDiscord) -> None:
+    fake.message_content_enabled = False  # the portal switch is off
+    adapter = DiscordAdapter(fd.TOKEN, COMMANDS, read_messages=True, guild_ready_timeout=0.05,
+                             ready_timeout=WAIT)  # fmt: skip
+    with pytest.raises(AdapterError) as info:
+        await adapter.start(Recorder())
+    assert info.value.fatal and "Message Content intent" in str(info.value)
+    assert fake.closes == [4014]
+
+
+async def test_a_refused_intent_after_start_is_fatal(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    adapter, _ = await start_adapter(read_messages=True)
+    watching = asyncio.create_task(adapter.watch())
+    await fake.close_gateway(4014)
+    with pytest.raises(AdapterError) as info:
+        await asyncio.wait_for(watching, WAIT)
+    assert info.value.fatal and "4014" in str(info.value)
+
+
+async def test_other_closes_are_resumed(fake: FakeDiscord, start_adapter: StartAdapter) -> None:
+    adapter, handler = await start_adapter()
+    watching = asyncio.create_task(adapter.watch())
+    await fake.close_gateway(4000)  # unknown error: Discord says reconnect
+    await fake.wait_connected()
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin", guild=False))
+    assert (await handler.next()).command == "checkin"
+    assert fake.resumes == 1 and not watching.done()
+    watching.cancel()
+
+
+def test_ready_timeout_grows_with_the_shards() -> None:
+    def deadline(**options: Any) -> float:
+        adapter = DiscordAdapter(fd.TOKEN, COMMANDS, **options)
+        return adapter._ready_deadline(adapter._make_client())
+
+    assert deadline() == 60.0
+    assert deadline(shard_count=12) == 60.0 + 6.0 * 11
+    assert deadline(shard_ids=[0, 1, 2], shard_count=12) == 60.0 + 6.0 * 2
+    assert deadline(ready_timeout=300.0, shard_count=12) == 300.0
+
+
+async def test_shards_can_be_split_across_processes(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    await start_adapter(shard_ids=[1], shard_count=2)
+    assert [i["shard"] for i in fake.identifies] == [[1, 2]]
+
+
+# --- command sync -------------------------------------------------------------------------
+
+GLOBAL_PUT = r"^/applications/\d+/commands$"
+
+
+async def test_commands_are_synced_only_when_they_change(
+    fake: FakeDiscord, start_adapter: StartAdapter, tmp_path: Path
+) -> None:
+    kept = tmp_path / "discord-commands.sha256"
+    first, _ = await start_adapter(commands_hash_file=kept)
+    await first.stop()
+    second, _ = await start_adapter(commands_hash_file=kept)
+    await second.stop()
+    assert len(fake.requests_to("PUT", GLOBAL_PUT)) == 1  # the second start sent nothing
+    changed = DiscordAdapter(
+        fd.TOKEN, [*COMMANDS, CommandInfo("help", "What I can do")], guild_ready_timeout=0.05,
+        ready_timeout=WAIT, commands_hash_file=kept,
+    )  # fmt: skip
+    await changed.start(Recorder())
+    await changed.stop()
+    assert len(fake.requests_to("PUT", GLOBAL_PUT)) == 2
+    assert [c["name"] for c in fake.commands] == ["checkin", "announce", "help"]
+
+
+async def test_a_development_server_gets_the_commands_alone(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    await start_adapter(dev_guild_id=fd.GUILD_ID)
+    assert fake.requests_to("PUT", GLOBAL_PUT) == []
+    assert [c["name"] for c in fake.guild_commands[fd.GUILD_ID]] == ["checkin", "announce"]
+
+
+async def test_descriptions_are_localised(fake: FakeDiscord) -> None:
+    commands = [CommandInfo("checkin", "Daily check-in", translations={"es": "Chequeo diario"})]
+    adapter = DiscordAdapter(fd.TOKEN, commands, guild_ready_timeout=0.05, ready_timeout=WAIT)
+    await adapter.start(Recorder())
+    await adapter.stop()
+    [checkin] = fake.commands
+    assert checkin["description_localizations"] == {
+        "es-ES": "Chequeo diario",
+        "es-419": "Chequeo diario",
+    }
+    args = checkin["options"][0]
+    assert args["name_localizations"]["es-419"] == "detalles"
+    assert args["description_localizations"]["es-ES"].startswith("detalles, p. ej.")
+
+
+# --- the invite link and what the bot reads -----------------------------------------------
+
+
+def test_the_invite_asks_for_what_harbor_needs_and_nothing_more() -> None:
+    needed = discord_adapter.INVITE_PERMISSIONS
+    assert needed.value == 277025508352
+    assert needed.send_messages and needed.send_messages_in_threads and needed.attach_files
+    assert needed.read_message_history and needed.embed_links and needed.view_channel
+    assert needed.use_application_commands
+    assert not needed.manage_guild and not needed.administrator and not needed.add_reactions
+    readme = Path(__file__).resolve().parent.parent / "docs" / "readme" / "adapters.md"
+    assert "permissions=277025508352" in readme.read_text(encoding="utf-8")
+    assert "274877908320" not in readme.read_text(encoding="utf-8")
+    assert needed.value == dc.INVITE_PERMISSIONS
+    link = dc.invite_link("123")
+    assert link.endswith("scope=bot+applications.commands&permissions=277025508352")
+
+
+@pytest.mark.parametrize("reads", [False, True])
+async def test_what_the_bot_reads_is_recorded_per_server(
+    fake: FakeDiscord, start_adapter: StartAdapter, store: SQLStore, reads: bool
+) -> None:
+    await store.communities.ensure("discord", fd.GUILD_ID, "Harbor Test Server", 1)
+    await start_adapter(store=store, read_messages=reads)
+    for _ in range(100):
+        row = await store.communities.find("discord", fd.GUILD_ID)
+        if row is not None and row.reads_messages is not None:
+            break
+        await asyncio.sleep(0.02)
+    assert row is not None and row.reads_messages is reads

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from adapters import discord_convert as dc
-from bot.kernel.ports import CommandInfo
 from bot.kernel.types import Button, ChatRef, Document, EventKind, Member, Reply, SendStatus
 
 BOT = "100"
@@ -260,31 +259,20 @@ def test_other_interactions_are_ignored() -> None:
 # --- commands --------------------------------------------------------------------------
 
 
-def test_command_payload() -> None:
-    info = CommandInfo("Announce", "Post an announcement", in_private=False, moderator=True)
-    payload = dc.command_payload(
-        info, args_description="details", file_description="a file", moderator_default=True
-    )
-    assert payload["name"] == "announce"
-    assert payload["options"] == [
-        {"type": 3, "name": "args", "description": "details", "required": False},
-        {"type": 11, "name": "file", "description": "a file", "required": False},
-    ]
-    assert payload["contexts"] == [0]
-    assert payload["integration_types"] == [0]
-    assert payload["default_member_permissions"] == str(dc.MANAGE_GUILD)
-    everywhere = dc.command_payload(
-        CommandInfo("help", "Help"),
-        args_description="d",
-        file_description="f",
-        moderator_default=True,
-    )
-    assert everywhere["contexts"] == [0, 1, 2]
-    assert "default_member_permissions" not in everywhere
-    configured = dc.command_payload(
-        info, args_description="d", file_description="f", moderator_default=False
-    )
-    assert "default_member_permissions" not in configured
+def test_commands_hash_changes_with_what_a_sync_would_send() -> None:
+    one = [{"name": "checkin", "description": "Daily check-in"}]
+    same = dc.commands_hash(one, application_id="1", scope="global")
+    assert same == dc.commands_hash([dict(one[0])], application_id="1", scope="global")
+    reworded = [{"name": "checkin", "description": "Check in"}]
+    assert dc.commands_hash(reworded, application_id="1", scope="global") != same
+    assert dc.commands_hash(one, application_id="2", scope="global") != same
+    assert dc.commands_hash(one, application_id="1", scope="guild:5") != same
+
+
+def test_discord_locales_and_languages() -> None:
+    assert dc.language_of("es-419") == dc.language_of("es-ES") == "es"
+    assert dc.language_of("en-US") == "en"
+    assert dc.DISCORD_LOCALES["es"] == ("es-ES", "es-419")
 
 
 # --- outgoing --------------------------------------------------------------------------
@@ -364,3 +352,36 @@ def test_render_reply() -> None:
 def test_error_mapping(status: int, code: int, expected: SendStatus) -> None:
     assert dc.result_for_error(status, code, 2.5).status is expected
     assert dc.is_cannot_dm(status, code) is (status == 403 and code == 50007)
+
+
+# --- markdown, per-community moderator roles ------------------------------------------
+
+
+def test_member_text_never_renders_as_markdown_or_a_disguised_link() -> None:
+    member = Member("discord", "400", "[Support team](https://evil.example)")
+    reply = Reply(
+        chat=ChatRef("discord", "300", False, guild_id="200"),
+        text=f"{member.display_name} invited you to be check-in buddies. *Accept?* ||yes||",
+    )
+    [out] = dc.render(reply)
+    assert out.content == (
+        "\\[Support team\\](https://evil.example) invited you to be check-in buddies. "
+        "\\*Accept?\\* \\|\\|yes\\|\\|"
+    )
+
+
+def test_escaping_keeps_addresses_timestamps_and_plain_text() -> None:
+    text = "Join: https://zoom.us/j/1_2?pwd=a_b\nNext: <t:1764000000:f> (<t:1764000000:R>)"
+    assert dc.escape_markdown(text) == text
+    assert dc.escape_markdown("# Heading\n- item\n> quote") == "\\# Heading\n\\- item\n\\> quote"
+    assert dc.escape_markdown("19:00, 2026-10-01, day 45") == "19:00, 2026-10-01, day 45"
+
+
+def test_community_moderator_role() -> None:
+    payload = interaction(2, {"name": "community"}, perms=1024)
+    mod = dc.incoming_from_interaction(payload, moderator_roles={"600"})
+    other = dc.incoming_from_interaction(payload, moderator_roles={"601"})
+    assert mod is not None and mod.is_moderator
+    assert other is not None and not other.is_moderator
+    msg = dc.incoming_from_message(message("x"), bot_user_id=BOT, moderator_roles=["600"])
+    assert msg is not None and msg.is_moderator

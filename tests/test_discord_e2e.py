@@ -20,6 +20,7 @@ from bot.kernel.clock import ManualClock
 from bot.kernel.config import Settings
 from bot.kernel.i18n import t
 from bot.kernel.runtime import Harbor
+from storage.rows import MemberUpdate
 from storage.sql.store import SQLStore
 from tests.fakes import discord_api as fd
 from tests.fakes.discord_api import FakeDiscord, Recorded
@@ -332,3 +333,84 @@ async def test_meeting_import_with_an_oversized_file_asks_for_a_file_or_url(
     community = await store.communities.find("discord", fd.GUILD_ID)
     assert community is None or not await store.meetings.of_communities([community.id])
     await settled(bot)
+
+
+# --- 8. autocomplete --------------------------------------------------------------------
+
+AUTOCOMPLETE = CALLBACK
+
+
+async def choices(fake: FakeDiscord, name: str, typed: str, **kw: Any) -> list[dict[str, Any]]:
+    before = len(fake.requests_to("POST", AUTOCOMPLETE))
+    await fake.dispatch("INTERACTION_CREATE", fd.autocomplete(fake, name, typed, **kw))
+    calls = await fake.wait_for_request("POST", AUTOCOMPLETE, count=before + 1, within=WAIT)
+    body = calls[before].body
+    assert body["type"] == 8  # the autocomplete result
+    return list(body["data"]["choices"])
+
+
+async def test_autocomplete_meetings_counters_and_time_zones(
+    fake: FakeDiscord, bot: Harbor
+) -> None:
+    line = "Wednesday Circle | wed | 14:00 | UTC | 60 | https://zoom.us/j/1"
+    await slash(fake, "meeting", f"add {line}", user_id=fd.MODERATOR_ID, permissions=MODERATOR)
+    assert await choices(fake, "meeting", "") == [{"name": "#1 Wednesday Circle", "value": "1"}]
+    assert await choices(fake, "remind", "wed") == [{"name": "#1 Wednesday Circle", "value": "1"}]
+    assert await choices(fake, "going", "circus") == []
+    await slash(fake, "sober", "2026-10-01 alcohol", guild=False)
+    await slash(fake, "sober", "2026-11-01 nicotine", guild=False)
+    assert [c["value"] for c in await choices(fake, "reset", "")] == ["alcohol", "nicotine"]
+    assert [c["value"] for c in await choices(fake, "sober", "remove nic")] == ["remove nicotine"]
+    zones = await choices(fake, "settings", "tz new york")
+    assert zones[0] == {"name": "America/New_York", "value": "tz America/New_York"}
+    london = await choices(fake, "settings", "tz lond")
+    assert {"name": "Europe/London", "value": "tz Europe/London"} in london
+    await settled(bot)
+
+
+# --- 9. a moderator role per server --------------------------------------------------------
+
+
+async def test_a_servers_moderator_role_makes_moderators(
+    fake: FakeDiscord, bot: Harbor, store: SQLStore
+) -> None:
+    # The regular member holds the helpers role, without Manage Server: not a moderator.
+    refused = await slash(fake, "community", "crisis_alerts on")
+    assert content(refused) == t("core.moderators_only", name="community")
+    saved = await slash(fake, "community", f"modrole <@&{fd.HELPER_ROLE_ID}>",
+                        user_id=fd.MODERATOR_ID, permissions=MODERATOR)  # fmt: skip
+    assert "modrole" in content(saved)
+    community = await store.communities.find("discord", fd.GUILD_ID)
+    assert community is not None and community.moderator_role_id == fd.HELPER_ROLE_ID
+    allowed = await slash(fake, "community", "crisis_alerts on")
+    assert "Saved" in content(allowed), content(allowed)
+    assert await discord_adapter(bot).is_moderator(fd.GUILD_ID, fd.MEMBER_ID)
+    bad = await slash(fake, "community", "modrole helpers", user_id=fd.MODERATOR_ID,
+                      permissions=MODERATOR)  # fmt: skip
+    assert content(bad) == t("community.bad_role", value="helpers")
+    off = await slash(fake, "community", "modrole off", user_id=fd.MODERATOR_ID,
+                      permissions=MODERATOR)  # fmt: skip
+    assert "modrole" in content(off)
+    assert not await discord_adapter(bot).is_moderator(fd.GUILD_ID, fd.MEMBER_ID)
+    await settled(bot)
+
+
+# --- 10. opening DMs too fast is not a closed DM ---------------------------------------------
+
+
+async def test_opening_dms_too_fast_defers_without_pausing(
+    fake: FakeDiscord, bot: Harbor, clock: ManualClock, store: SQLStore
+) -> None:
+    await slash(fake, "checkin", "on", guild=False)
+    member = await store.members.find("discord", fd.MEMBER_ID)
+    assert member is not None
+    await store.members.update(member.id, MemberUpdate(dm_channel_id=None))
+    discord_adapter(bot)._dm_channels.clear()  # as after a restart, before any DM
+    fake.fail_opening_dms_too_fast()
+    clock.set(clock.now() + timedelta(hours=21))
+    stats = await bot.tick()
+    assert stats.sent == 0 and stats.held == 0
+    again = await store.members.find("discord", fd.MEMBER_ID)
+    assert again is not None and not again.paused  # still subscribed
+    clock.set(clock.now() + timedelta(minutes=1))
+    assert (await bot.tick()).sent == 1

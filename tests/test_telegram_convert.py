@@ -9,15 +9,21 @@ from telegram import Bot, InputFile, Update
 
 from adapters.telegram_convert import (
     ANONYMOUS_ADMIN_ID,
+    RETRY_POLICY,
     TEXT_LIMIT,
+    CallbackDataTooLong,
+    admin_change,
+    can_receive_private,
     convert_update,
     keyboard,
+    moderates,
     parse_command,
     reply_calls,
     split_text,
+    timed_out_result,
     utf16_len,
 )
-from bot.kernel.types import Button, ChatRef, Document, EventKind, Member, Reply
+from bot.kernel.types import Button, ChatRef, Document, EventKind, Member, Reply, SendStatus
 
 BOT = "HarborBot"
 BOT_ID = 999
@@ -305,3 +311,85 @@ def test_edit_reply() -> None:
     # Too long to edit in place: new messages instead.
     long_edit = Reply(chat=PRIVATE_REF, text="z" * 5000, edit_message_id="42")
     assert {c.method for c in reply_calls(long_edit)} == {"send_message"}
+
+
+# --- linked channels, anonymous admins, moderator rights ----------------------------------
+
+CHANNEL = {"id": -100999, "type": "channel", "title": "Harbor News"}
+TELEGRAM_SERVICE = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
+
+
+def test_linked_channel_posts_are_not_a_member_speaking() -> None:
+    post = message("I want to end it all (a quote from our article)", chat=GROUP,
+                   sender_chat=CHANNEL, is_automatic_forward=True)  # fmt: skip
+    post["message"]["from"] = TELEGRAM_SERVICE
+    assert convert(post) is None
+    # Even without the flag, Telegram's service account is nobody to answer.
+    bare = message("/start", chat=GROUP)
+    bare["message"]["from"] = TELEGRAM_SERVICE
+    assert convert(bare) is None
+
+
+def test_anonymous_admins_are_keyed_per_group() -> None:
+    anonymous = {"id": ANONYMOUS_ADMIN_ID, "is_bot": True, "first_name": "Group"}
+    other = {"id": -100456, "type": "supergroup", "title": "Second Circle"}
+    first = message("/community", chat=GROUP, sender_chat=GROUP, author_signature="Chair")
+    second = message("/community", chat=other, sender_chat=other)
+    first["message"]["from"] = second["message"]["from"] = anonymous
+    a, b = convert(first), convert(second)
+    assert a.member == Member("telegram", "anonymous-admin:-100123", "Chair")
+    assert b.member == Member("telegram", "anonymous-admin:-100456", "Second Circle")
+    assert not can_receive_private(a.member.user_id)
+    assert can_receive_private("11")
+    reply = Reply(chat=a.chat, text="private", private=True, member=a.member)
+    assert reply_calls(reply) == []  # never the group in the member's place
+
+
+@pytest.mark.parametrize(
+    ("member", "expected"),
+    [
+        ({"status": "creator"}, True),
+        ({"status": "administrator", "can_change_info": True}, True),
+        ({"status": "administrator", "can_restrict_members": True}, True),
+        ({"status": "administrator", "can_invite_users": True, "can_pin_messages": True}, False),
+        ({"status": "member"}, False),
+        ({"status": "restricted", "can_change_info": True}, False),
+    ],
+)
+def test_who_moderates(member: dict[str, Any], expected: bool) -> None:
+    assert moderates(member) is expected
+
+
+def test_only_administrator_changes_refresh_the_moderators() -> None:
+    def change(old: str, new: str) -> dict[str, Any]:
+        return {"old_chat_member": {"status": old}, "new_chat_member": {"status": new}}
+
+    assert not admin_change(change("left", "member"))  # a join
+    assert not admin_change(change("member", "kicked"))
+    assert admin_change(change("member", "administrator"))
+    assert admin_change(change("administrator", "member"))
+    assert admin_change(change("administrator", "administrator"))  # rights changed
+
+
+# --- callback data and timeouts -----------------------------------------------------------
+
+
+def test_callback_data_over_64_bytes_is_refused() -> None:
+    chat = ChatRef("telegram", "11", True)
+    fits = "x" * 64
+    assert keyboard([[Button("ok", fits)]]) is not None
+    with pytest.raises(CallbackDataTooLong) as info:
+        reply_calls(Reply(chat=chat, text="pick", buttons=((Button("no", "y" * 71),),)))
+    assert info.value.size == 71
+    # Bytes, not characters: 22 three-byte characters are 66 bytes.
+    with pytest.raises(CallbackDataTooLong):
+        keyboard([[Button("ü", "set:" + "€" * 21)]])
+
+
+def test_timed_out_sends_are_not_resent_when_they_may_have_arrived() -> None:
+    maybe = timed_out_result("sendMessage", may_have_arrived=True)
+    assert maybe.status is SendStatus.REJECTED and "may have been delivered" in maybe.detail
+    never_left = timed_out_result("sendMessage", may_have_arrived=False)
+    assert never_left.status is SendStatus.FAILED
+    assert timed_out_result("editMessageText", may_have_arrived=True).status is SendStatus.FAILED
+    assert RETRY_POLICY["sendMessage"] == 0 and RETRY_POLICY["getChatAdministrators"] > 0

@@ -15,6 +15,7 @@ from bot.app import build
 from bot.kernel.clock import ManualClock
 from bot.kernel.config import Settings
 from bot.kernel.i18n import t
+from bot.kernel.outbox import planned, private_to
 from bot.kernel.runtime import Harbor
 from storage import open_store
 from storage.sql.store import SQLStore
@@ -256,3 +257,140 @@ async def test_direct_reply_waits_out_a_short_retry_after(fake: FakeTelegramAPI,
     fake.push_message(private_chat(ALICE), ALICE, "/crisis")
     reply = await fake.wait_for_call("sendMessage", to(11, "988"), within=WAIT)
     assert "not alone" in reply.params["text"]
+
+
+# --- deep links ------------------------------------------------------------------------
+
+
+async def test_deep_links_continue_where_the_member_was_sent_from(
+        fake: FakeTelegramAPI, bot: Harbor) -> None:
+    fake.push_message(GROUP, MORGAN,
+                      "/meeting add Evening Circle | wed | 19:00 | UTC | 60 | https://zoom.us/j/1")
+    await fake.wait_for_call("sendMessage", to(GROUP["id"], "Saved: Evening Circle"), within=WAIT)
+    fake.push_message(GROUP, ALICE, "hello everyone")  # Alice belongs to the group
+    fake.push_message(private_chat(ALICE), ALICE, "/start checkin")
+    await fake.wait_for_call("sendMessage", to(11, t("checkin.ask_mood")), within=WAIT)
+    fake.push_message(private_chat(ALICE), ALICE, "/start meeting-1")
+    details = await fake.wait_for_call("sendMessage", to(11, "Evening Circle (#1"), within=WAIT)
+    assert "https://zoom.us/j/1" in details.params["text"]
+    # A command name resumes that command (what the delivery step sends as `resume`).
+    fake.push_message(private_chat(ALICE), ALICE, "/sober 2026-10-01 alcohol")
+    await fake.wait_for_call("sendMessage", to(11, "alcohol: 55 days"), within=WAIT)
+    fake.push_message(private_chat(ALICE), ALICE, "/start sober")
+    await fake.wait_for_call(
+        "sendMessage", lambda c: len([x for x in fake.calls_to("sendMessage")
+                                      if to(11, "alcohol: 55 days")(x)]) == 2, within=WAIT)
+    texts = [str(c.params.get("text")) for c in fake.calls_to("sendMessage")]
+    assert not any("Welcome" in text for text in texts)  # straight to what they asked for
+
+
+async def test_a_deep_link_carries_no_other_arguments(fake: FakeTelegramAPI, bot: Harbor,
+                                                      tstore: SQLStore) -> None:
+    fake.push_message(private_chat(ALICE), ALICE, "/forget")
+    await fake.wait_for_call("sendMessage", to(11, t("forget.confirm")), within=WAIT)
+    fake.push_message(private_chat(ALICE), ALICE, "/start forget-yes")  # a crafted link
+    fake.push_message(private_chat(ALICE), ALICE, "/start")
+    await fake.wait_for_call("sendMessage", to(11, "Welcome, Alice"), within=WAIT)
+    assert await tstore.members.find("telegram", "11") is not None  # nothing erased
+
+
+# --- a group that became a supergroup ---------------------------------------------------
+
+
+async def test_queued_messages_follow_a_group_to_its_supergroup(
+        fake: FakeTelegramAPI, bot: Harbor, clock: ManualClock, tstore: SQLStore) -> None:
+    old = {"id": -4242, "type": "group", "title": "Small Group"}
+    fake.set_admins(-4242, [MORGAN])
+    fake.push_message(old, MORGAN, "/community announce")
+    await fake.wait_for_call("sendMessage", to(-4242, "announcement channel"), within=WAIT)
+    fake.push_message(old, MORGAN,
+                      "/meeting add Evening Circle | wed | 19:00 | UTC | 60 | https://zoom.us/j/1")
+    await fake.wait_for_call("sendMessage", to(-4242, "Saved: Evening Circle"), within=WAIT)
+    # Telegram upgrades the group; Harbor has not seen the service message yet.
+    fake.migrate_chat(-4242, -1009999)
+    clock.set(clock.now() + timedelta(hours=6))  # 18:00 UTC: the reminder is due
+    stats = await bot.tick()
+    # The old id answered ChatMigrated: the row moved to the new id and went out there.
+    assert stats.by_status.get("moved") == 1 and stats.sent == 1
+    assert (await bot.tick()).sent == 0  # once
+    reminder = await fake.wait_for_call("sendMessage", to(-1009999, "Evening Circle"),
+                                        within=WAIT)
+    assert "https://zoom.us/j/1" in reminder.params["text"]
+    moved = await tstore.communities.find("telegram", "-1009999")
+    assert moved is not None and moved.announce_chat_id == "-1009999"
+    # A direct answer in the old chat goes to the new one too.
+    fake.push_message(old, MORGAN, "/help")
+    await fake.wait_for_call("sendMessage", to(-1009999, "Here's what"), within=WAIT)
+
+
+# --- blocking and unblocking the bot ------------------------------------------------------
+
+
+async def test_blocking_holds_and_unblocking_resumes_at_once(
+        fake: FakeTelegramAPI, bot: Harbor, clock: ManualClock, tstore: SQLStore) -> None:
+    fake.push_message(private_chat(ALICE), ALICE, "/start")
+    await fake.wait_for_call("sendMessage", to(11, "Welcome, Alice"), within=WAIT)
+    member = await tstore.members.find("telegram", "11")
+    assert member is not None
+    due = int(clock.now().timestamp()) + 600
+    note = private_to(member, "A note for later")
+    await tstore.outbox.enqueue([planned(note, key="note:1", kind="note", due=due,
+                                         recipient_id=member.id)])  # fmt: skip
+    fake.push_my_chat_member(private_chat(ALICE), ALICE, old="member", new="kicked")
+    fake.push_message(GROUP, MORGAN, "/help")  # a later update: the block was handled
+    await fake.wait_for_call("sendMessage", to(GROUP["id"], "Here's what"), within=WAIT)
+    blocked = await tstore.members.find("telegram", "11")
+    assert blocked is not None and blocked.paused
+    clock.set(clock.now() + timedelta(minutes=20))
+    assert (await bot.tick()).sent == 0
+    assert (await tstore.outbox.stats()).get("held") == 1
+    assert not fake.calls_to("sendMessage") or not any(
+        to(11, "A note for later")(c) for c in fake.calls_to("sendMessage"))
+    # Unblocked: no need to write first, the held message goes out.
+    fake.push_my_chat_member(private_chat(ALICE), ALICE, old="kicked", new="member")
+    fake.push_message(GROUP, MORGAN, "/help")
+    await fake.wait_for_call(
+        "sendMessage", lambda c: len([x for x in fake.calls_to("sendMessage")
+                                      if to(GROUP["id"], "Here's what")(x)]) == 2, within=WAIT)
+    back = await tstore.members.find("telegram", "11")
+    assert back is not None and not back.paused
+    assert (await bot.tick()).sent == 1
+    await fake.wait_for_call("sendMessage", to(11, "A note for later"), within=WAIT)
+
+
+# --- posts that are nobody speaking -------------------------------------------------------
+
+
+async def test_linked_channel_posts_are_ignored(fake: FakeTelegramAPI, bot: Harbor) -> None:
+    channel = {"id": -100888, "type": "channel", "title": "Harbor News"}
+    service = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
+    # The channel's post, forwarded into its discussion group: nobody asked for /help.
+    fake.push_message(GROUP, service, "/help is what our new bot answers to",
+                      sender_chat=channel, is_automatic_forward=True)  # fmt: skip
+    # A later message of the same group: handled after the post (one lane per chat).
+    fake.push_message(GROUP, MORGAN, "/community")
+    await fake.wait_for_call("sendMessage", to(GROUP["id"], "Recovery Circle"), within=WAIT)
+    texts = [str(c.params.get("text")) for c in fake.calls_to("sendMessage")]
+    assert not any("Here's what" in text for text in texts)
+    assert len(texts) == 1
+
+
+async def test_a_direct_answer_that_timed_out_is_not_sent_again(
+        fake: FakeTelegramAPI, tstore: SQLStore, clock: ManualClock) -> None:
+    harbor = build(tstore, clock, Settings(), monotonic=lambda: clock.now().timestamp())
+    adapter = TelegramAdapter(fake.token, harbor.command_infos(), base_url=fake.root_url,
+                              read_timeout=0.5)  # fmt: skip
+    harbor.attach(adapter)
+    await adapter.start(harbor.core)
+    try:
+        fake.delay_next("sendMessage", 3.0)
+        fake.push_message(private_chat(ALICE), ALICE, "/sober 2026-10-01 alcohol")
+        await fake.wait_for_call("sendMessage", to(11, "alcohol: 55 days"), within=WAIT)
+        fake.push_message(private_chat(ALICE), ALICE, "/privacy")  # after the first answer
+        await fake.wait_for_call("sendMessage", to(11, "keep"), within=WAIT)
+        clock.set(clock.now() + timedelta(minutes=5))
+        await harbor.tick()  # nothing was queued for a retry
+        sent = [c for c in fake.calls_to("sendMessage") if to(11, "alcohol: 55 days")(c)]
+        assert len(sent) == 1
+    finally:
+        await adapter.stop()

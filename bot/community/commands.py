@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.common.hhmm import parse_hhmm
 from bot.common.parsing import parse_int, parse_switch
+from bot.common.suggest import suggest_zone
 from bot.common.timezones import resolve_timezone
 from bot.kernel.config import PROGRAMS
 from bot.kernel.context import Context
@@ -51,6 +52,26 @@ def _days(value: str) -> int:
     return days
 
 
+def _minutes(value: str) -> int:
+    minutes = parse_int(value, 1, 240)
+    if minutes is None:
+        raise ValueError("community.bad_minutes")
+    return minutes
+
+
+_ROLE = re.compile(r"^(?:<@&(\d{5,25})>|(\d{5,25}))$")
+
+
+def _role(value: str) -> str | None:
+    """Discord: `/community modrole @Role` (sent as <@&id>), the role's id, or `off`."""
+    if parse_switch(value) is False:
+        return None
+    match = _ROLE.match(value.strip())
+    if match is None:
+        raise ValueError("community.bad_role")
+    return match.group(1) or match.group(2)
+
+
 # setting typed by moderators -> (column, parser)
 SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "tz": ("tz", _timezone),
@@ -63,6 +84,10 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "crisis_alerts": ("crisis_alerts", _switch),
     "checkin": ("checkin_time", _time),
     "nudge": ("nudge_after_days", _days),
+    "escalate": ("escalate_minutes", _minutes),
+
+
+    "modrole": ("moderator_role_id", _role),
 }
 
 
@@ -95,7 +120,7 @@ async def community(ctx: Context) -> None:
     except ValueError as exc:
         ctx.say(ctx.text(str(exc.args[0]), value=value[:40], programs=", ".join(PROGRAMS)))
         return
-    if column == "country" and not ctx.services.helplines.known(parsed):
+    if column == "country" and not ctx.services.helplines.is_country(parsed):
         ctx.say(
             ctx.text(
                 "community.bad_country",
@@ -129,7 +154,17 @@ def _summary(ctx: Context) -> str:
         crisis_alerts=onoff(c.crisis_alerts),
         checkin=c.checkin_time or defaults.checkin_time,
         nudge=c.nudge_after_days or ctx.settings.scheduler.nudge_after_days,
+        escalate=c.escalate_minutes,
+        detection=ctx.text(_DETECTION[c.reads_messages]),
     )
+
+
+# What the adapter found at start-up: can Harbor read this group's ordinary messages?
+_DETECTION = {
+    True: "community.detection_on",
+    False: "community.detection_blind",
+    None: "community.detection_unknown",
+}
 
 
 _KINDS = ("crisis", "drugs")  # the emergency number only ever comes from Harbor's data
@@ -222,6 +257,7 @@ ROUTES = Routes(
             help_key="help.community",
             where=Where.GROUP,
             moderator=True,
+            suggest=suggest_zone,
         )
     ]
 )

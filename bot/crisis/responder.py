@@ -150,8 +150,8 @@ class CrisisResponder:
         tr = translator(
             crisis_language(
                 detection.lang if detection else None,
+                event.locale,  # the language the platform reports right now (Discord locale)
                 member.lang if member else None,
-                event.locale,
                 self.settings.community.language,
             )
         )

@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     StrictBool,
     ValidationError,
+    model_validator,
 )
 
 from bot.common.hhmm import parse_hhmm
@@ -76,6 +77,16 @@ ClockTime = Annotated[str, AfterValidator(_valid_hhmm)]
 Country = Annotated[str, AfterValidator(_valid_country)]
 Language = Annotated[str, AfterValidator(_valid_language)]
 LocaleCode = Annotated[str, AfterValidator(_valid_locale)]
+# Administrator rights that make a Telegram group admin a Harbor moderator.
+TelegramRight = Literal[
+    "can_change_info",
+    "can_restrict_members",
+    "can_delete_messages",
+    "can_promote_members",
+    "can_manage_chat",
+    "can_invite_users",
+    "can_pin_messages",
+]
 
 
 class _Section(BaseModel):
@@ -85,6 +96,10 @@ class _Section(BaseModel):
 class HarborSettings(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
+    # One member may send this many events in a burst, then `member_per_minute` a minute;
+    # beyond that Harbor says once, kindly, that it will catch up (never for crisis words).
+    member_burst: int = Field(default=20, ge=1, le=1000)
+    member_per_minute: int = Field(default=30, ge=1, le=6000)
 
 
 class CommunityDefaults(_Section):
@@ -108,14 +123,44 @@ class TelegramSettings(_Section):
     # Sending limits: about 30 messages/s overall, 20 a minute to one group.
     per_second: float = Field(default=25.0, gt=0)
     group_per_minute: int = Field(default=20, ge=1)
+    # Skip the updates Telegram queued while Harbor was down (crisis words included: off).
+    drop_pending_updates: StrictBool = False
+    # getMe / deleteWebhook / setWebhook tries at start-up before a network blip counts.
+    bootstrap_retries: int = Field(default=4, ge=0, le=20)
+    # A group administrator moderates when holding any of these rights (the owner always).
+    moderator_rights: tuple[TelegramRight, ...] = ("can_change_info", "can_restrict_members")
 
 
 class DiscordSettings(_Section):
     token: str = ""
     read_messages: StrictBool = False
+    # Deprecated: set a role per server with /community modrole @Role instead.
     moderator_role_id: str = ""
     sharded: StrictBool = False
     per_second: float = Field(default=40.0, gt=0)  # Discord allows 50 requests/s per bot
+    # REST API root (a proxy, or a fake in tests); harbor doctor asks it too.
+    api_base_url: str = "https://discord.com/api/v10"
+    # Seconds to wait for the gateway's READY; 0 = 60 s plus 6 s per shard after the first.
+    ready_timeout: float = Field(default=0.0, ge=0)
+    # Several processes: each runs the shards in shard_ids out of shard_count (both or none).
+    shard_ids: tuple[Annotated[int, Field(ge=0)], ...] = ()
+    shard_count: int | None = Field(default=None, ge=1)
+    # Development: sync slash commands to this one server only (instant), not globally.
+    dev_guild_id: str = ""
+    # Where the hash of the last synced command set is kept (sync only when it changes).
+    commands_hash_file: str = "discord-commands.sha256"
+    # Gateway events handled at once; more wait (interactions are still acknowledged).
+    max_concurrent_events: int = Field(default=256, ge=1, le=10_000)
+    # On stop, in-flight handlers get this long to finish before the client closes.
+    stop_grace_seconds: float = Field(default=10.0, ge=0, le=300)
+
+    @model_validator(mode="after")
+    def _shards(self) -> DiscordSettings:
+        if self.shard_ids and self.shard_count is None:
+            raise ValueError("shard_ids needs shard_count (the total across processes)")
+        if self.shard_count is not None and any(i >= self.shard_count for i in self.shard_ids):
+            raise ValueError("every id in shard_ids must be below shard_count")
+        return self
 
 
 class SchedulerSettings(_Section):

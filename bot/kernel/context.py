@@ -164,6 +164,8 @@ class Context:
 
 
 HandlerFn = Callable[[Context], Awaitable[None]]
+# Autocomplete: (label, value) choices for what the member is typing.
+SuggestFn = Callable[[Context, str], Awaitable[list[tuple[str, str]]]]
 # A conversation step answers free text; it returns False when the text was not an answer to
 # its question (then the message is handled as any other).
 ConversationFn = Callable[[Context], Awaitable[bool]]

@@ -16,8 +16,9 @@ from bot.kernel.clock import Clock
 from bot.kernel.config import Settings
 from bot.kernel.context import Context
 from bot.kernel.delivery import Delivery
-from bot.kernel.i18n import Translator, complete, pick_language, translator
-from bot.kernel.ports import Capabilities, CommandInfo
+from bot.kernel.i18n import Translator, available, catalog, pick_language, translator
+from bot.kernel.platforms import PlatformMemory
+from bot.kernel.ports import Capabilities, Choice, CommandInfo
 from bot.kernel.router import Router, Where
 from bot.kernel.services import Services
 from bot.kernel.types import EventKind, Incoming, Reply
@@ -63,6 +64,29 @@ class Lanes:
                 self._locks[key] = (lock, users - 1)
 
 
+class MemberBuckets:
+    """A token bucket per member: one member sending commands in a loop must not slow down
+    everyone else. Per process and in memory: a member spread over processes gets a little
+    more, never less. Runs on the injected clock."""
+
+    def __init__(self, burst: int, per_minute: int) -> None:
+        self.burst = float(burst)
+        self.rate = per_minute / 60.0
+        self._tokens: dict[tuple[str, str], tuple[float, float, bool]] = {}
+
+    def take(self, key: tuple[str, str], now: float) -> tuple[bool, bool]:
+        """(allowed, first refusal): the first refusal of a run is answered, the rest not."""
+        tokens, last, told = self._tokens.get(key, (self.burst, now, False))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        if tokens >= 1.0:
+            self._tokens[key] = (tokens - 1.0, now, False)
+            if len(self._tokens) > 100_000:
+                self._tokens = {k: v for k, v in self._tokens.items() if v[0] < self.burst}
+            return True, False
+        self._tokens[key] = (tokens, now, True)
+        return False, not told
+
+
 class Core:
     def __init__(
         self,
@@ -83,6 +107,9 @@ class Core:
         self.guards = tuple(guards)
         self.lanes = Lanes()
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        harbor = settings.harbor
+        self.buckets = MemberBuckets(harbor.member_burst, harbor.member_per_minute)
+        self.platforms = PlatformMemory(store, clock)
 
     # -- the Inbox an adapter hands events to ------------------------------------------------
     async def handle(self, event: Incoming) -> None:
@@ -95,10 +122,30 @@ class Core:
                     log_failure("guard", exc)
             if event.edited:
                 return  # an edit is scanned by the guards, never run again
+            if not await self._within_limits(event):
+                return
             key = f"{event.chat.platform}:{event.chat.chat_id}:{event.chat.thread_id or ''}"
             async with self.lanes.hold(key):
                 replies, tr = await self.respond(event)
                 await self.delivery.deliver(event, replies, tr)
+
+    async def _within_limits(self, event: Incoming) -> bool:
+        """Crisis words and /crisis never get here (the guard answered them)."""
+        if event.kind not in (EventKind.MESSAGE, EventKind.BUTTON):
+            return True
+        who = (event.member.platform, event.member.user_id)
+        allowed, first = self.buckets.take(who, self.clock.now().timestamp())
+        if not allowed and first:
+            tr = translator(pick_language(event.locale, self.settings.community.language))
+            note = Reply(
+                chat=event.chat,
+                text=tr("core.slow_down"),
+                private=True,
+                member=event.member,
+                notify_group=False,
+            )
+            await self.delivery.deliver(event, [note], tr)
+        return allowed
 
     def answers_privately(self, event: Incoming) -> bool:
         if event.chat.private or event.kind is EventKind.BUTTON:
@@ -107,7 +154,26 @@ class Core:
         return cmd is None or not cmd.public
 
     def command_infos(self) -> list[CommandInfo]:
-        return self.router.command_infos(lambda key, lang: translator(lang)(key), complete())
+        """Menus in every language that translates them (a partial catalog too: a
+        description it lacks stays English)."""
+
+        def describe(key: str, lang: str) -> str | None:
+            if lang != "en" and key not in catalog(lang):
+                return None
+            return translator(lang)(key)
+
+        return self.router.command_infos(describe, available())
+
+    async def suggest(self, event: Incoming, current: str) -> list[Choice]:
+        cmd = self.router.command(event.command or "")
+        if cmd is None or cmd.suggest is None:
+            return []
+        try:
+            ctx = await self._context(event)
+            return (await cmd.suggest(ctx, current))[:25]
+        except Exception as exc:  # autocomplete is a convenience: never an error shown
+            log_failure(f"suggesting for /{cmd.name}", exc)
+            return []
 
     # -- answering ---------------------------------------------------------------------------
     async def respond(self, event: Incoming) -> tuple[list[Reply], Translator]:

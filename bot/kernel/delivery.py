@@ -87,12 +87,14 @@ class Delivery:
         store: Store | None = None,
         *,
         send_timeout: float = SEND_TIMEOUT,
+        crisis_retries: tuple[float, ...] = CRISIS_RETRIES,
     ) -> None:
         self.adapters = adapters
         self.pacers = pacers
         self.clock = clock
         self.store = store
         self.send_timeout = send_timeout
+        self.crisis_retries = crisis_retries
         self._retrying: set[asyncio.Task[None]] = set()
 
     # -- one send, paced -----------------------------------------------------------------
@@ -315,13 +317,15 @@ class Delivery:
         return True
 
     async def _retry_crisis(self, reply: Reply) -> None:
-        for delay in CRISIS_RETRIES:
+        for delay in self.crisis_retries:
             await asyncio.sleep(delay)
             result = await self.send(reply, max_wait=60.0)
             if result.ok or result.status not in (SendStatus.RETRY_AFTER, SendStatus.FAILED):
                 log.info("crisis reply retry ended: %s", result.status.value)
                 return
-        log.error("a crisis reply could not be delivered after %d retries", len(CRISIS_RETRIES))
+        log.error(
+            "a crisis reply could not be delivered after %d retries", len(self.crisis_retries)
+        )
 
     async def settle(self) -> None:
         """Wait for in-memory crisis retries (tests; a clean stop)."""

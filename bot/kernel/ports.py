@@ -22,6 +22,7 @@ class CommandInfo:
     moderator: bool = False
     # The description in other languages, by language code ("es": "…").
     translations: Mapping[str, str] = field(default_factory=dict)
+    suggests: bool = False  # its argument has autocomplete (Inbox.suggest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +76,43 @@ class Adapter(Protocol):
         (a Telegram deep link), or None where the platform has none."""
 
 
+@dataclass(frozen=True, slots=True)
+class GroupInfo:
+    community_id: str  # the platform's id of the group (Telegram chat, Discord server)
+    title: str
+    reads_messages: bool | None
+
+
+Choice = tuple[str, str]  # an autocomplete choice: (label shown, value filled in)
+
+
+class PlatformBook(Protocol):
+    """What the kernel remembers for adapters, so that adapters never touch storage."""
+
+    async def note_group(
+        self, platform: str, community_id: str, title: str, reads_messages: bool | None
+    ) -> None:
+        """Whether the bot can read the group's ordinary messages (crisis detection needs
+        them), as the adapter found at start-up or when the bot's rights changed."""
+
+    async def groups(self, platform: str) -> list[GroupInfo]:
+        """The platform's active groups Harbor knows."""
+
+    async def moderator_role(self, platform: str, community_id: str) -> str | None:
+        """The role a community's moderators chose to moderate with (Discord)."""
+
+    async def private_chat(self, platform: str, user_id: str) -> str | None:
+        """The id of the member's private chat with the bot, when the platform has one."""
+
+    async def note_private_chat(self, platform: str, user_id: str, chat_id: str | None) -> None:
+        ...
+
+
 class Inbox(Protocol):
     """What an adapter hands events to: the kernel."""
+
+    @property
+    def platforms(self) -> PlatformBook: ...
 
     async def handle(self, event: Incoming) -> None:
         """Handle one event and deliver its replies through the adapters' verbs."""
@@ -86,3 +122,7 @@ class Inbox(Protocol):
         an interaction early can choose ephemeral before the handler is done)."""
 
     def command_infos(self) -> list[CommandInfo]: ...
+
+    async def suggest(self, event: Incoming, current: str) -> list[Choice]:
+        """Autocomplete for the command in `event` as the member types `current` (its
+        feature knows what fits: meeting ids, counter names, time zones)."""

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from bot.kernel.context import ConversationFn, HandlerFn
+from bot.kernel.context import ConversationFn, HandlerFn, SuggestFn
 from bot.kernel.ports import CommandInfo
 
 
@@ -30,6 +30,8 @@ class Command:
     # Its answer in a group is public (an announcement, a listing): interactions are then
     # acknowledged publicly; everything else answers privately.
     public: bool = False
+    # Autocomplete for its argument, where the platform offers it (Discord).
+    suggest: SuggestFn | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,13 @@ class Router:
     def command(self, name: str) -> Command | None:
         return self._by_name.get(name)
 
+    def runnable(self, name: str) -> HandlerFn | None:
+        """A member's command that can run in a private chat (for deep links)."""
+        cmd = self._by_name.get(name)
+        if cmd is None or cmd.moderator or cmd.where is Where.GROUP:
+            return None
+        return cmd.handler
+
     def button(self, data: str) -> ButtonRoute | None:
         return self._buttons.get(data.partition(":")[0])
 
@@ -106,17 +115,20 @@ class Router:
         return out
 
     def command_infos(
-        self, describe: Callable[[str, str], str], langs: Sequence[str]
+        self, describe: Callable[[str, str], str | None], langs: Sequence[str]
     ) -> list[CommandInfo]:
         return [
             CommandInfo(
                 name=cmd.name,
-                description=describe(cmd.help_key, "en")[:100],
+                description=(describe(cmd.help_key, "en") or cmd.name)[:100],
                 in_private=cmd.where is not Where.GROUP,
                 in_group=cmd.where is not Where.PRIVATE,
                 moderator=cmd.moderator,
+                suggests=cmd.suggest is not None,
                 translations={
-                    lang: describe(cmd.help_key, lang)[:100] for lang in langs if lang != "en"
+                    lang: text[:100]
+                    for lang in langs
+                    if lang != "en" and (text := describe(cmd.help_key, lang))
                 },
             )
             for cmd in self.commands

@@ -8,8 +8,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -37,6 +38,16 @@ class AdapterError(Exception):
         self.fatal = fatal
 
 
+async def watch_adapter(adapter: Adapter) -> None:
+    """Run the adapter's optional `watch()`: it returns (or raises AdapterError) when the
+    adapter stopped working after start-up (a dead polling loop, a fatal gateway close)."""
+    watch = getattr(adapter, "watch", None)
+    if watch is None:
+        await asyncio.Event().wait()  # nothing to watch: never ends by itself
+        return
+    await watch()
+
+
 @dataclass
 class Harbor:
     store: Store
@@ -50,6 +61,14 @@ class Harbor:
     pacers: dict[str, Pacer] = field(default_factory=dict)
     # Real time for rate limits; tests tie it to their manual clock.
     monotonic: Callable[[], float] = time.monotonic
+    # Waits between start attempts of an adapter that failed for a passing reason.
+    start_retries: Sequence[float] = START_RETRIES
+    # Set when an adapter failed for good (bad token, refused intent): run_forever stops and
+    # raises it, so `harbor run` can exit non-zero with one line.
+    failure: AdapterError | None = field(default=None, init=False)
+    _stop: asyncio.Event | None = field(default=None, init=False, repr=False)
+    _background: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
+    _sweeping: asyncio.Task[Any] | None = field(default=None, init=False, repr=False)
 
     def attach(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
@@ -75,7 +94,15 @@ class Harbor:
         await self.store.outbox.prune(now - keep.milestone_days * 86400)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        """Start the adapters, the sweep and the senders; return after `stop`, cleanly."""
+        """Start the adapters, the sweep and the senders; return after `stop`, cleanly.
+        Raises AdapterError (after the same clean stop) when an adapter failed for good."""
+        if not self.settings.crisis.detection:
+            log.warning(
+                "crisis detection is OFF ([crisis] detection = false): crisis language in"
+                " messages gets no reply; /crisis still answers"
+            )
+        self._stop = stop
+        self.failure = None
         await self.store.outbox.recover()
         started: list[Adapter] = []
         tasks: list[asyncio.Task[None]] = []
@@ -98,7 +125,17 @@ class Harbor:
             await stop.wait()
         finally:
             if scheduler.running:
+                # A sweep in progress finishes (bounded) rather than being cancelled midway.
+                scheduler.pause()
+                sweeping = self._sweeping
+                if sweeping is not None and not sweeping.done():
+                    await asyncio.wait({sweeping}, timeout=5.0)
                 scheduler.shutdown(wait=False)
+            # Watchers and start retries first: they must not restart what is stopping.
+            background = list(self._background)
+            for job in background:
+                job.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
             for adapter in reversed(started):
                 try:
                     await adapter.stop()
@@ -113,38 +150,78 @@ class Harbor:
                 await asyncio.wait_for(self.delivery.settle(), 5.0)
             await self.store.close()
             log.info("stopped cleanly")
+        if self.failure is not None:
+            raise self.failure
 
     async def _start(self, adapter: Adapter, started: list[Adapter]) -> None:
         """Start one adapter; a transient failure is retried in the background so the
         others run meanwhile; a fatal one (bad token) stops start-up with one line."""
         try:
             await adapter.start(self.core)
-            started.append(adapter)
-            log.info("%s adapter started", adapter.platform)
         except AdapterError as exc:
             if exc.fatal:
                 raise
             log.warning("%s adapter could not start (%s); retrying", adapter.platform, exc)
-            asyncio.get_running_loop().create_task(self._retry_start(adapter, started))
+            self._spawn(self._retry_start(adapter, started))
+            return
+        started.append(adapter)
+        log.info("%s adapter started", adapter.platform)
+        self._spawn(self._supervise(adapter, started))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _fail(self, adapter: Adapter, exc: AdapterError) -> None:
+        log.error("%s adapter failed for good: %s; stopping", adapter.platform, exc)
+        self.failure = exc
+        if self._stop is not None:
+            self._stop.set()
 
     async def _retry_start(self, adapter: Adapter, started: list[Adapter]) -> None:
         attempt = 0
+        delays = tuple(self.start_retries) or START_RETRIES
         while True:
-            await asyncio.sleep(START_RETRIES[min(attempt, len(START_RETRIES) - 1)])
+            await asyncio.sleep(delays[min(attempt, len(delays) - 1)])
             attempt += 1
             try:
                 await adapter.start(self.core)
             except AdapterError as exc:
-                level = logging.ERROR if exc.fatal else logging.WARNING
-                log.log(level, "%s adapter still not started: %s", adapter.platform, exc)
                 if exc.fatal:
+                    self._fail(adapter, exc)
                     return
+                log.warning("%s adapter still not started: %s", adapter.platform, exc)
                 continue
             started.append(adapter)
             log.info("%s adapter started after %d retries", adapter.platform, attempt)
+            self._spawn(self._supervise(adapter, started))
             return
 
+    async def _supervise(self, adapter: Adapter, started: list[Adapter]) -> None:
+        """Watch a running adapter: a fatal failure stops Harbor (exit non-zero); any other
+        is logged loudly and the adapter is restarted with backoff."""
+        try:
+            await watch_adapter(adapter)
+            failure = AdapterError("stopped unexpectedly", fatal=False)
+        except AdapterError as exc:
+            failure = exc
+        except Exception as exc:  # a bug in a watcher: restart rather than go deaf
+            failure = AdapterError(f"watcher raised {type(exc).__name__}", fatal=False)
+        if failure.fatal:
+            self._fail(adapter, failure)
+            return
+        log.error("%s adapter stopped working (%s); restarting it", adapter.platform, failure)
+        if adapter in started:
+            started.remove(adapter)
+        try:
+            await adapter.stop()
+        except Exception as exc:
+            log.error("stopping the %s adapter failed: %s", adapter.platform, type(exc).__name__)
+        await self._retry_start(adapter, started)
+
     async def _sweep_safely(self) -> None:
+        self._sweeping = asyncio.current_task()
         try:
             await self.sweeper.run(self.clock.now())
             self.dispatcher.wake()
@@ -153,3 +230,5 @@ class Harbor:
             log.error(
                 "scheduled work failed (%s); it runs again at the next sweep", type(exc).__name__
             )
+        finally:
+            self._sweeping = None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from bot.kernel.context import Context
 
 
 class HelpEntry(Protocol):
@@ -19,9 +22,13 @@ class HelpEntry(Protocol):
 
 
 class CommandList(Protocol):
-    """The commands a member can see (the router): /help lists them."""
+    """The commands a member can see (the router): /help lists them, /start <payload>
+    continues with one."""
 
     def visible(self, private: bool, moderator: bool) -> Sequence[HelpEntry]: ...
+
+    def runnable(self, name: str) -> Callable[[Context], Awaitable[None]] | None:
+        """The handler of a member command (not a moderator one) by name, for deep links."""
 
 
 class CountryLines(Protocol):

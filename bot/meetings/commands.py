@@ -48,6 +48,18 @@ from storage.meetings_base import (
     NewMeeting,
 )
 
+__all__ = [  # visible_communities is used by other features (events, resources, service)
+    "ASKED_MEETING",
+    "add_reply",
+    "going",
+    "ics_bytes",
+    "meeting_cmd",
+    "meetings_cmd",
+    "remind",
+    "uid_for",
+    "visible_communities",
+]
+
 ASKED_MEETING = "meeting:add"
 CONVERSATION_TTL = 30 * 60
 SKIP_AHEAD_DAYS = 366

@@ -10,12 +10,11 @@ RFC 5545 and calendar apps do, so the bot and an exported .ics agree:
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.kernel.i18n import ENGLISH, Translator
 from bot.meetings.model import MeetingSpec, zone
-from bot.meetings.timefmt import until
 
 UTC = datetime.UTC
 _MAX_SCAN_DAYS = 3 * 366  # next_occurrence gives up after this much skipped/cancelled time
@@ -100,16 +99,24 @@ def next_occurrence(
     return None
 
 
-def humanize_until(
-    start: datetime.datetime,
-    end: datetime.datetime,
-    now: datetime.datetime,
-    tr: Translator = ENGLISH,
-) -> str:
-    """'now' while in progress, else 'in 45 minutes', 'in 2 hours', 'in 3 days'; 'ended'
-    afterwards (in `tr`'s language)."""
+def humanize_until(start: datetime.datetime, end: datetime.datetime, now: datetime.datetime) -> str:
+    """'now' while in progress, else 'in 45 min', 'in 2 h', 'in 3 days'; 'ended' afterwards.
+
+    Kept as it was for the features that use it (events, service); the meetings feature
+    says the same from its catalog, in the reader's language (`timefmt.until`)."""
     _require_aware(start, end, now)
-    return until(tr, start, end, now)
+    if start <= now < end:
+        return "now"
+    if now >= end:
+        return "ended"
+    minutes = math.ceil((start - now).total_seconds() / 60)
+    if minutes < 60:
+        return f"in {minutes} min"
+    hours = (minutes + 30) // 60  # round half up, unlike round()
+    if hours < 24:
+        return f"in {hours} h"
+    days = (minutes + 720) // 1440
+    return "in 1 day" if days == 1 else f"in {days} days"
 
 
 def last_occurrence(spec: MeetingSpec, at: datetime.datetime) -> Occurrence | None:

@@ -69,6 +69,12 @@ def _following(spec: MeetingSpec, occ: Occurrence | None, now: datetime) -> Occu
 # -- formatting -------------------------------------------------------------------------------
 
 
+def fmt_when(dt: datetime, tr: Translator | None = None) -> str:
+    """'Tue 1 Dec 19:00': an aware moment as a wall time in its own zone, in `tr`'s language
+    (English by default). Other features (events, service) use it too."""
+    return timefmt.local_time(tr or translator("en"), dt, "", keep_zone=True)
+
+
 def place_text(text: Callable[..., str], spec: MeetingSpec) -> str:
     lines = []
     if spec.url:

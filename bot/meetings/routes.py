@@ -9,16 +9,20 @@ from bot.meetings.attendance import attendance, attended
 from bot.meetings.commands import ASKED_MEETING, add_reply, going, meeting_cmd, meetings_cmd, remind
 from bot.meetings.source_commands import held_button
 from bot.meetings.sources import HELD_BUTTON
+from bot.meetings.suggest import suggest_meetings
 
 ROUTES = Routes(
     commands=[
         Command(name="meetings", handler=meetings_cmd, help_key="meetings.help", public=True),
-        Command(name="meeting", handler=meeting_cmd, help_key="meeting.help"),
-        Command(name="remind", handler=remind, help_key="remind.help"),
-        Command(name="going", handler=going, help_key="going.help"),
+        Command(
+            name="meeting", handler=meeting_cmd, help_key="meeting.help", suggest=suggest_meetings
+        ),
+        Command(name="remind", handler=remind, help_key="remind.help", suggest=suggest_meetings),
+        Command(name="going", handler=going, help_key="going.help", suggest=suggest_meetings),
         Command(
             name="attended",
             handler=attended,
+            suggest=suggest_meetings,
             help_key="attend.help_attended",
             where=Where.PRIVATE,
         ),

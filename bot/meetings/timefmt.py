@@ -43,11 +43,11 @@ def _locale(lang: str) -> Locale:
         return Locale.parse("en")
 
 
-def local_time(tr: Translator, when: datetime, tz: str) -> str:
-    """'Tue 1 Dec 19:00': the moment as a wall time in `tz`, in the reader's language."""
-    return str(
-        format_datetime(when.astimezone(zone(tz)), "EEE d MMM HH:mm", locale=_locale(tr.lang))
-    )
+def local_time(tr: Translator, when: datetime, tz: str, *, keep_zone: bool = False) -> str:
+    """'Tue 1 Dec 19:00': the moment as a wall time in `tz` (or, with keep_zone, in the zone
+    it carries), in the reader's language."""
+    local = when if keep_zone else when.astimezone(zone(tz))
+    return str(format_datetime(local, "EEE d MMM HH:mm", locale=_locale(tr.lang)))
 
 
 def until(tr: Translator, start: datetime, end: datetime, now: datetime) -> str:
@@ -88,9 +88,7 @@ def when(
             tr("meetings.until_now") if start <= now < end else stamp(start, "R")
         )
     key = "meetings.at_your_time" if yours else "meetings.at_time_in_zone"
-    return tr(key, time=local_time(tr, start, tz), tz=tz), until(
-        tr, start, end, now
-    )
+    return tr(key, time=local_time(tr, start, tz), tz=tz), until(tr, start, end, now)
 
 
 def days(tr: Translator, weekdays: Sequence[int]) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.checkins.commands import ask_optin, replan, set_checkin_time
+from bot.common.suggest import suggest_zone
 from bot.common.timezones import resolve_timezone
 from bot.kernel.context import Context
 from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes, Where
@@ -34,6 +37,8 @@ async def start(ctx: Context) -> None:
     if not ctx.in_private:
         ctx.say(ctx.text("start.group", name=ctx.sender.display_name))
         return
+    if await _resume(ctx):
+        return
     ctx.say(ctx.text("start.welcome", name=ctx.sender.display_name))
     if ctx.member.tz is None:
         await ask_timezone(ctx)
@@ -41,6 +46,28 @@ async def start(ctx: Context) -> None:
         ask_country(ctx)
     else:
         await _offer_checkins(ctx)
+
+
+_PAYLOAD = re.compile(r"([a-z]+)(?:-(\d{1,12}))?")
+
+
+async def _resume(ctx: Context) -> bool:
+    """`/start <payload>` from a deep link (a group sent the member here): continue with
+    what they asked for there. `checkin`, `sober`, ... run that command; `meeting-12` runs
+    `/meeting 12`. Only a command name and an id: a link can never carry other arguments
+    (`forget-yes` is not a thing). `crisis` is answered before this, by the crisis guard."""
+    match = _PAYLOAD.fullmatch(ctx.event.args.strip().casefold())
+    name = match.group(1) if match else ""
+    handler = ctx.services.commands.runnable(name) if name and name != "start" else None
+    if handler is None:
+        return False
+    assert match is not None
+    args = match.group(2) or ""
+    ctx.event = dataclasses.replace(
+        ctx.event, command=name, args=args, text=f"/{name} {args}".strip()
+    )
+    await handler(ctx)
+    return True
 
 
 async def _offer_checkins(ctx: Context) -> None:
@@ -126,12 +153,16 @@ async def set_timezone(ctx: Context, value: str) -> bool:
 
 async def set_country(ctx: Context, value: str) -> bool:
     code = value.strip().upper()
-    if not ctx.services.helplines.known(code):
-        known = ", ".join(ctx.services.helplines.countries())
+    lines = ctx.services.helplines
+    if not lines.is_country(code):
+        known = ", ".join(lines.countries())
         ctx.whisper(ctx.text("settings.bad_country", value=value[:20], known=known))
         return False
+    # Any real country is kept (it replaces the old one); without lines of its own, the
+    # crisis reply shows the international ones.
     await ctx.store.members.update(ctx.member.id, MemberUpdate(country=code))
-    ctx.whisper(ctx.text("settings.country_set", country=code))
+    key = "settings.country_set" if lines.known(code) else "settings.country_set_no_lines"
+    ctx.whisper(ctx.text(key, country=code))
     return True
 
 
@@ -252,7 +283,9 @@ ROUTES = Routes(
     commands=[
         Command(name="start", handler=start, help_key="help.start"),
         Command(name="help", handler=help_, help_key="help.help"),
-        Command(name="settings", handler=settings, help_key="help.settings"),
+        Command(
+            name="settings", handler=settings, help_key="help.settings", suggest=suggest_zone
+        ),
         Command(name="privacy", handler=privacy, help_key="help.privacy"),
         Command(name="mydata", handler=mydata, help_key="help.mydata", where=Where.PRIVATE),
         Command(name="forget", handler=forget, help_key="help.forget", where=Where.PRIVATE),

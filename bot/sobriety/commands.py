@@ -17,6 +17,7 @@ from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes, W
 from bot.kernel.types import Button, ChatRef, Fallback, Priority, Reply
 from bot.sobriety.milestones import get_milestone, milestone_meaning, milestones_between
 from bot.sobriety.model import clean_duration, days_clean, start_instant
+from bot.sobriety.suggest import suggest_counters, suggest_sober
 from storage.base import Advance, CounterRow, OutboxItem, Store
 from storage.rows import SharingUpdate
 
@@ -510,8 +511,14 @@ class MilestoneSource:
 
 ROUTES = Routes(
     commands=[
-        Command(name="sober", handler=sober, help_key="sober.help"),
-        Command(name="reset", handler=reset, help_key="reset.help", aliases=("slip",)),
+        Command(name="sober", handler=sober, help_key="sober.help", suggest=suggest_sober),
+        Command(
+            name="reset",
+            handler=reset,
+            help_key="reset.help",
+            aliases=("slip",),
+            suggest=suggest_counters,
+        ),
         Command(name="history", handler=history, help_key="history.help"),
         Command(name="celebrate", handler=celebrate, help_key="celebrate.help"),
         Command(name="share", handler=share, help_key="share.help"),

@@ -6,6 +6,7 @@ from storage.base import Store
 from storage.database import Database
 from storage.sql.checkins import SQLCheckins
 from storage.sql.crisis import SQLCrisis
+from storage.sql.events import SQLEvents
 from storage.sql.meetings import SQLMeetings
 from storage.sql.members import (
     SQLCommunities,
@@ -13,9 +14,13 @@ from storage.sql.members import (
     SQLConversations,
     SQLMembers,
 )
+from storage.sql.mentors import SQLMentors
 from storage.sql.outbox import SQLOutbox
 from storage.sql.privacy import SQLPrivacy
+from storage.sql.resources import SQLResources
+from storage.sql.service import SQLService
 from storage.sql.sobriety import SQLSobriety
+from storage.sql.supporters import SQLSupporters
 
 
 class SQLStore:
@@ -31,6 +36,11 @@ class SQLStore:
         self.meetings = SQLMeetings(db)
         self.helplines = SQLCommunityLines(db)
         self.crisis = SQLCrisis(db)
+        self.mentors = SQLMentors(db)
+        self.supporters = SQLSupporters(db)
+        self.resources = SQLResources(db)
+        self.events = SQLEvents(db)
+        self.service = SQLService(db)
 
     @property
     def backend(self) -> str:

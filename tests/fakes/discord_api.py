@@ -11,6 +11,13 @@ Attached files: `upload()` stores bytes and returns Discord's attachment object,
 points at this server (`/attachments/...`, like the CDN); every download is recorded in
 `downloads`. `slash_command(..., file=...)` and `message_create(..., attachments=...)` put
 such objects into the payloads.
+
+It also knows Discord's refusals: the bot token (REST 401; gateway close 4004, also after
+`revoke_token()`), the Message Content intent switched off in the portal
+(`message_content_enabled = False`: identify closes with 4014), any close code
+(`close_gateway(code)`, after which discord.py resumes or gives up as Discord's rules say),
+50007 (DMs closed), 40003 (opening DMs too fast), 10062 (an interaction answered too late),
+10003 (a DM channel that no longer exists), guild-scoped command syncs, autocomplete.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ MEMBER_ID = "940000000000000002"  # a regular member
 MODERATOR_ID = "940000000000000003"  # holds MOD_ROLE_ID
 TIMESTAMP = "2024-05-01T12:00:00.000000+00:00"
 MANAGE_GUILD = 1 << 5
+MESSAGE_CONTENT = 1 << 15  # the privileged gateway intent
 SEND_MESSAGES_ETC = 0x0000_0000_0006_4C40  # view, send, embed, attach, history, reactions
 
 
@@ -157,9 +165,15 @@ class _Failure:
 
 class FakeDiscord:
     def __init__(self) -> None:
+        self.token = TOKEN
+        self.message_content_enabled = True  # the portal's privileged intent switch
+        self.app_flags = 1 << 19  # GATEWAY_MESSAGE_CONTENT: what /applications/@me says
         self.requests: list[Recorded] = []
         self.identifies: list[JSONDict] = []
         self.commands: list[JSONDict] = []
+        self.guild_commands: dict[str, list[JSONDict]] = {}
+        self.closes: list[int] = []  # close codes the gateway sent
+        self.resumes = 0
         self.downloads: list[str] = []  # paths of attachment downloads, in order
         self._files: dict[str, tuple[bytes, str]] = {}
         self._failures: list[_Failure] = []
@@ -257,6 +271,42 @@ class FakeDiscord:
             {"code": 50007, "message": "Cannot send messages to this user"},
         )
 
+    def fail_opening_dms_too_fast(self) -> None:
+        """The next DM channel request answers 40003 (opening DMs too fast)."""
+        self.fail_next(
+            "POST",
+            r"^/users/@me/channels$",
+            403,
+            {"code": 40003, "message": "You are opening direct messages too fast."},
+        )
+
+    def fail_interaction_expired(self) -> None:
+        """The next interaction answer is too late: 404 / 10062 (unknown interaction)."""
+        self.fail_next(
+            "POST",
+            r"^/interactions/\d+/[^/]+/callback$",
+            404,
+            {"code": 10062, "message": "Unknown interaction"},
+        )
+
+    def fail_unknown_channel(self, channel_id: str) -> None:
+        self.fail_next(
+            "POST",
+            rf"^/channels/{channel_id}/messages$",
+            404,
+            {"code": 10003, "message": "Unknown Channel"},
+        )
+
+    def revoke_token(self) -> None:
+        """Reset Token in the portal: the old one is refused from now on (REST and gateway)."""
+        self.token = f"{TOKEN}-revoked"
+
+    async def close_gateway(self, code: int) -> None:
+        """Close every gateway connection with `code` (4004 bad token, 4014 intent, ...)."""
+        for ws, _ in list(self._sockets):
+            self.closes.append(code)
+            await ws.close(code=code, message=b"closed by the fake")
+
     def rate_limit_next(self, method: str, path_regex: str, retry_after: float) -> None:
         """A real-looking 429: with `Via`, so discord.py does not take it for a CF ban."""
         self.fail_next(
@@ -306,16 +356,40 @@ class FakeDiscord:
                     await ws.send_str(json.dumps({"op": 11}))
                 elif data["op"] == 2:  # identify
                     await self._identified(ws, seq, data["d"])
+                elif data["op"] == 6:  # resume
+                    await self._resumed(ws, seq, data["d"])
         finally:
             async with self._changed:
                 self._sockets = [(s, c) for s, c in self._sockets if s is not ws]
                 self._changed.notify_all()
         return ws
 
+    async def _refuse(self, ws: web.WebSocketResponse, code: int) -> None:
+        self.closes.append(code)
+        await ws.close(code=code, message=b"refused by the fake")
+
+    async def _resumed(
+        self, ws: web.WebSocketResponse, seq: itertools.count[int], resume: JSONDict
+    ) -> None:
+        self.resumes += 1
+        if str(resume.get("token", "")).removeprefix("Bot ") != self.token:
+            await self._refuse(ws, 4004)
+            return
+        await ws.send_str(json.dumps({"op": 0, "t": "RESUMED", "s": next(seq), "d": {}}))
+        async with self._changed:
+            self._sockets.append((ws, seq))
+            self._changed.notify_all()
+
     async def _identified(
         self, ws: web.WebSocketResponse, seq: itertools.count[int], identify: JSONDict
     ) -> None:
         self.identifies.append(identify)
+        if str(identify.get("token", "")).removeprefix("Bot ") != self.token:
+            await self._refuse(ws, 4004)  # authentication failed
+            return
+        if int(identify.get("intents", 0)) & MESSAGE_CONTENT and not self.message_content_enabled:
+            await self._refuse(ws, 4014)  # disallowed intent
+            return
         ready = {
             "v": 10,
             "user": BOT_USER,
@@ -350,6 +424,14 @@ class FakeDiscord:
 
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
+        auth = request.headers.get("Authorization", "")
+        if auth and not path.startswith(("/interactions/", "/webhooks/")) and (
+            auth != f"Bot {self.token}"
+        ):
+            async with self._changed:
+                self.requests.append(Recorded(request.method, path, dict(request.query), None))
+                self._changed.notify_all()
+            return _json({"code": 0, "message": "401: Unauthorized"}, 401)
         body: Any = None
         files: list[tuple[str, bytes]] = []
         if request.content_type.startswith("multipart/"):
@@ -385,9 +467,11 @@ class FakeDiscord:
             ("GET", r"/gateway/bot$", self._gateway_bot),
             ("GET", r"/(?:oauth2/)?applications/@me$", self._application),
             ("PUT", r"/applications/(\d+)/commands$", self._put_commands),
+            ("PUT", r"/applications/(\d+)/guilds/(\d+)/commands$", self._put_guild_commands),
             ("POST", r"/channels/(\d+)/messages$", self._create_message),
             ("PATCH", r"/channels/(\d+)/messages/(\d+)$", self._edit_message),
             ("GET", r"/channels/(\d+)$", self._get_channel),
+            ("GET", r"/guilds/(\d+)/members/(\d+)$", self._get_member),
             ("POST", r"/users/@me/channels$", self._create_dm),
             ("POST", r"/interactions/(\d+)/([^/]+)/callback$", self._callback),
             ("POST", r"/webhooks/(\d+)/([^/]+)$", self._followup),
@@ -419,7 +503,7 @@ class FakeDiscord:
             "owner": user(OWNER_ID, "owner"),
             "team": None,
             "verify_key": "00",
-            "flags": 0,
+            "flags": self.app_flags,
             "summary": "",
             "rpc_origins": [],
         }
@@ -429,6 +513,14 @@ class FakeDiscord:
             {**c, "id": self.new_id(), "application_id": APP_ID, "version": "1"} for c in body
         ]
         return self.commands
+
+    def _put_guild_commands(self, body: Any, _app: str, guild_id: str) -> Any:
+        self.guild_commands[guild_id] = [
+            {**c, "id": self.new_id(), "application_id": APP_ID, "guild_id": guild_id,
+             "version": "1"}
+            for c in body
+        ]  # fmt: skip
+        return self.guild_commands[guild_id]
 
     def message(self, channel_id: str, body: JSONDict, *, webhook: bool = False) -> JSONDict:
         data: JSONDict = {
@@ -460,6 +552,15 @@ class FakeDiscord:
 
     def _edit_message(self, body: JSONDict, channel_id: str, message_id: str) -> JSONDict:
         return {**self.message(channel_id, body), "id": message_id, "edited_timestamp": TIMESTAMP}
+
+    def _get_member(self, _body: JSONDict, guild_id: str, user_id: str) -> JSONDict | None:
+        for member in guild_payload()["members"]:
+            if member["user"]["id"] == user_id and guild_id == GUILD_ID:
+                return dict(member)
+        raise web.HTTPNotFound(
+            text=json.dumps({"code": 10007, "message": "Unknown Member"}),
+            content_type="application/json",
+        )
 
     def _get_channel(self, _body: JSONDict, channel_id: str) -> JSONDict:
         return _text_channel(channel_id, "general", 0)
@@ -617,3 +718,21 @@ def button_press(
     return _interaction(
         fake, 3, data, user_id=user_id, guild=guild, permissions=permissions, message=message
     )
+
+
+def autocomplete(
+    fake: FakeDiscord,
+    name: str,
+    typed: str,
+    *,
+    user_id: str = MEMBER_ID,
+    guild: bool = True,
+) -> JSONDict:
+    """An autocomplete interaction: the member is typing `typed` in `name`'s args."""
+    data: JSONDict = {
+        "id": fake.new_id(),
+        "name": name,
+        "type": 1,
+        "options": [{"name": "args", "type": 3, "value": typed, "focused": True}],
+    }
+    return _interaction(fake, 4, data, user_id=user_id, guild=guild, permissions=SEND_MESSAGES_ETC)

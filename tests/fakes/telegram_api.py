@@ -3,7 +3,12 @@ against it: point `ApplicationBuilder().base_url(fake.base_url)` and
 `.base_file_url(fake.base_file_url)` at it.
 
 It records every call, serves queued updates through long-polled getUpdates, and can be
-told to fail the next calls (429 with retry_after, 403, 400) to exercise error mapping.
+told to fail the next calls (429 with retry_after, 403, 400, 5xx) to exercise error mapping.
+It also knows: a group that became a supergroup (ChatMigrated on every call to the old id),
+a revoked token (401 from then on), slow answers (`delay_next`), administrators with their
+rights (anonymous ones too), the bot's own status in a group and its privacy mode
+(`can_read_all_group_messages`), `my_chat_member` / `chat_member` updates, webhooks, and
+deleteWebhook's `drop_pending_updates`.
 """
 
 from __future__ import annotations
@@ -67,6 +72,29 @@ def group_chat(chat_id: int, title: str = "Harbor Group") -> JSONDict:
     return {"id": chat_id, "type": "supergroup", "title": title}
 
 
+MODERATOR_RIGHTS = ("can_change_info", "can_restrict_members")
+
+
+def chat_member(
+    of: JSONDict,
+    status: str = "administrator",
+    *,
+    rights: tuple[str, ...] = MODERATOR_RIGHTS,
+    anonymous: bool = False,
+) -> JSONDict:
+    """A ChatMember object: an administrator holds exactly `rights`."""
+    member: JSONDict = {"status": status, "user": of}
+    if status == "creator":
+        member["is_anonymous"] = anonymous
+    elif status == "administrator":
+        member.update(dict.fromkeys(_ADMIN_RIGHTS, False))
+        member.update(dict.fromkeys(rights, True))
+        member["is_anonymous"] = anonymous
+    elif status == "kicked":
+        member["until_date"] = 0  # for ever
+    return member
+
+
 @dataclass
 class Call:
     method: str
@@ -106,6 +134,11 @@ class FakeTelegramAPI:
         self._admins: dict[str, list[JSONDict]] = {}
         self._files: dict[str, tuple[str, bytes]] = {}
         self._failures: list[_Failure] = []
+        self._migrated: dict[str, int] = {}  # old chat id -> the supergroup's id
+        self._delays: list[tuple[str, float]] = []
+        self._bot_status: dict[str, str] = {}  # chat id -> the bot's status there
+        self.webhook_url = ""
+        self.unauthorized = 0  # calls refused for a wrong (or revoked) token
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._closing = False
@@ -198,21 +231,60 @@ class FakeTelegramAPI:
             "chat": chat,
             "from": actor,
             "date": int(time.time()),
-            "old_chat_member": {"status": old, "user": self.bot_user},
-            "new_chat_member": {"status": new, "user": self.bot_user},
+            "old_chat_member": chat_member(self.bot_user, old),
+            "new_chat_member": chat_member(self.bot_user, new),
         }
         return self.push_update({"my_chat_member": change})
 
-    def set_admins(self, chat_id: int, admins: list[JSONDict]) -> None:
-        """The first admin is the owner."""
+    def set_admins(
+        self, chat_id: int, admins: list[JSONDict], *, rights: tuple[str, ...] = MODERATOR_RIGHTS
+    ) -> None:
+        """The first admin is the owner; the others hold `rights`. An entry that is already
+        a ChatMember (it has a "status", see `chat_member`) is taken as it is."""
         members: list[JSONDict] = []
         for index, admin in enumerate(admins):
-            if index == 0:
-                members.append({"status": "creator", "user": admin, "is_anonymous": False})
+            if "status" in admin:
+                members.append(admin)
+            elif index == 0:
+                members.append(chat_member(admin, "creator"))
             else:
-                rights = dict.fromkeys(_ADMIN_RIGHTS, False)
-                members.append({"status": "administrator", "user": admin, **rights})
+                members.append(chat_member(admin, rights=rights))
         self._admins[str(chat_id)] = members
+
+    def set_privacy(self, *, reads_all: bool) -> None:
+        """BotFather's privacy mode: off means getMe says can_read_all_group_messages."""
+        self.bot_user["can_read_all_group_messages"] = reads_all
+
+    def set_bot_status(self, chat_id: int, status: str) -> None:
+        """The bot's own status in a group, as getChatMember reports it."""
+        self._bot_status[str(chat_id)] = status
+
+    def migrate_chat(self, old_id: int, new_id: int) -> None:
+        """The group `old_id` became the supergroup `new_id`: every call to the old id
+        answers 400 with migrate_to_chat_id, as Telegram does."""
+        self._migrated[str(old_id)] = new_id
+
+    def revoke_token(self) -> None:
+        """@BotFather /revoke: the token the bot uses is refused (401) from now on."""
+        self.token = f"{self.token}-revoked"
+
+    def delay_next(self, method: str, seconds: float) -> None:
+        """The next call to `method` is answered (and takes effect) only after `seconds`."""
+        self._delays.append((method, seconds))
+
+    def push_chat_member(
+        self, chat: JSONDict, actor: JSONDict, member: JSONDict, old: JSONDict, new: JSONDict
+    ) -> JSONDict:
+        """A chat_member update: `member`'s status in `chat` changed from `old` to `new`
+        (ChatMember objects without "user")."""
+        change = {
+            "chat": chat,
+            "from": actor,
+            "date": int(time.time()),
+            "old_chat_member": {**old, "user": member},
+            "new_chat_member": {**new, "user": member},
+        }
+        return self.push_update({"chat_member": change})
 
     def add_file(self, content: bytes, file_name: str = "meetings.json") -> JSONDict:
         """Register a downloadable file; returns a Document object for push_message."""
@@ -296,11 +368,24 @@ class FakeTelegramAPI:
 
     async def _api(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
+            self.unauthorized += 1
+            self._notify()
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
         params, files = await _read_params(request)
         self.calls.append(Call(method, params, files))
         self._notify()
+        delay = next((d for d in self._delays if d[0].lower() == method.lower()), None)
+        if delay is not None:
+            self._delays.remove(delay)
+            await asyncio.sleep(delay[1])
+        moved = self._migrated.get(str(params.get("chat_id", "")))
+        if moved is not None:
+            return _error(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": moved},
+            )
         failure = self._take_failure(method, params)
         if failure is not None:
             extra = {"retry_after": failure.retry_after} if failure.retry_after else None
@@ -382,10 +467,16 @@ class FakeTelegramAPI:
         return self._admins.get(str(params.get("chat_id")), [])
 
     async def _m_getchatmember(self, params: JSONDict) -> Any:
-        user_id = int(params.get("user_id") or 0)
-        for member in self._admins.get(str(params.get("chat_id")), []):
+        chat_id, user_id = str(params.get("chat_id")), int(params.get("user_id") or 0)
+        for member in self._admins.get(chat_id, []):
             if member["user"]["id"] == user_id:
                 return member
+        if user_id == self.bot_user["id"]:
+            status = self._bot_status.get(chat_id, "member")
+            return chat_member(self.bot_user, status) if status == "administrator" else {
+                "status": status,
+                "user": self.bot_user,
+            }
         return {"status": "member", "user": user(user_id)}
 
     async def _m_getfile(self, params: JSONDict) -> Any:
@@ -404,10 +495,23 @@ class FakeTelegramAPI:
         return True
 
     async def _m_deletewebhook(self, params: JSONDict) -> Any:
+        self.webhook_url = ""
+        if str(params.get("drop_pending_updates", "")).lower() == "true":
+            self._updates.clear()
         return True
 
     async def _m_setwebhook(self, params: JSONDict) -> Any:
+        self.webhook_url = str(params.get("url") or "")
+        if str(params.get("drop_pending_updates", "")).lower() == "true":
+            self._updates.clear()
         return True
+
+    async def _m_getwebhookinfo(self, params: JSONDict) -> Any:
+        return {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
 
     async def _m_logout(self, params: JSONDict) -> Any:
         return True

@@ -1,0 +1,1 @@
+"""Sober events: one-off community events with RSVPs, reminders and a calendar file."""
