@@ -30,6 +30,7 @@ from bot.kernel.scheduling import Source, Sweeper
 from bot.kernel.services import Services
 from bot.meetings import reminders as meeting_reminders
 from bot.meetings import routes as meetings
+from bot.meetings.sources import SourceSweep
 from bot.members import commands as members
 from bot.mentors import commands as mentors
 from bot.mentors.source import MentorSource
@@ -78,6 +79,7 @@ def build_sources(store: Store, settings: Settings) -> list[Source]:
         ResourceReviewSource(store),
         EventSource(store, settings.community.timezone, settings.community.language),
         ServiceSource(store),
+        SourceSweep(store, settings),  # last: a sync downloads, the others only plan
     ]
 
 

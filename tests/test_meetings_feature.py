@@ -78,13 +78,13 @@ async def test_member_lists_meetings_in_own_time(console: ConsoleAdapter) -> Non
     await console.push(":as Sam")
     said = await console.push("/meetings")
     # 2026-11-25 is a Wednesday; next Tuesday 19:00 in the community's New York time.
-    assert "Tue 1 Dec 19:00 (in 7 days): Tuesday Night (#1)" in said[0].text
+    assert "Tue 1 Dec 19:00 (America/New_York), in 7 days: Tuesday Night (#1)" in said[0].text
     await console.push(":dm")
     await console.push("/settings tz Europe/London")
     said = await console.push("/meetings")
     assert "Wed 2 Dec 00:00" in said[0].text and "Europe/London" in said[0].text
     detail = texts(await console.push("/meeting 1"))
-    assert "Every Tue at 19:00 (America/New_York), 90 min" in detail
+    assert "Meets every Tue at 19:00 (America/New_York), for 1 hour 30 minutes" in detail
     assert "Join: https://zoom.us/j/123" in detail and "Open, Discussion" in detail
     assert "Going on" not in detail  # the RSVP count is for moderators
 
@@ -105,7 +105,8 @@ async def test_display_across_dst_for_a_member_elsewhere(console: ConsoleAdapter
     await console.push(":time 2027-03-29T12:00+00:00")
     assert "Wed 31 Mar 00:00" in (await console.push("/meetings"))[0].text  # EDT vs BST
     await console.push(":time 2027-03-30T23:30+00:00")
-    assert "(now)" in (await console.push("/meetings"))[0].text
+    assert "Wed 31 Mar 00:00 (Europe/London), now: Tuesday Night" in \
+        (await console.push("/meetings"))[0].text
 
 
 async def test_edit_changes_schedule_and_keeps_id(console: ConsoleAdapter,
@@ -119,7 +120,7 @@ async def test_edit_changes_schedule_and_keeps_id(console: ConsoleAdapter,
     await console.push("/meeting edit 1 remind 30")
     row = await store.meetings.get(1)  # type: ignore[attr-defined]
     assert row.spec["start"] == "19:30" and row.spec["remind_before_min"] == 30
-    assert "announced 30 min before" in texts(await console.push("/meeting list"))
+    assert "announced 30 minutes before" in texts(await console.push("/meeting list"))
     await console.push("/meeting remove 1")
     assert await meeting_count(store) == 0
 
@@ -137,7 +138,7 @@ async def test_guided_add(console: ConsoleAdapter, store: SQLStore) -> None:
     await console.push("https://meet.example.org/x")
     await console.push("O")
     said = await console.push("-")
-    assert "Saved: Morning Light" in said[0].text and "Mon, Tue, Wed, Thu, Fri" in said[0].text
+    assert "Saved: Morning Light" in said[0].text and "every weekday (Mon–Fri)" in said[0].text
     row = await store.meetings.get(1)  # type: ignore[attr-defined]
     assert row.spec["url"] == "https://meet.example.org/x" and row.spec["tz"] == "UTC"
 
@@ -200,7 +201,7 @@ async def subscribe_sam(console: ConsoleAdapter) -> None:
     await console.push("/settings tz Europe/London")
     await console.push(":group recovery")
     said = await console.push("/remind 1 30m")
-    assert said[0].to == "Sam (private)" and "30 min before" in said[0].text
+    assert said[0].to == "Sam (private)" and "30 minutes before" in said[0].text
 
 
 async def test_reminders_exactly_once(console: ConsoleAdapter, harbor: Harbor,
@@ -210,11 +211,11 @@ async def test_reminders_exactly_once(console: ConsoleAdapter, harbor: Harbor,
     await subscribe_sam(console)
     said = await console.push(":time 2026-12-01T23:00+00:00")  # 1 h before, New York 18:00
     assert len(said) == 1 and said[0].to == "group recovery"
-    assert "Tuesday Night starts in 1 h: Tue 1 Dec 19:00 (America/New_York)" in said[0].text
+    assert "Tuesday Night starts in 1 hour: Tue 1 Dec 19:00 (America/New_York)" in said[0].text
     assert "Join: https://zoom.us/j/123" in said[0].text
     said = await console.push(":time 2026-12-01T23:30+00:00")
     assert len(said) == 1 and said[0].to == "Sam (private)"
-    assert "in 30 min, at Wed 2 Dec 00:00 your time (Europe/London)" in said[0].text
+    assert "in 30 minutes, at Wed 2 Dec 00:00 your time (Europe/London)" in said[0].text
     assert "https://zoom.us/j/123" in said[0].text
     before = await outbox_keys(store)
     assert before == ["reminder:1:2026-12-01", "reminder:1:2026-12-01:m2"]
@@ -314,7 +315,8 @@ async def test_member_tables_cascade_on_forget(store: SQLStore) -> None:
         member_fk = [fk for fk in fks if fk[2] == "members"]
         assert member_fk and member_fk[0][6] == "CASCADE", table
     fks = await store.db.fetch("PRAGMA foreign_key_list(meetings)")
-    assert [(fk[2], fk[6]) for fk in fks] == [("communities", "CASCADE")]
+    assert sorted((fk[2], fk[6]) for fk in fks) == [
+        ("communities", "CASCADE"), ("meeting_sources", "CASCADE")]
 
 
 # -- import -----------------------------------------------------------------------------------
@@ -453,7 +455,7 @@ async def test_example_script(console: ConsoleAdapter) -> None:
         if line.strip() and not line.startswith("#"):
             said += await console.push(line)
     announcement, reminder = said[-2:]
-    assert announcement.to == "group recovery" and "starts in 1 h" in announcement.text
+    assert announcement.to == "group recovery" and "starts in 1 hour" in announcement.text
     assert reminder.to == "Sam (private)" and "Wed 2 Dec 00:00 your time" in reminder.text
 
 

@@ -9,6 +9,8 @@ from storage.sql.store import SQLStore
 
 # Tables with no member data, or whose member references are cleared by SET NULL.
 NOT_ABOUT_MEMBERS = {"communities", "members", "meetings", "community_helplines"}
+# Meeting sources and what they hold (feeds, online directories, cache tokens): no member data.
+NOT_ABOUT_MEMBERS |= {"meeting_sources", "online_meetings", "meeting_generations"}
 # The circles: community settings, service roles, and events (whose author is cleared).
 NOT_ABOUT_MEMBERS |= {"mentor_settings", "resource_settings", "service_roles", "sober_events"}
 

@@ -171,9 +171,21 @@ class SchedulerSettings(_Section):
     nudge_after_days: int = Field(default=3, ge=1, le=60)
 
 
+def _valid_feed_url(url: str) -> str:
+    if url and not (url.startswith(("http://", "https://")) and len(url) <= 500):
+        raise ValueError(f"must be an http(s) address or empty, not {url[:60]!r}")
+    return url
+
+
 class MeetingSettings(_Section):
     # Let moderators import feeds from private-network addresses (an intranet, tests).
     allow_private_feed_urls: StrictBool = False
+    # An online-meetings feed for everyone (Meeting Guide JSON or BMLT): /meetings now.
+    online_feed: Annotated[str, AfterValidator(_valid_feed_url)] = ""
+    # How often each meeting source is checked again, and the share of a source's meetings
+    # one sync may remove before it is held for the moderators.
+    sync_hours: float = Field(default=6.0, ge=0.25, le=168)
+    max_drop_share: float = Field(default=0.5, gt=0, le=1)
 
 
 class CrisisSettings(_Section):

@@ -9,16 +9,15 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.kernel.context import Context
 from bot.kernel.types import Document
-from bot.meetings.commands import resolve_meeting, visible_communities
-from bot.meetings.model import (
-    NAME_MAX,
-)
+from bot.meetings.lookup import resolve_meeting, visible_communities
+from bot.meetings.model import NAME_MAX, spec_from_dict
+from bot.meetings.occurrences import last_occurrence
 
 # -- attendance -------------------------------------------------------------------------------
 
 
-def _split_day(args: str, today: date) -> tuple[str, date]:
-    """'/attended 3 2026-11-20' -> ('3', date); the date defaults to today."""
+def _split_day(args: str, today: date) -> tuple[str, date | None]:
+    """'/attended 3 2026-11-20' -> ('3', date); no date given -> None."""
     words = args.split()
     if words and words[-1].casefold() in ("today", "yesterday"):
         back = 1 if words[-1].casefold() == "yesterday" else 0
@@ -28,19 +27,24 @@ def _split_day(args: str, today: date) -> tuple[str, date]:
             return " ".join(words[:-1]), date.fromisoformat(words[-1])
         except ValueError:
             pass
-    return args.strip(), today
+    return args.strip(), None
 
 
 async def attended(ctx: Context) -> None:
-    today = ctx.now().astimezone(ctx.tz()).date()
+    now = ctx.now()
+    today = now.astimezone(ctx.tz()).date()
     ref, day = _split_day(ctx.event.args, today)
     if not ref:
         ctx.whisper(ctx.text("attend.usage"))
         return
-    if day > today:
+    if day is not None and day > today:
         ctx.whisper(ctx.text("attend.future"))
         return
     row = await resolve_meeting(ctx, ref, await visible_communities(ctx))
+    if day is None:
+        # Without a date: the meeting's last occurrence (in its own zone), not "today".
+        last = last_occurrence(spec_from_dict(row.spec), now) if row is not None else None
+        day = last.local_date if last is not None else today
     name = row.name if row else " ".join(ref.split())[:NAME_MAX]
     new = await ctx.store.meetings.log_attendance(
         ctx.member.id, row.id if row else None, name, day.isoformat(), ctx.now_ts()

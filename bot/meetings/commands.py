@@ -5,43 +5,60 @@ meeting_reminders (the sweep that announces occurrences) and attendance (the pri
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from bot.common.parsing import parse_int
 from bot.kernel.context import Context
-from bot.kernel.types import Document
+from bot.kernel.i18n import ENGLISH, Translator
+from bot.kernel.types import Button, Buttons, Document
+from bot.meetings import timefmt
 from bot.meetings.feed_import import import_command
 from bot.meetings.guide import type_names
 from bot.meetings.ics import export_ics
+from bot.meetings.lookup import (
+    find_meeting,
+    moderated_communities,
+    shown_tz,
+    untagged_language,
+    visible_communities,
+    when_text,
+)
 from bot.meetings.model import (
     MeetingInputError,
     MeetingSpec,
+    clean_url,
     parse_duration,
     parse_meeting_line,
     slugify,
     spec_from_dict,
     spec_to_dict,
+    zone,
 )
-from bot.meetings.occurrences import (
-    Occurrence,
-    humanize_until,
-    next_occurrence,
-)
-from bot.meetings.reminders import (
-    fmt_days,
-    fmt_when,
-    place_text,
-    plan_meeting,
-    remind_time,
-)
+from bot.meetings.now_commands import meetings_now_cmd
+from bot.meetings.occurrences import Occurrence, next_occurrence
+from bot.meetings.reminders import place_text, plan_meeting, remind_time
+from bot.meetings.schedule import community_schedule, schedule_upcoming
+from bot.meetings.source_commands import source_cmd
 from storage.base import CommunityRow
 from storage.meetings_base import (
     MeetingRow,
     NewMeeting,
 )
+
+__all__ = [  # visible_communities is used by other features (events, resources, service)
+    "ASKED_MEETING",
+    "add_reply",
+    "going",
+    "ics_bytes",
+    "meeting_cmd",
+    "meetings_cmd",
+    "remind",
+    "uid_for",
+    "visible_communities",
+]
 
 ASKED_MEETING = "meeting:add"
 CONVERSATION_TTL = 30 * 60
@@ -62,8 +79,11 @@ _FIELD_ALIASES = {
     "length": "duration",
 }
 _MOD_SUBCOMMANDS = frozenset(
-    {"add", "edit", "remove", "delete", "skip", "unskip", "list", "import"}
+    {"add", "edit", "remove", "delete", "skip", "unskip", "list", "import", "source", "sources"}
 )
+GROUP_LISTED = 5  # /meetings in a group: the next few, then "see them all privately"
+PRIVATE_LISTED = 25  # /meetings in private: the rest are in /meetings ics
+MOD_LISTED = 30  # /meeting list, with counts (two queries each)
 
 
 def uid_for(meeting: MeetingRow) -> str:
@@ -71,81 +91,56 @@ def uid_for(meeting: MeetingRow) -> str:
     return f"harbor-{meeting.id}-{meeting.community_id}@harbor"
 
 
-# -- lookup -----------------------------------------------------------------------------------
-
-
-def _shown_tz(ctx: Context) -> str:
-    """Times posted in a group use the community's zone: a member's own zone is private."""
-    return ctx.tz_name() if ctx.in_private else ctx.community_tz_name()
-
-
-async def visible_communities(ctx: Context) -> list[CommunityRow]:
-    """The communities whose meetings this member sees: the group's, or in private all of
-    theirs."""
-    if not ctx.in_private:
-        return [ctx.community] if ctx.community is not None else []
-    return await ctx.store.communities.of_member(ctx.member.id)
-
-
-async def resolve_meeting(
-    ctx: Context, ref: str, communities: Sequence[CommunityRow]
-) -> MeetingRow | None:
-    ref = ref.strip().removeprefix("#").casefold()
-    ids = {c.id for c in communities}
-    if (meeting_id := parse_int(ref)) is not None:
-        found: MeetingRow | None = await ctx.store.meetings.get(meeting_id)
-        return found if found is not None and found.community_id in ids else None
-    for community in communities:
-        found = await ctx.store.meetings.by_slug(community.id, ref)
-        if found is not None:
-            return found
-    return None
-
-
-async def find_meeting(
-    ctx: Context, ref: str, communities: Sequence[CommunityRow] | None = None
-) -> MeetingRow | None:
-    """The meeting `ref` (an id or slug) names, or None after saying so."""
-    if not ref.strip():
-        ctx.whisper(ctx.text("meeting.which"))
-        return None
-    found = await resolve_meeting(
-        ctx, ref, communities if communities is not None else await visible_communities(ctx)
-    )
-    if found is None:
-        ctx.whisper(ctx.text("meeting.not_found", ref=ref.strip()[:40]))
-    return found
-
-
 # -- /meetings --------------------------------------------------------------------------------
 
 
 async def meetings_cmd(ctx: Context) -> None:
-    if ctx.event.args.strip().casefold() in ("ics", "ical", "calendar"):
+    head, _, rest = ctx.event.args.strip().partition(" ")
+    head = head.casefold()
+    if head in ("ics", "ical", "calendar"):
         await _export(ctx)
         return
-    rows = await ctx.store.meetings.of_communities([c.id for c in await visible_communities(ctx)])
-    now = ctx.now()
-    upcoming = []
-    for row in rows:
-        occ = next_occurrence(spec_from_dict(row.spec), now, include_in_progress=True)
-        if occ is not None:
-            upcoming.append((occ, row))
-    if not upcoming:
-        ctx.say(ctx.text("meetings.none"))
+    if head in ("now", "soon", "online"):
+        await meetings_now_cmd(ctx, rest.strip())
         return
-    upcoming.sort(key=lambda pair: pair[0].start_utc)
-    tz = ZoneInfo(_shown_tz(ctx))
-    lines = [ctx.text("meetings.header", tz=tz.key)]
-    for occ, row in upcoming:
+    await _listing(ctx)
+
+
+async def _listing(ctx: Context) -> None:
+    communities = await visible_communities(ctx)
+    if not communities:
+        ctx.say(ctx.text("meetings.no_community"))
+        return
+    now = ctx.now()
+    limit = PRIVATE_LISTED if ctx.in_private else GROUP_LISTED
+    found: list[tuple[datetime, datetime, MeetingRow, CommunityRow]] = []
+    total = 0
+    for community in communities:
+        schedule = await community_schedule(ctx.store, community.id, untagged_language(ctx))
+        total += len(schedule.meetings)
+        for hit in await schedule_upcoming(schedule, now, limit + 1):
+            row = schedule.row_of(hit.meeting)
+            if row is not None:
+                found.append((hit.start_utc, hit.end_utc, row, community))
+    if not found:
+        names = ctx.tr.join(c.title or c.chat_id for c in communities)
+        key = "meetings.none_soon" if total else "meetings.none_in"
+        ctx.say(ctx.text(key, communities=names))
+        return
+    found.sort(key=lambda f: (f[0], f[2].name.casefold()))
+    tz = shown_tz(ctx)
+    several = len(communities) > 1
+    lines = [ctx.text("meetings.header")]
+    for start, end, row, community in found[:limit]:
+        line = ctx.text(
+            "meetings.line", when=when_text(ctx, start, end, now, tz), name=row.name, id=row.id
+        )
+        if several:
+            line += " " + ctx.text("meetings.in_community", community=community.title)
+        lines.append(line)
+    if len(found) > limit:
         lines.append(
-            ctx.text(
-                "meetings.line",
-                when=fmt_when(occ.start_utc.astimezone(tz)),
-                until=humanize_until(occ.start_utc, occ.end_utc, now),
-                name=row.name,
-                id=row.id,
-            )
+            ctx.text("meetings.more_private" if not ctx.in_private else "meetings.more_ics")
         )
     lines.append(ctx.text("meetings.footer"))
     ctx.say("\n".join(lines))
@@ -155,19 +150,27 @@ async def _export(ctx: Context) -> None:
     communities = await visible_communities(ctx)
     rows = await ctx.store.meetings.of_communities([c.id for c in communities])
     if not rows:
-        ctx.whisper(ctx.text("meetings.none"))
+        ctx.whisper(ctx.text("meetings.no_community" if not communities else "meetings.none_ics"))
         return
     title = communities[0].title if len(communities) == 1 and communities[0].title else "Harbor"
-    data = ics_bytes(rows, title, ctx.now())
+    # Thousands of meetings take a while to write: never on the event loop.
+    data = await asyncio.to_thread(ics_bytes, rows, title, ctx.now(), ctx.tr)
     ctx.whisper(
         ctx.text("meetings.ics_sent"), document=Document("meetings.ics", data, "text/calendar")
     )
 
 
-def ics_bytes(rows: Sequence[MeetingRow], title: str, now: datetime) -> bytes:
-    return export_ics(
-        [(uid_for(r), spec_from_dict(r.spec)) for r in rows], f"{title} meetings", dtstamp=now
-    )
+def ics_bytes(
+    rows: Sequence[MeetingRow], title: str, now: datetime, tr: Translator = ENGLISH
+) -> bytes:
+    items = []
+    for r in rows:
+        spec = spec_from_dict(r.spec)
+        created = (
+            datetime.fromtimestamp(r.created_at, zone(spec.tz)).date() if r.created_at else None
+        )
+        items.append((uid_for(r), spec, created))
+    return export_ics(items, tr("meetings.ics_title", title=title), dtstamp=now, tr=tr)
 
 
 # -- /meeting ---------------------------------------------------------------------------------
@@ -185,6 +188,9 @@ async def meeting_cmd(ctx: Context) -> None:
     if sub not in _MOD_SUBCOMMANDS:
         await _details(ctx, ctx.event.args.strip())
         return
+    if sub == "list" and ctx.in_private:
+        await _mod_list(ctx, rest)  # moderators may look privately (counts are theirs)
+        return
     # /meeting mixes member and moderator subcommands, so the router can't check this.
     if ctx.in_private or ctx.community is None:
         ctx.say(ctx.text("core.group_only", name=f"meeting {sub}"))
@@ -201,8 +207,16 @@ async def meeting_cmd(ctx: Context) -> None:
         "unskip": _unskip,
         "list": _mod_list,
         "import": import_command,
+        "source": source_cmd,
+        "sources": source_cmd,
     }[sub]
     await handler(ctx, rest)
+
+
+def feedback_buttons(ctx: Context, spec: dict[str, Any]) -> Buttons:
+    """'Report wrong info': opens the source's own corrections page, when it has one."""
+    url = clean_url(str(spec.get("feedback_url") or ""))
+    return ((Button(ctx.text("meeting.report_wrong"), url=url),),) if url else ()
 
 
 async def _details(ctx: Context, ref: str) -> None:
@@ -215,27 +229,21 @@ async def _details(ctx: Context, ref: str) -> None:
         ctx.text("meeting.title", name=row.name, id=row.id, slug=row.slug),
         ctx.text(
             "meeting.schedule",
-            days=fmt_days(spec.weekdays),
+            days=timefmt.days(ctx.tr, spec.weekdays),
             time=spec.start.strftime("%H:%M"),
             tz=spec.tz,
-            duration=spec.duration_min,
+            duration=timefmt.span(ctx.tr, spec.duration_min),
         ),
     ]
     occ = next_occurrence(spec, now, include_in_progress=True)
     if occ is not None:
-        lines.append(
-            ctx.text(
-                "meeting.next",
-                when=fmt_when(occ.start_utc.astimezone(ZoneInfo(_shown_tz(ctx)))),
-                tz=_shown_tz(ctx),
-                until=humanize_until(occ.start_utc, occ.end_utc, now),
-            )
-        )
+        when = when_text(ctx, occ.start_utc, occ.end_utc, now, shown_tz(ctx))
+        lines.append(ctx.text("meeting.next", when=when))
     if spec.types:
         lines.append(ctx.text("meeting.types", types=", ".join(type_names(spec.types, ctx.lang))))
     if spec.notes:
         lines.append(ctx.text("meeting.notes", notes=spec.notes))
-    skipped = sorted(d for d in spec.skipped if d >= now.astimezone(ZoneInfo(spec.tz)).date())
+    skipped = sorted(d for d in spec.skipped if d >= now.astimezone(zone(spec.tz)).date())
     if skipped:
         lines.append(
             ctx.text(
@@ -243,13 +251,16 @@ async def _details(ctx: Context, ref: str) -> None:
                 dates=", ".join(d.isoformat() for d in skipped[:MAX_SKIPPED_SHOWN]),
             )
         )
+    if row.source_id is not None:
+        lines.append(ctx.text("meeting.from_source"))
     if ctx.event.is_moderator and occ is not None:
         lines.append(await _counts(ctx, row, occ))
     ctx.say(
         "\n".join(lines)
         + place_text(ctx.text, spec)
         + "\n"
-        + ctx.text("meeting.member_hint", id=row.id)
+        + ctx.text("meeting.member_hint", id=row.id),
+        feedback_buttons(ctx, row.spec),
     )
 
 
@@ -262,31 +273,42 @@ async def _counts(ctx: Context, row: MeetingRow, occ: Occurrence) -> str:
 
 
 async def _mod_list(ctx: Context, _rest: str) -> None:
-    assert ctx.community is not None
-    rows = await ctx.store.meetings.of_communities([ctx.community.id])
-    if not rows:
-        ctx.say(ctx.text("meeting.list_empty"))
+    """Every meeting with its RSVP and reminder counts: for moderators only, so always
+    answered privately (from a group, or in the private chat)."""
+    communities = await moderated_communities(ctx)
+    if not communities:
+        ctx.whisper(ctx.text("meeting.list_not_moderator"))
         return
     now = ctx.now()
-    lines = [ctx.text("meeting.list_header")]
-    for row in rows:
-        spec = spec_from_dict(row.spec)
-        lines.append(
-            ctx.text(
-                "meeting.list_line",
-                id=row.id,
-                slug=row.slug,
-                name=row.name,
-                days=fmt_days(spec.weekdays),
-                time=spec.start.strftime("%H:%M"),
-                tz=spec.tz,
-                remind=spec.remind_before_min,
+    blocks = []
+    for community in communities:
+        rows = await ctx.store.meetings.of_communities([community.id])
+        if not rows:
+            blocks.append(ctx.text("meeting.list_empty", community=community.title))
+            continue
+        lines = [ctx.text("meeting.list_header", community=community.title, count=len(rows))]
+        for row in rows[:MOD_LISTED]:
+            spec = spec_from_dict(row.spec)
+            lines.append(
+                ctx.text(
+                    "meeting.list_line",
+                    id=row.id,
+                    slug=row.slug,
+                    name=row.name,
+                    days=timefmt.days(ctx.tr, spec.weekdays),
+                    time=spec.start.strftime("%H:%M"),
+                    tz=spec.tz,
+                    remind=timefmt.span(ctx.tr, spec.remind_before_min),
+                )
+                + (" " + ctx.text("meeting.list_synced") if row.source_id is not None else "")
             )
-        )
-        occ = next_occurrence(spec, now, include_in_progress=True)
-        if occ is not None:
-            lines.append("   " + await _counts(ctx, row, occ))
-    ctx.say("\n".join(lines))
+            occ = next_occurrence(spec, now, include_in_progress=True)
+            if occ is not None:
+                lines.append("   " + await _counts(ctx, row, occ))
+        if len(rows) > MOD_LISTED:
+            lines.append(ctx.text("meeting.list_more", count=len(rows) - MOD_LISTED))
+        blocks.append("\n".join(lines))
+    ctx.whisper("\n\n".join(blocks))
 
 
 # -- adding and editing -----------------------------------------------------------------------
@@ -309,20 +331,26 @@ async def _save_new(ctx: Context, community: CommunityRow, spec: MeetingSpec) ->
     return row
 
 
-def _saved_text(ctx: Context, row: MeetingRow, spec: MeetingSpec) -> str:
-    occ = next_occurrence(spec, ctx.now())
-    when = fmt_when(occ.start_utc.astimezone(ZoneInfo(spec.tz))) if occ else "—"
-    return ctx.text(
+def _saved_text(
+    ctx: Context, row: MeetingRow, spec: MeetingSpec, community: CommunityRow | None
+) -> str:
+    now = ctx.now()
+    occ = next_occurrence(spec, now)
+    when = when_text(ctx, occ.start_utc, occ.end_utc, now, spec.tz) if occ else "—"
+    saved = ctx.text(
         "meeting.saved",
         name=spec.name,
         id=row.id,
         slug=row.slug,
-        days=fmt_days(spec.weekdays),
+        days=timefmt.days(ctx.tr, spec.weekdays),
         time=spec.start.strftime("%H:%M"),
         tz=spec.tz,
         next=when,
-        remind=spec.remind_before_min,
     )
+    remind = timefmt.span(ctx.tr, spec.remind_before_min)
+    if community is not None and community.announce_chat_id:
+        return saved + " " + ctx.text("meeting.saved_announced", remind=remind)
+    return saved + " " + ctx.text("meeting.saved_no_channel", remind=remind)
 
 
 async def _add(ctx: Context, rest: str) -> None:
@@ -337,7 +365,7 @@ async def _add(ctx: Context, rest: str) -> None:
         ctx.say(_input_error(ctx, exc))
         return
     row = await _save_new(ctx, community, spec)
-    ctx.say(_saved_text(ctx, row, spec))
+    ctx.say(_saved_text(ctx, row, spec, community))
 
 
 def probe_field(field: str, value: str, default_tz: str) -> MeetingSpec:
@@ -387,6 +415,10 @@ async def _edit(ctx: Context, rest: str) -> None:
         return
     head, _, value = change.strip().partition(" ")
     field = _FIELD_ALIASES.get(head.casefold(), head.casefold())
+    if row.source_id is not None and field != "remind":
+        # The source would undo it at its next sync: say where the change belongs.
+        ctx.say(ctx.text("meeting.synced_no_edit", name=row.name))
+        return
     spec = spec_from_dict(row.spec)
     try:
         if field in (*LINE_FIELDS, "remind") and value.strip():
@@ -406,15 +438,17 @@ async def _edit(ctx: Context, rest: str) -> None:
         ctx.say(_input_error(ctx, exc))
         return
     await _store_edit(ctx, row, new)
-    ctx.say(_saved_text(ctx, row, new))
+    ctx.say(_saved_text(ctx, row, new, ctx.community))
 
 
 async def _store_edit(
     ctx: Context, row: MeetingRow, spec: MeetingSpec, cancel: Sequence[str] = ()
 ) -> None:
     now = ctx.now()
+    # What a source stored beside the spec (venue, languages, feedback link) is kept.
+    stored = {**row.spec, **spec_to_dict(spec)}
     await ctx.store.meetings.update(
-        row.id, spec.name, spec_to_dict(spec), plan_meeting(spec, now, now), ctx.now_ts(), cancel
+        row.id, spec.name, stored, plan_meeting(spec, now, now), ctx.now_ts(), cancel
     )
 
 
@@ -423,7 +457,10 @@ async def _remove(ctx: Context, rest: str) -> None:
     row = await find_meeting(ctx, rest, [ctx.community])
     if row is None:
         return
-    await ctx.store.meetings.remove(row.id)
+    if row.source_id is not None:
+        ctx.say(ctx.text("meeting.synced_no_remove", name=row.name))
+        return
+    await ctx.store.meetings.remove(row.id, ctx.now_ts())
     ctx.say(ctx.text("meeting.removed", name=row.name))
 
 
@@ -450,7 +487,7 @@ async def _skip(ctx: Context, rest: str, undo: bool = False) -> None:
     if row is None:
         return
     spec = spec_from_dict(row.spec)
-    today = ctx.now().astimezone(ZoneInfo(spec.tz)).date()
+    today = ctx.now().astimezone(zone(spec.tz)).date()
     try:
         day = _skip_date(spec, when, today)
     except MeetingInputError as exc:
@@ -530,7 +567,7 @@ async def _finish_guided(ctx: Context, community: CommunityRow, answers: dict[st
         ctx.whisper(_input_error(ctx, exc))
         return
     row = await _save_new(ctx, community, spec)
-    ctx.whisper(_saved_text(ctx, row, spec))
+    ctx.whisper(_saved_text(ctx, row, spec, community))
 
 
 # -- /remind and /going -----------------------------------------------------------------------
@@ -564,7 +601,15 @@ async def remind(ctx: Context) -> None:
         remind_time(occ.start_utc, before, now) if occ else None,
         ctx.now_ts(),
     )
-    ctx.whisper(ctx.text("remind.on", name=row.name, before=before, tz=ctx.tz_name(), id=row.id))
+    ctx.whisper(
+        ctx.text(
+            "remind.on",
+            name=row.name,
+            before=timefmt.span(ctx.tr, before),
+            tz=ctx.tz_name(),
+            id=row.id,
+        )
+    )
 
 
 async def _unsubscribe(ctx: Context, ref: str) -> None:
@@ -574,7 +619,8 @@ async def _unsubscribe(ctx: Context, ref: str) -> None:
     for sub in await ctx.store.meetings.subscriptions(ctx.member.id):
         mine = await ctx.store.meetings.get(sub.meeting_id)
         if mine is not None and ref.strip().removeprefix("#").casefold() in (
-            str(mine.id), mine.slug
+            str(mine.id),
+            mine.slug,
         ):
             row = mine
             break
@@ -592,7 +638,8 @@ async def _list_subscriptions(ctx: Context) -> None:
     for sub in subs:
         row = await ctx.store.meetings.get(sub.meeting_id)
         if row is not None:
-            lines.append(ctx.text("remind.line", name=row.name, id=row.id, before=sub.before_min))
+            before = timefmt.span(ctx.tr, sub.before_min)
+            lines.append(ctx.text("remind.line", name=row.name, id=row.id, before=before))
     ctx.whisper(
         "\n".join([ctx.text("remind.header"), *lines]) if lines else ctx.text("remind.usage")
     )
@@ -608,11 +655,10 @@ async def going(ctx: Context) -> None:
         ctx.whisper(ctx.text("going.no_next", name=row.name))
         return
     day = occ.local_date.isoformat()
-    when = fmt_when(occ.start_utc.astimezone(ctx.tz()))
+    when = ctx.show_time(occ.start_utc)  # a private answer: the member's own time
     if flag.strip().casefold() in ("off", "no", "cancel"):
         await ctx.store.meetings.cancel_rsvp(row.id, ctx.member.id, day)
         ctx.whisper(ctx.text("going.cancelled", name=row.name, when=when))
         return
     await ctx.store.meetings.rsvp(row.id, ctx.member.id, day, ctx.now_ts())
     ctx.whisper(ctx.text("going.saved", name=row.name, when=when, id=row.id))
-

@@ -29,6 +29,7 @@ from bot.meetings.model import (
 
 DEFAULT_DURATION_MIN = 60
 SLUG_MAX = 200
+QUOTE_MAX = 32  # characters of a bad value a skip reason may show
 
 
 class FeedError(ValueError):
@@ -73,11 +74,21 @@ def type_names(codes: Iterable[str], lang: str = "en") -> list[str]:
 
 def _text(row: dict[str, Any], key: str) -> str:
     value = row.get(key)
+    if type(value) is str:  # the usual case, first
+        return value.strip()
     if isinstance(value, bool) or value is None:
         return ""
     if isinstance(value, int | float | str):
         return str(value).strip()
     return ""
+
+
+def _quote(value: Any) -> str:
+    """Enough of a bad value to recognise it, never the whole of it (a feed is not ours)."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= QUOTE_MAX else value[: QUOTE_MAX - 1] + "…")
+    text = repr(value)
+    return text if len(text) <= QUOTE_MAX else text[: QUOTE_MAX - 1] + "…"
 
 
 def _clip(text: str, limit: int) -> str:
@@ -89,7 +100,7 @@ def _weekday(value: Any) -> int:
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip()[:3])
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 6:
-        raise _Skip(f"invalid day {value!r}")
+        raise _Skip(f"invalid day {_quote(value)}")
     return (value + 6) % 7  # Meeting Guide: Sunday = 0; Python: Monday = 0
 
 
@@ -152,13 +163,13 @@ def _row_to_spec(row: dict[str, Any], slug: str, default_tz: str) -> MeetingSpec
     weekdays = _weekdays(row)
     start = _clock(_text(row, "time"))
     if start is None:
-        raise _Skip(f"invalid time {_text(row, 'time')!r}")
+        raise _Skip(f"invalid time {_quote(_text(row, 'time'))}")
     duration = _duration(start, _text(row, "end_time"))
 
     tz_name = _text(row, "timezone")
     tz = canonical_tz(tz_name or default_tz)
     if tz is None:
-        raise _Skip(f"unknown time zone {tz_name or default_tz!r}")
+        raise _Skip(f"unknown time zone {_quote(tz_name or default_tz)}")
 
     raw_types = row.get("types")
     types = normalize_types(
@@ -202,12 +213,16 @@ def _load(data: bytes | str, max_bytes: int) -> Any:
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise FeedError("feed.bad_json", f"The feed is not valid JSON ({exc}).") from exc
+        raise FeedError("feed.bad_json", "The feed is not valid JSON.") from exc
 
 
 def parse_feed(data: bytes | str, default_tz: str, max_bytes: int = 5_000_000) -> ImportResult:
     """Parse a whole feed. Duplicate slugs: the last row wins and the earlier one is reported."""
-    rows = _load(data, max_bytes)
+    return parse_rows(_load(data, max_bytes), default_tz)
+
+
+def parse_rows(rows: Any, default_tz: str) -> ImportResult:
+    """parse_feed on an already decoded payload. Raises FeedError when it is not a list."""
     if not isinstance(rows, list):
         raise FeedError("feed.not_list", "The feed must be a JSON list of meetings.")
     by_slug: dict[str, MeetingSpec] = {}

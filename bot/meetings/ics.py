@@ -1,47 +1,52 @@
 """Export meetings as an iCalendar (RFC 5545) feed that calendar apps can subscribe to.
 
 Each meeting is one weekly VEVENT anchored in its own TZID (with a VTIMEZONE), so the local time
-stays put across DST. DTSTART is the first meeting weekday on or after a fixed anchor date, which
-keeps the output stable between exports and always on a BYDAY day (else RFC 5545 adds an extra
-occurrence at DTSTART).
+stays put across DST. DTSTART is the first meeting weekday on or after the day the meeting was
+created (a fixed anchor date when that is unknown), which keeps the output stable between
+exports and always on a BYDAY day (else RFC 5545 adds an extra occurrence at DTSTART).
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
 import icalendar
 
+from bot.kernel.i18n import ENGLISH, Translator
 from bot.meetings.guide import type_names
-from bot.meetings.model import MeetingSpec
+from bot.meetings.model import MeetingSpec, zone
 
-ANCHOR = datetime.date(2024, 1, 1)  # a Monday; also the VTIMEZONE history's start
+ANCHOR = datetime.date(2024, 1, 1)  # a Monday: the start when a meeting's creation is unknown
 _ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # indexed by Python weekday()
 PRODID = "-//Harbor//Meetings//EN"
 
 
-def _first_date(weekdays: Sequence[int]) -> datetime.date:
-    return min(ANCHOR + datetime.timedelta(days=(w - ANCHOR.weekday()) % 7) for w in weekdays)
+# (stable uid, spec) or (stable uid, spec, the local date the meeting was created)
+IcsMeeting = tuple[str, MeetingSpec] | tuple[str, MeetingSpec, datetime.date | None]
 
 
-def _description(spec: MeetingSpec) -> str:
+def _first_date(weekdays: Sequence[int], since: datetime.date = ANCHOR) -> datetime.date:
+    return min(since + datetime.timedelta(days=(w - since.weekday()) % 7) for w in weekdays)
+
+
+def _description(spec: MeetingSpec, tr: Translator) -> str:
     lines: list[str] = []
     if spec.types:
-        lines.append(", ".join(type_names(spec.types)))
+        lines.append(", ".join(type_names(spec.types, tr.lang)))
     if spec.url:
-        lines.append(f"Join: {spec.url}")
+        lines.append(tr("meeting.join", url=spec.url))
     if spec.phone:
-        lines.append(f"Phone: {spec.phone}")
+        lines.append(tr("meeting.phone", phone=spec.phone))
     if spec.notes:
         lines.append(spec.notes)
     return "\n".join(lines)
 
 
-def _event(uid: str, spec: MeetingSpec, dtstamp: datetime.datetime) -> icalendar.Event:
-    tz = ZoneInfo(spec.tz)
-    first = _first_date(spec.weekdays)
+def _event(
+    uid: str, spec: MeetingSpec, dtstamp: datetime.datetime, first: datetime.date, tr: Translator
+) -> icalendar.Event:
+    tz = zone(spec.tz)
     event = icalendar.Event()
     event.add("uid", uid)
     event.add("dtstamp", dtstamp)
@@ -59,21 +64,23 @@ def _event(uid: str, spec: MeetingSpec, dtstamp: datetime.datetime) -> icalendar
         event.add("location", location)
     if spec.url:
         event.add("url", spec.url)
-    description = _description(spec)
+    description = _description(spec, tr)
     if description:
         event.add("description", description)
     if spec.types:
-        event.add("categories", type_names(spec.types))
+        event.add("categories", type_names(spec.types, tr.lang))
     return event
 
 
 def export_ics(
-    meetings: Sequence[tuple[str, MeetingSpec]],
+    meetings: Sequence[IcsMeeting],
     calendar_name: str,
     dtstamp: datetime.datetime | None = None,
+    tr: Translator = ENGLISH,
 ) -> bytes:
-    """One VCALENDAR with a weekly VEVENT per (stable uid, spec). Meetings without weekdays are
-    left out. Pass `dtstamp` (aware) for byte-identical output between runs."""
+    """One VCALENDAR with a weekly VEVENT per (stable uid, spec[, created]): each recurrence
+    starts at the meeting's first date on or after its creation. Meetings without weekdays
+    are left out. Pass `dtstamp` (aware) for byte-identical output between runs."""
     stamp = (dtstamp or datetime.datetime.now(datetime.UTC)).astimezone(datetime.UTC)
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
@@ -81,10 +88,15 @@ def export_ics(
     cal.add("calscale", "GREGORIAN")
     cal.add("name", calendar_name)  # RFC 7986
     cal.add("x-wr-calname", calendar_name)  # what Google/Apple/Outlook actually read
-    for uid, spec in meetings:
+    earliest: datetime.date | None = None
+    for item in meetings:
+        uid, spec = item[0], item[1]
+        since = (item[2] if len(item) > 2 else None) or ANCHOR
         if spec.weekdays:
-            cal.add_component(_event(uid, spec, stamp.replace(microsecond=0)))
-    # History from the anchor keeps VTIMEZONEs small while covering every DTSTART.
-    cal.add_missing_timezones(first_date=ANCHOR)
+            first = _first_date(spec.weekdays, since)
+            earliest = first if earliest is None else min(earliest, first)
+            cal.add_component(_event(uid, spec, stamp.replace(microsecond=0), first, tr))
+    # History from the earliest DTSTART keeps VTIMEZONEs small while covering every one.
+    cal.add_missing_timezones(first_date=earliest or ANCHOR)
     data: bytes = cal.to_ical()
     return data

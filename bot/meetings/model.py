@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
@@ -72,26 +72,49 @@ def _zone_names() -> dict[str, str]:
     return {name.lower(): name for name in available_timezones()} | {"utc": "UTC"}
 
 
+_ZONES: dict[str, ZoneInfo | None] = {}
+
+
+def zone(name: str) -> ZoneInfo:
+    """ZoneInfo(name), held for the life of the process. zoneinfo itself keeps only its last
+    8 zones alive, so code cycling through a feed's 60 zones would re-read tzdata files
+    thousands of times; there are ~600 zones, so holding every one used costs little.
+    Raises ZoneInfoNotFoundError (or ValueError) like ZoneInfo."""
+    found = _ZONES.get(name)
+    if found is None:
+        found = ZoneInfo(name)
+        _ZONES[name] = found
+    return found
+
+
+@lru_cache(maxsize=4096)
 def canonical_tz(name: str) -> str | None:
     """The IANA name as zoneinfo spells it, or None when unknown."""
     name = name.strip()
-    if not name:
+    if not name or len(name) > 64:
         return None
     found = _zone_names().get(name.lower())
     if found is None:
         return None
     try:
-        ZoneInfo(found)
+        zone(found)
     except (ZoneInfoNotFoundError, ValueError):
         return None
     return found
 
 
+_URL_BAD_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
+# http(s)://host[:port][/?#rest] with a plain ASCII host name (no user info, no brackets).
+_PLAIN_URL = re.compile(r"(?i:https?)://[a-z0-9](?:[a-z0-9.-]*)(?::\d{1,5})?(?:[/?#]|$)", re.I)
+
+
 def clean_url(text: str) -> str | None:
     """`text` if it is an absolute http(s) URL with a host and no whitespace, else None."""
     text = text.strip()
-    if not text or len(text) > URL_MAX or any(c.isspace() or ord(c) < 32 for c in text):
+    if not text or len(text) > URL_MAX or _URL_BAD_CHAR.search(text) is not None:
         return None
+    if _PLAIN_URL.match(text) is not None:
+        return text  # the common shape, known good without a full split
     try:
         parts = urlsplit(text)
     except ValueError:
@@ -273,6 +296,10 @@ def parse_meeting_line(text: str, default_tz: str) -> MeetingSpec:
         raise MeetingInputError("meeting.empty_name")
     if len(name) > NAME_MAX:
         raise MeetingInputError("meeting.name_too_long", str(NAME_MAX))
+    if not days_raw:
+        raise MeetingInputError("meeting.missing_days")
+    if not time_raw:
+        raise MeetingInputError("meeting.missing_time")
     weekdays = parse_weekdays(days_raw)
     start = parse_time(time_raw)
     tz = canonical_tz(tz_raw or default_tz)

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.meetings.model import MeetingSpec
+from bot.meetings.model import MeetingSpec, zone
 
 UTC = datetime.UTC
 _MAX_SCAN_DAYS = 3 * 366  # next_occurrence gives up after this much skipped/cancelled time
@@ -44,7 +44,7 @@ def resolve_local(d: datetime.date, t: datetime.time, tz: ZoneInfo) -> datetime.
 def to_local(dt_utc: datetime.datetime, tz: str) -> datetime.datetime:
     """Show an instant in a member's (or meeting's) zone."""
     _require_aware(dt_utc)
-    return dt_utc.astimezone(ZoneInfo(tz))
+    return dt_utc.astimezone(zone(tz))
 
 
 def occurrences(
@@ -54,7 +54,7 @@ def occurrences(
     _require_aware(after, until)
     if until <= after or not spec.weekdays:
         return []
-    tz = ZoneInfo(spec.tz)
+    tz = zone(spec.tz)
     duration = datetime.timedelta(minutes=spec.duration_min)
     weekdays = set(spec.weekdays)
     # A local date can start up to ~a day away from its UTC date; pad both ends.
@@ -75,25 +75,35 @@ def next_occurrence(
     spec: MeetingSpec, after: datetime.datetime, include_in_progress: bool = False
 ) -> Occurrence | None:
     """First occurrence starting at or after `after`; with include_in_progress, one that has
-    started but not yet ended counts too. None when there is none within ~3 years."""
+    started but not yet ended counts too. None when there is none within ~3 years.
+
+    Walks the meeting's local dates in order (their starts only grow: consecutive local
+    dates are ~24 h apart whatever DST does), so the usual answer costs a few days' checks."""
     _require_aware(after)
     if not spec.weekdays:
         return None
+    tz = zone(spec.tz)
     duration = datetime.timedelta(minutes=spec.duration_min)
+    weekdays = set(spec.weekdays)
     lo = after - duration if include_in_progress else after
-    step = datetime.timedelta(days=28)
-    scanned = 0
-    while scanned < _MAX_SCAN_DAYS:
-        for occ in occurrences(spec, lo, lo + step):
-            if occ.start_utc >= after or (include_in_progress and occ.end_utc > after):
-                return occ
-        lo += step
-        scanned += step.days
+    # A day early: a start can't fall on a local date before its own.
+    day = lo.astimezone(tz).date() - datetime.timedelta(days=1)
+    one = datetime.timedelta(days=1)
+    for _ in range(_MAX_SCAN_DAYS + 2):
+        if day.weekday() in weekdays and day not in spec.skipped:
+            start = resolve_local(day, spec.start, tz).astimezone(UTC)
+            end = start + duration
+            if start >= after or (include_in_progress and end > after):
+                return Occurrence(start, end, day)
+        day += one
     return None
 
 
 def humanize_until(start: datetime.datetime, end: datetime.datetime, now: datetime.datetime) -> str:
-    """'now' while in progress, else 'in 45 min', 'in 2 h', 'in 3 days'; 'ended' afterwards."""
+    """'now' while in progress, else 'in 45 min', 'in 2 h', 'in 3 days'; 'ended' afterwards.
+
+    Kept as it was for the features that use it (events, service); the meetings feature
+    says the same from its catalog, in the reader's language (`timefmt.until`)."""
     _require_aware(start, end, now)
     if start <= now < end:
         return "now"
@@ -107,3 +117,23 @@ def humanize_until(start: datetime.datetime, end: datetime.datetime, now: dateti
         return f"in {hours} h"
     days = (minutes + 720) // 1440
     return "in 1 day" if days == 1 else f"in {days} days"
+
+
+def last_occurrence(spec: MeetingSpec, at: datetime.datetime) -> Occurrence | None:
+    """The most recent occurrence that has started by `at` (in progress included); None when
+    there is none within a year (a meeting skipped all year, or no weekdays)."""
+    _require_aware(at)
+    if not spec.weekdays:
+        return None
+    tz = zone(spec.tz)
+    duration = datetime.timedelta(minutes=spec.duration_min)
+    weekdays = set(spec.weekdays)
+    day = at.astimezone(tz).date() + datetime.timedelta(days=1)
+    one = datetime.timedelta(days=1)
+    for _ in range(368):
+        if day.weekday() in weekdays and day not in spec.skipped:
+            start = resolve_local(day, spec.start, tz).astimezone(UTC)
+            if start <= at:
+                return Occurrence(start, start + duration, day)
+        day -= one
+    return None

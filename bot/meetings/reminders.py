@@ -3,20 +3,20 @@ time zone, and the sweep source that moves due reminders into the outbox exactly
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from bot.kernel.i18n import translator
+from bot.kernel.i18n import Translator, translator
 from bot.kernel.outbox import planned, private_to
 from bot.kernel.types import ChatRef, Fallback, Priority, Reply
+from bot.meetings import timefmt
 from bot.meetings.model import (
     MeetingSpec,
     spec_from_dict,
+    zone,
 )
 from bot.meetings.occurrences import (
     Occurrence,
-    humanize_until,
     next_occurrence,
     resolve_local,
 )
@@ -29,9 +29,6 @@ from storage.meetings_base import (
     SubscriptionAdvance,
 )
 
-_DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
 # -- planning (pure) --------------------------------------------------------------------------
 
 
@@ -42,7 +39,7 @@ def occurrence_on(spec: MeetingSpec, local_day: str | None) -> Occurrence | None
     day = date.fromisoformat(local_day)
     if day in spec.skipped or day.weekday() not in spec.weekdays:
         return None
-    start = resolve_local(day, spec.start, ZoneInfo(spec.tz)).astimezone(UTC)
+    start = resolve_local(day, spec.start, zone(spec.tz)).astimezone(UTC)
     return Occurrence(start, start + timedelta(minutes=spec.duration_min), day)
 
 
@@ -72,12 +69,10 @@ def _following(spec: MeetingSpec, occ: Occurrence | None, now: datetime) -> Occu
 # -- formatting -------------------------------------------------------------------------------
 
 
-def fmt_when(dt: datetime) -> str:
-    return f"{dt:%a} {dt.day} {dt:%b %H:%M}"
-
-
-def fmt_days(weekdays: Sequence[int]) -> str:
-    return ", ".join(_DAY_ABBR[d] for d in weekdays)
+def fmt_when(dt: datetime, tr: Translator | None = None) -> str:
+    """'Tue 1 Dec 19:00': an aware moment as a wall time in its own zone, in `tr`'s language
+    (English by default). Other features (events, service) use it too."""
+    return timefmt.local_time(tr or translator("en"), dt, "", keep_zone=True)
 
 
 def place_text(text: Callable[..., str], spec: MeetingSpec) -> str:
@@ -92,23 +87,23 @@ def place_text(text: Callable[..., str], spec: MeetingSpec) -> str:
 
 
 def reminder_text(
-    text: Callable[..., str],
+    tr: Translator,
     key: str,
     meeting_id: int,
     spec: MeetingSpec,
     occ: Occurrence,
     tz: str,
     now: datetime,
+    *,
+    timestamps: bool = False,
+    yours: bool = False,
 ) -> str:
-    local = occ.start_utc.astimezone(ZoneInfo(tz))
-    return text(
-        key,
-        name=spec.name,
-        until=humanize_until(occ.start_utc, occ.end_utc, now),
-        time=fmt_when(local),
-        tz=tz,
-        id=meeting_id,
-    ) + place_text(text, spec)
+    """An announcement or a private reminder: platform timestamps where the platform shows
+    each reader their own time (Discord), else the time in `tz`, named."""
+    when, until = timefmt.when(
+        tr, occ.start_utc, occ.end_utc, now, tz, timestamps=timestamps, yours=yours
+    )
+    return tr(key, name=spec.name, until=until, when=when, id=meeting_id) + place_text(tr, spec)
 
 
 # -- announcements and reminders, planned by the sweep ----------------------------------------
@@ -146,7 +141,16 @@ class MeetingSource:
         if occ is not None and now < occ.end_utc and c.active and c.announce_chat_id:
             tz = c.tz or self.default_tz
             at = datetime.fromtimestamp(m.next_reminder_at, UTC)
-            text = reminder_text(self.tr, "remind.group", m.id, spec, occ, tz, max(now, at))
+            text = reminder_text(
+                self.tr,
+                "remind.group",
+                m.id,
+                spec,
+                occ,
+                tz,
+                max(now, at),
+                timestamps=timefmt.shows_timestamps(c.platform),
+            )
             post = Reply(
                 chat=ChatRef(
                     c.platform, c.announce_chat_id, private=False, thread_id=c.announce_thread_id
@@ -183,7 +187,17 @@ class MeetingSource:
             tz = member.tz or due.community_tz or self.default_tz
             at = datetime.fromtimestamp(s.next_at, UTC)
             tr = translator(member.lang)
-            text = reminder_text(tr, "remind.private", m.id, spec, occ, tz, max(now, at))
+            text = reminder_text(
+                tr,
+                "remind.private",
+                m.id,
+                spec,
+                occ,
+                tz,
+                max(now, at),
+                timestamps=timefmt.shows_timestamps(member.platform),
+                yours=True,
+            )
             items.append(
                 planned(
                     private_to(member, text),

@@ -1,11 +1,14 @@
 """What the meetings feature answers to: its commands live in `commands.py` (schedule,
-reminders, RSVPs) and `attendance.py` (the private attendance log)."""
+reminders, RSVPs), `now_commands.py` (/meetings now), `source_commands.py` (feed sources and
+the shrink guard's Apply / Keep buttons) and `attendance.py` (the private attendance log)."""
 
 from __future__ import annotations
 
-from bot.kernel.router import Command, ConversationRoute, Routes, Where
+from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes, Where
 from bot.meetings.attendance import attendance, attended
 from bot.meetings.commands import ASKED_MEETING, add_reply, going, meeting_cmd, meetings_cmd, remind
+from bot.meetings.source_commands import held_button
+from bot.meetings.sources import HELD_BUTTON
 from bot.meetings.suggest import suggest_meetings
 
 ROUTES = Routes(
@@ -30,5 +33,6 @@ ROUTES = Routes(
             where=Where.PRIVATE,
         ),
     ],
+    buttons=[ButtonRoute(HELD_BUTTON, held_button)],
     conversations=[ConversationRoute(ASKED_MEETING, add_reply)],
 )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from storage.database import Database, Row, Tx, in_list
 from storage.meetings_base import (
+    PURPOSE_ONLINE,
     AttendanceRow,
     DueMeeting,
     DueSubscription,
@@ -15,10 +17,15 @@ from storage.meetings_base import (
     MeetingPlan,
     MeetingRow,
     NewMeeting,
+    NewSource,
+    SourcedMeeting,
+    SourceRow,
+    SourceUpdate,
     SubscriptionAdvance,
     SubscriptionRow,
+    SyncChanges,
 )
-from storage.rows import OutboxItem
+from storage.rows import OutboxItem, changed
 from storage.sql.columns import (
     COMMUNITY,
     MEMBER,
@@ -29,7 +36,28 @@ from storage.sql.columns import (
 )
 from storage.sql.outbox import insert_items
 
-_MEETING = "id, community_id, slug, name, spec, next_occurrence, next_reminder_at"
+_MEETING = (
+    "id, community_id, slug, name, spec, next_occurrence, next_reminder_at, created_at, source_id"
+)
+_SOURCE = (
+    "id, community_id, url, kind, purpose, etag, last_modified, body_digest, last_synced,"
+    " last_error, failures, held, next_sync_at, version, created_at"
+)
+_SOURCE_S = ", ".join(f"s.{c.strip()}" for c in _SOURCE.split(","))
+_SOURCE_FIELDS = frozenset(
+    {
+        "kind",
+        "etag",
+        "last_modified",
+        "body_digest",
+        "last_synced",
+        "last_error",
+        "failures",
+        "held",
+        "next_sync_at",
+    }
+)
+SYNC_CHUNK = 500  # sync operations per transaction
 _SUB = "meeting_id, member_id, before_min, occurrence, next_at"
 IMPORT_CHUNK = 500  # meetings per transaction: other members' writes never wait long
 
@@ -44,6 +72,58 @@ def meeting_row(r: Row, prefix: str = "") -> MeetingRow:
         spec=json.loads(r[p + "spec"]),
         next_occurrence=r[p + "next_occurrence"],
         next_reminder_at=r[p + "next_reminder_at"],
+        created_at=r[p + "created_at"],
+        source_id=r[p + "source_id"],
+    )
+
+
+def source_row(r: Row) -> SourceRow:
+    held = r["held"]
+    keys = set(r.keys())
+    return SourceRow(
+        id=r["id"],
+        community_id=r["community_id"],
+        url=r["url"],
+        kind=r["kind"],
+        purpose=r["purpose"],
+        etag=r["etag"],
+        last_modified=r["last_modified"],
+        body_digest=r["body_digest"],
+        last_synced=r["last_synced"],
+        last_error=r["last_error"],
+        failures=r["failures"],
+        held=json.loads(held) if held else None,
+        next_sync_at=r["next_sync_at"],
+        version=r["version"],
+        created_at=r["created_at"],
+        meetings=int(r["meetings"]) if "meetings" in keys else 0,
+    )
+
+
+def _token() -> str:
+    return uuid.uuid4().hex
+
+
+async def _bump(tx: Tx, community_ids: Iterable[int | None]) -> None:
+    """A fresh generation token for each community whose meetings changed."""
+    await tx.executemany(
+        "INSERT INTO meeting_generations (community_id, token) VALUES (?, ?)"
+        " ON CONFLICT (community_id) DO UPDATE SET token = excluded.token",
+        [(cid, _token()) for cid in sorted({c for c in community_ids if c is not None})],
+    )
+
+
+def _reminder_range(meeting_id: int) -> tuple[str, str]:
+    """Dedupe keys 'reminder:<id>:…' as a range (';' follows ':'): index-friendly, and the
+    same in every dialect."""
+    return f"reminder:{meeting_id}:", f"reminder:{meeting_id};"
+
+
+async def _drop_pending_reminders(tx: Tx, meeting_ids: Sequence[int], now: int) -> None:
+    await tx.executemany(
+        "UPDATE outbox SET status = 'skipped', last_error = 'meeting removed', finished_at = ?"
+        " WHERE dedupe_key >= ? AND dedupe_key < ? AND status IN ('pending', 'held')",
+        [(now, *_reminder_range(mid)) for mid in meeting_ids],
     )
 
 
@@ -117,6 +197,7 @@ class SQLMeetings:
                 ),
             )
             assert row is not None
+            await _bump(tx, [community_id])
             return meeting_row(row)
 
         return await self._db.write(unit)
@@ -131,11 +212,13 @@ class SQLMeetings:
         cancel_dates: Sequence[str] = (),
     ) -> None:
         async def unit(tx: Tx) -> None:
-            await tx.execute(
+            row = await tx.fetchone(
                 "UPDATE meetings SET name = ?, spec = ?, next_occurrence = ?,"
-                " next_reminder_at = ?, updated_at = ? WHERE id = ?",
+                " next_reminder_at = ?, updated_at = ? WHERE id = ? RETURNING community_id",
                 (name, dumps(spec), plan.occurrence, plan.reminder_at, now, meeting_id),
             )
+            if row is not None:
+                await _bump(tx, [row["community_id"]])
             await _replan_subscriptions(tx, [meeting_id], [plan], now)
             for day in cancel_dates:
                 key = f"reminder:{meeting_id}:{day}"
@@ -148,8 +231,16 @@ class SQLMeetings:
 
         await self._db.write(unit)
 
-    async def remove(self, meeting_id: int) -> None:
-        await self._db.execute("DELETE FROM meetings WHERE id = ?", (meeting_id,))
+    async def remove(self, meeting_id: int, now: int = 0) -> None:
+        async def unit(tx: Tx) -> None:
+            row = await tx.fetchone(
+                "DELETE FROM meetings WHERE id = ? RETURNING community_id", (meeting_id,)
+            )
+            if row is not None:
+                await _bump(tx, [row["community_id"]])
+                await _drop_pending_reminders(tx, [meeting_id], now)
+
+        await self._db.write(unit)
 
     async def get(self, meeting_id: int) -> MeetingRow | None:
         row = await self._db.fetchone(
@@ -250,6 +341,7 @@ class SQLMeetings:
                 )
                 if changed_ids:
                     await _replan_subscriptions(tx, changed_ids, changed_plans, now)
+                await _bump(tx, [community_id])
                 return len(inserts), len(changes)
 
             new, moved = await self._db.write(unit)
@@ -398,3 +490,298 @@ class SQLMeetings:
             return new
 
         return await self._db.write(unit)
+
+    # -- feed sources ------------------------------------------------------------------------
+    _COUNTED = (
+        f"SELECT {_SOURCE},"
+        " (SELECT COUNT(*) FROM meetings m WHERE m.source_id = s.id)"
+        " + (SELECT COUNT(*) FROM online_meetings o WHERE o.source_id = s.id) AS meetings"
+        " FROM meeting_sources s"
+    )
+
+    async def add_source(self, source: NewSource, now: int) -> SourceRow | None:
+        async def unit(tx: Tx) -> SourceRow | None:
+            if source.community_id is None:
+                # NULLs are distinct in the unique index: check the installation's by hand.
+                same = await tx.fetchone(
+                    "SELECT id FROM meeting_sources WHERE community_id IS NULL"
+                    " AND url = ? AND purpose = ?",
+                    (source.url, source.purpose),
+                )
+                if same is not None:
+                    return None
+            row = await tx.fetchone(
+                "INSERT INTO meeting_sources (community_id, url, kind, purpose, next_sync_at,"
+                " version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (community_id, url, purpose) DO NOTHING"
+                f" RETURNING {_SOURCE}",
+                (
+                    source.community_id,
+                    source.url,
+                    source.kind,
+                    source.purpose,
+                    source.next_sync_at,
+                    _token(),
+                    now,
+                ),
+            )
+            return source_row(row) if row is not None else None
+
+        return await self._db.write(unit)
+
+    async def source(self, source_id: int) -> SourceRow | None:
+        row = await self._db.fetchone(f"{self._COUNTED} WHERE s.id = ?", (source_id,))
+        return source_row(row) if row else None
+
+    async def sources(self, community_id: int | None) -> list[SourceRow]:
+        if community_id is None:
+            rows = await self._db.fetch(
+                f"{self._COUNTED} WHERE s.community_id IS NULL ORDER BY s.id"
+            )
+        else:
+            rows = await self._db.fetch(
+                f"{self._COUNTED} WHERE s.community_id = ? ORDER BY s.id", (community_id,)
+            )
+        return [source_row(r) for r in rows]
+
+    async def update_source(self, source_id: int, change: SourceUpdate) -> None:
+        fields = _source_fields(change)
+        if not fields:
+            return
+        await self._db.execute(
+            f"UPDATE meeting_sources SET {', '.join(f'{k} = ?' for k in fields)} WHERE id = ?",
+            [*fields.values(), source_id],
+        )
+
+    async def remove_source(self, source_id: int) -> int:
+        async def unit(tx: Tx) -> int:
+            found = await tx.fetchone(
+                "SELECT community_id FROM meeting_sources WHERE id = ?", (source_id,)
+            )
+            if found is None:
+                return 0
+            gone = await tx.fetch("SELECT id FROM meetings WHERE source_id = ?", (source_id,))
+            online = await tx.fetchone(
+                "SELECT COUNT(*) AS n FROM online_meetings WHERE source_id = ?", (source_id,)
+            )
+            # The meetings go with their source (ON DELETE CASCADE), their reminders too.
+            await tx.execute("DELETE FROM meeting_sources WHERE id = ?", (source_id,))
+            await _drop_pending_reminders(tx, [r["id"] for r in gone], 0)
+            await _bump(tx, [found["community_id"]])
+            return len(gone) + int(online["n"] if online else 0)
+
+        return await self._db.write(unit)
+
+    async def due_sources(self, now: int, limit: int) -> list[SourceRow]:
+        rows = await self._db.fetch(
+            f"SELECT {_SOURCE_S} FROM meeting_sources s"
+            " LEFT JOIN communities c ON c.id = s.community_id"
+            " WHERE s.next_sync_at <= ? AND (s.community_id IS NULL OR c.active = 1)"
+            " ORDER BY s.next_sync_at, s.id LIMIT ?",
+            (now, limit),
+        )
+        return [source_row(r) for r in rows]
+
+    async def source_index(self, source_id: int) -> dict[str, tuple[int, str]]:
+        purpose = await self._db.fetchval(
+            "SELECT purpose FROM meeting_sources WHERE id = ?", (source_id,)
+        )
+        if purpose == PURPOSE_ONLINE:
+            sql = "SELECT id, source_key, digest FROM online_meetings WHERE source_id = ?"
+        else:
+            sql = "SELECT id, source_key, source_digest AS digest FROM meetings WHERE source_id = ?"
+        rows = await self._db.fetch(sql, (source_id,))
+        return {r["source_key"]: (r["id"], r["digest"] or "") for r in rows}
+
+    async def specs(self, meeting_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        ids = list(meeting_ids)
+        for start in range(0, len(ids), SYNC_CHUNK):
+            chunk = ids[start : start + SYNC_CHUNK]
+            rows = await self._db.fetch(
+                f"SELECT id, spec FROM meetings WHERE id IN ({in_list(chunk)})", chunk
+            )
+            out.update((r["id"], json.loads(r["spec"])) for r in rows)
+        return out
+
+    async def online_specs(self, source_id: int) -> list[dict[str, Any]]:
+        rows = await self._db.fetch(
+            "SELECT spec FROM online_meetings WHERE source_id = ? ORDER BY id", (source_id,)
+        )
+        return [json.loads(r["spec"]) for r in rows]
+
+    async def generations(self, community_ids: Sequence[int]) -> dict[int, str]:
+        if not community_ids:
+            return {}
+        rows = await self._db.fetch(
+            "SELECT community_id, token FROM meeting_generations"
+            f" WHERE community_id IN ({in_list(community_ids)})",
+            list(community_ids),
+        )
+        return {r["community_id"]: r["token"] for r in rows}
+
+    async def apply_sync(
+        self, source: SourceRow, changes: SyncChanges, state: SourceUpdate, now: int
+    ) -> None:
+        ops: list[tuple[str, Any]] = [("c", m) for m in changes.creates]
+        ops += [("u", pair) for pair in changes.updates]
+        ops += [("r", mid) for mid in changes.removes]
+        chunks = [ops[i : i + SYNC_CHUNK] for i in range(0, len(ops), SYNC_CHUNK)] or [[]]
+        online = source.purpose == PURPOSE_ONLINE
+        for number, chunk in enumerate(chunks, start=1):
+            last = number == len(chunks)
+
+            async def unit(tx: Tx, chunk: list[tuple[str, Any]] = chunk, last: bool = last) -> None:
+                creates = [m for op, m in chunk if op == "c"]
+                updates = [pair for op, pair in chunk if op == "u"]
+                removes = [mid for op, mid in chunk if op == "r"]
+                if online:
+                    await _apply_online(tx, source.id, creates, updates, removes)
+                else:
+                    await _apply_meetings(tx, source, creates, updates, removes, now)
+                if last:
+                    fields = _source_fields(state)
+                    fields["version"] = _token()
+                    await tx.execute(
+                        f"UPDATE meeting_sources SET {', '.join(f'{k} = ?' for k in fields)}"
+                        " WHERE id = ?",
+                        [*fields.values(), source.id],
+                    )
+
+            await self._db.write(unit)
+
+
+def _source_fields(change: SourceUpdate) -> dict[str, Any]:
+    fields = changed(change)
+    assert set(fields) <= _SOURCE_FIELDS, fields
+    if "held" in fields:
+        fields["held"] = dumps(fields["held"]) if fields["held"] is not None else None
+    return fields
+
+
+async def _apply_online(
+    tx: Tx,
+    source_id: int,
+    creates: Sequence[SourcedMeeting],
+    updates: Sequence[tuple[int, SourcedMeeting]],
+    removes: Sequence[int],
+) -> None:
+    await tx.executemany(
+        "INSERT INTO online_meetings (source_id, source_key, digest, spec) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (source_id, source_key) DO UPDATE SET digest = excluded.digest,"
+        " spec = excluded.spec",
+        [(source_id, m.key, m.digest, _spec_json(m)) for m in creates],
+    )
+    await tx.executemany(
+        "UPDATE online_meetings SET source_key = ?, digest = ?, spec = ?"
+        " WHERE id = ? AND source_id = ?",
+        [(m.key, m.digest, _spec_json(m), mid, source_id) for mid, m in updates],
+    )
+    if removes:
+        await tx.execute(
+            f"DELETE FROM online_meetings WHERE source_id = ? AND id IN ({in_list(removes)})",
+            [source_id, *removes],
+        )
+
+
+def _spec_json(m: SourcedMeeting, slug: str | None = None) -> str:
+    """The spec as stored; `slug` when the store chose another than the wanted one."""
+    if isinstance(m.spec, str) and (slug is None or slug == m.slug):
+        return m.spec
+    spec = json.loads(m.spec) if isinstance(m.spec, str) else dict(m.spec)
+    if slug is not None:
+        spec["slug"] = slug
+    return dumps(spec)
+
+
+async def _free_slugs(tx: Tx, community_id: int, wanted: Sequence[str]) -> list[str]:
+    """A free slug for each wanted one, in order: the wanted slug itself unless a meeting has
+    it (then "-2", "-3"…). Looks up only the wanted slugs unless one is taken."""
+    if not wanted:
+        return []
+    unique = sorted(set(wanted))
+    taken: set[str] = set()
+    for start in range(0, len(unique), SYNC_CHUNK):
+        part = unique[start : start + SYNC_CHUNK]
+        rows = await tx.fetch(
+            f"SELECT slug FROM meetings WHERE community_id = ? AND slug IN ({in_list(part)})",
+            [community_id, *part],
+        )
+        taken.update(r["slug"] for r in rows)
+    if taken or len(unique) < len(wanted):
+        taken = await _taken_slugs(tx, community_id)  # rare: the whole set, to count on
+    out = []
+    for slug in wanted:
+        free = _free_slug(taken, slug)
+        taken.add(free)
+        out.append(free)
+    return out
+
+
+async def _apply_meetings(
+    tx: Tx,
+    source: SourceRow,
+    creates: Sequence[SourcedMeeting],
+    updates: Sequence[tuple[int, SourcedMeeting]],
+    removes: Sequence[int],
+    now: int,
+) -> None:
+    community_id = source.community_id
+    assert community_id is not None, "a meetings source belongs to a community"
+    slugs = await _free_slugs(tx, community_id, [m.slug for m in creates])
+    await tx.executemany(
+        "INSERT INTO meetings (community_id, slug, name, spec, next_occurrence,"
+        " next_reminder_at, created_at, updated_at, source_id, source_key, source_digest)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                community_id,
+                slug,
+                m.name,
+                _spec_json(m, slug),
+                m.plan.occurrence,
+                m.plan.reminder_at,
+                now,
+                now,
+                source.id,
+                m.key,
+                m.digest,
+            )
+            for slug, m in zip(slugs, creates, strict=True)
+        ],
+    )
+    # Only this source's meetings, or a one-shot import being adopted: never a hand-made one.
+    await tx.executemany(
+        "UPDATE meetings SET name = ?, spec = ?, next_occurrence = ?, next_reminder_at = ?,"
+        " updated_at = ?, source_id = ?, source_key = ?, source_digest = ?, imported = 0"
+        " WHERE id = ? AND community_id = ?"
+        " AND (source_id = ? OR (source_id IS NULL AND imported = 1))",
+        [
+            (
+                m.name,
+                _spec_json(m),
+                m.plan.occurrence,
+                m.plan.reminder_at,
+                now,
+                source.id,
+                m.key,
+                m.digest,
+                mid,
+                community_id,
+                source.id,
+            )
+            for mid, m in updates
+        ],
+    )
+    if updates:
+        await _replan_subscriptions(
+            tx, [mid for mid, _ in updates], [m.plan for _, m in updates], now
+        )
+    if removes:
+        await tx.execute(
+            f"DELETE FROM meetings WHERE source_id = ? AND id IN ({in_list(removes)})",
+            [source.id, *removes],
+        )
+        await _drop_pending_reminders(tx, removes, now)
+    if creates or updates or removes:
+        await _bump(tx, [community_id])
