@@ -3,11 +3,14 @@ n-grams, read from `bot/data/crisis_model.json.gz` (built by `make train-crisis`
 
 Inference is plain Python: the text is folded to lower-case ASCII words, its n-grams are
 looked up in dicts of weights and summed. A long message is cut into sentences and every
-window of up to `_WINDOW` consecutive sentences is scored on its own; the best window
+window of up to `WINDOW` consecutive sentences is scored on its own; the best window
 counts, so one crisis sentence inside a long share is not drowned by the rest. Sums per
 sentence are computed once, so the windows cost next to nothing. Only the first
 `MAX_CHARS` characters are read (a chat message is shorter: Telegram caps at 4,096).
 
+Features: word unigrams and bigrams, and character 3- to 5-grams inside each word (padded
+with a space), each group scaled by one over the square root of its size. A word's
+character n-gram sum is cached, so a message costs a few dict look-ups per word.
 The same `segments()`/`sentence_features()` functions produce the training features
 (training/crisis/train.py), so training and inference cannot drift apart.
 """
@@ -19,79 +22,104 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "KINDS",
     "MAX_CHARS",
     "MODEL_PATH",
+    "NEGATORS",
+    "WINDOW",
     "Model",
     "Score",
+    "char_features",
     "load_model",
     "segments",
     "sentence_features",
+    "word_features",
 ]
 
 MODEL_PATH = Path(__file__).parent / "data" / "crisis_model.json.gz"
 MAX_CHARS = 4096
 KINDS = ("suicide", "self_harm", "overdose")
-_WINDOW = 3  # sentences per window
+WINDOW = 3  # sentences per window
 _MAX_SENTENCES = 64
 
 # --------------------------------------------------------------------------- features
 
-_STRIP = {cp: None for cp in range(0x0300, 0x0370)}
-_APOSTROPHES = str.maketrans({"'": None, "’": None, "‘": None, "`": None, "´": None})
-_SENTENCE = re.compile(r"(?:[.!?;\n]+|\s-\s|\s—\s)")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+_FOLD = {cp: None for cp in range(0x0300, 0x0370)} | {
+    ord("’"): "'", ord("‘"): "'", ord("`"): "'", ord("´"): "'", ord("ß"): "ss", ord("æ"): "ae",
+    ord("œ"): "oe", ord("ø"): "o", ord("ł"): "l", ord("đ"): "d",
+}
+_SENTENCE = re.compile(r"[.!?;\n]+|\s[-—–]+\s")
+_TOKEN = re.compile(r"[a-z0-9]+")
 _TRIPLE = re.compile(r"([a-z])\1{2,}")
 CHAR_NS = (3, 4, 5)
 
 
 def _fold(low: str) -> str:
+    """Lower-case text -> accents and typographic apostrophes folded (ASCII letters stay)."""
     if low.isascii():
         return low
-    return unicodedata.normalize("NFKD", low).translate(_STRIP)
+    return unicodedata.normalize("NFKD", low).translate(_FOLD)
 
 
-def _words(sentence: str) -> str:
-    """One sentence (already lower-case and folded) -> words joined by single spaces."""
-    s = _NON_WORD.sub(" ", sentence.translate(_APOSTROPHES))
-    if "aaa" in s or _TRIPLE.search(s):
-        s = _TRIPLE.sub(r"\1", s)
-    return s.strip()
-
-
-def segments(text: str) -> list[str]:
-    """Text -> its sentences as normalised word strings (empty sentences dropped)."""
+def segments(text: str) -> list[list[str]]:
+    """Text -> its sentences, each a list of lower-case ASCII tokens (empty ones dropped).
+    Apostrophes vanish ("can't" -> "cant"), runs of 3+ letters shrink to one ("soooo")."""
     low = _fold(text[:MAX_CHARS].lower())
+    if "'" in low:
+        low = low.replace("'", "")
+    if _TRIPLE.search(low):
+        low = _TRIPLE.sub(r"\1", low)
     out = []
     for part in _SENTENCE.split(low):
-        words = _words(part)
-        if words:
-            out.append(words)
+        toks = _TOKEN.findall(part)
+        if toks:
+            out.append(toks)
     if len(out) > _MAX_SENTENCES:  # many tiny sentences: merge the tail
-        out = [*out[: _MAX_SENTENCES - 1], " ".join(out[_MAX_SENTENCES - 1 :])]
+        out = [*out[: _MAX_SENTENCES - 1], [t for sent in out[_MAX_SENTENCES - 1 :] for t in sent]]
     return out
 
 
-def sentence_features(words: str) -> tuple[list[str], list[str]]:
-    """(word features, character features) of one normalised sentence.
+# Negators: the words after one also count as "~word", so the model can tell "don't want
+# to die" (~die) from "want to die", and "no quiero vivir" (~vivir) from "quiero vivir".
+_NEGATOR_WORDS = (
+    "not no never dont doesnt didnt cant cannot couldnt wont wouldnt isnt arent wasnt werent "
+    "shouldnt aint nothing nobody nunca jamas ni nada nao jamais nem ne pas plus rien nicht "
+    "nie niemals kein keine keinen nichts"
+)
+NEGATORS = frozenset(_NEGATOR_WORDS.split(" "))
+_NEG_SCOPE = 4
 
-    Word features: unigrams and bigrams (a bigram is "a b"). Character features: 3-, 4- and
-    5-grams of the sentence padded with one space each side (they cross word boundaries).
-    """
-    toks = words.split()
-    word_feats = toks + [a + " " + b for a, b in zip(toks, toks[1:], strict=False)]
-    padded = " " + words + " "
+
+def word_features(toks: list[str]) -> list[str]:
+    """Unigrams, bigrams ("a b") and negated words ("~b") of one sentence."""
+    feats = toks + [a + " " + b for a, b in pairwise(toks)]
+    if not NEGATORS.isdisjoint(toks):
+        for i, t in enumerate(toks):
+            if t in NEGATORS:
+                feats += ["~" + u for u in toks[i + 1 : i + 1 + _NEG_SCOPE]]
+    return feats
+
+
+def char_features(tok: str) -> list[str]:
+    """3-, 4- and 5-grams of one token padded with a space each side (" die", "die ")."""
+    padded = " " + tok + " "
     n = len(padded)
-    char_feats = [padded[i : i + 3] for i in range(n - 2)]
-    char_feats += [padded[i : i + 4] for i in range(n - 3)]
-    char_feats += [padded[i : i + 5] for i in range(n - 4)]
-    return word_feats, char_feats
+    return [padded[i : i + k] for k in CHAR_NS for i in range(n - k + 1)]
+
+
+def sentence_features(toks: list[str]) -> tuple[list[str], list[str]]:
+    """(word features, character features) of one sentence: what training counts."""
+    chars: list[str] = []
+    for t in toks:
+        chars += char_features(t)
+    return word_features(toks), chars
 
 
 # --------------------------------------------------------------------------- model
@@ -102,105 +130,131 @@ class Score:
     prob: float  # probability-like crisis score of the best window, 0..1
     kind: str  # most likely kind in that window
     third_party: float  # 0..1: the writer is worried about someone else
-    window: str  # the best window's normalised text (for logs and tests)
+    window: str  # the best window's tokens (for logs and tests)
 
 
-@dataclass(frozen=True, slots=True)
-class _Sums:
-    word: float
-    char: float
-    n_word: int
-    n_char: int
+_CACHE_MAX = 50_000  # tokens whose character-n-gram sum is remembered
 
 
 class Model:
-    """Weights of the crisis head (used on every message) and the kind and third-party heads
-    (used only on the best window of a message that scores high)."""
+    """Weights of the crisis head (used on every message) and of the kind and third-party
+    heads (used only on the best window of a message that is flagged)."""
 
-    def __init__(self, data: dict[str, object]) -> None:
+    def __init__(self, data: dict[str, Any]) -> None:
         self.meta = {k: v for k, v in data.items() if k not in ("word", "char")}
-        heads = data["heads"]
-        assert isinstance(heads, list)
-        self.heads: list[str] = [str(h) for h in heads]
-        self.bias: list[float] = [float(b) for b in data["bias"]]  # type: ignore[attr-defined]
-        word = data["word"]
-        char = data["char"]
-        assert isinstance(word, dict) and isinstance(char, dict)
-        # The crisis head, as flat dicts: summed in C by sum(map(...)) below.
+        self.heads: list[str] = [str(h) for h in data["heads"]]
+        self.bias: list[float] = [float(b) for b in data["bias"]]
+        word: dict[str, list[float]] = data["word"]
+        char: dict[str, list[float]] = data["char"]
+        # The crisis head as flat dicts, summed in C by sum(map(...)).
         self._w_word: dict[str, float] = {k: float(v[0]) for k, v in word.items() if v[0]}
         self._w_char: dict[str, float] = {k: float(v[0]) for k, v in char.items() if v[0]}
-        self._word: dict[str, list[float]] = word
-        self._char: dict[str, list[float]] = char
-        threshold = data["threshold"]
-        assert isinstance(threshold, dict)
-        self.threshold: dict[str, float] = {str(k): float(v) for k, v in threshold.items()}
+        self._word = word
+        self._char = char
+        self.threshold: dict[str, float] = {
+            str(k): float(v) for k, v in data["threshold"].items()
+        }
+        self.min_threshold = min(self.threshold.values(), default=0.5)
+        self.partial_penalty = float(data.get("partial_penalty", 0.0))
+        # token -> (sum of its character n-gram weights, number of n-grams)
+        self._cache: dict[str, tuple[float, int]] = {}
 
     # -- crisis head
-    def _sums(self, words: str) -> _Sums:
-        wf, cf = sentence_features(words)
-        ww, wc = self._w_word, self._w_char
-        return _Sums(
-            sum(map(ww.__getitem__, filter(ww.__contains__, wf))),
-            sum(map(wc.__getitem__, filter(wc.__contains__, cf))),
-            len(wf),
-            len(cf),
+    def _token(self, tok: str) -> tuple[float, int]:
+        grams = char_features(tok)
+        wc = self._w_char
+        v = (sum(map(wc.__getitem__, filter(wc.__contains__, grams))), len(grams))
+        if len(self._cache) < _CACHE_MAX:
+            self._cache[tok] = v
+        return v
+
+    def _sums(self, toks: list[str]) -> tuple[float, int, float, int]:
+        """(word weight sum, word feature count, char weight sum, char n-gram count)."""
+        wf = word_features(toks)
+        ww = self._w_word
+        wsum = sum(map(ww.__getitem__, filter(ww.__contains__, wf)))
+        get = self._cache.get
+        csum = 0.0
+        nc = 0
+        for t in toks:
+            v = get(t) or self._token(t)
+            csum += v[0]
+            nc += v[1]
+        return wsum, len(wf), csum, nc
+
+    def _logit(self, ws: float, nw: int, cs: float, nc: int) -> float:
+        return self.bias[0] + (ws / math.sqrt(nw) if nw else 0.0) + (
+            cs / math.sqrt(nc) if nc else 0.0
         )
 
-    def _logit(self, parts: list[_Sums]) -> float:
-        nw = sum(p.n_word for p in parts)
-        nc = sum(p.n_char for p in parts)
-        w = sum(p.word for p in parts) / math.sqrt(nw) if nw else 0.0
-        c = sum(p.char for p in parts) / math.sqrt(nc) if nc else 0.0
-        return self.bias[0] + w + c
-
-    def windows(self, text: str) -> Iterator[tuple[float, str]]:
-        """(logit, window text) for every window of up to `_WINDOW` sentences."""
+    def best_window(self, text: str) -> tuple[float, list[list[str]]]:
+        """The highest crisis logit over every window of up to `WINDOW` consecutive
+        sentences, and that window's sentences. (-inf, []) for a text without words.
+        A window that is only part of the message pays `partial_penalty` (in logits): a
+        long message offers many windows, so one of them is more likely to look alarming by
+        chance."""
         sents = segments(text)
+        if len(sents) == 1:
+            return self._logit(*self._sums(sents[0])), sents
         sums = [self._sums(s) for s in sents]
-        for i in range(len(sents)):
-            for j in range(i + 1, min(i + _WINDOW, len(sents)) + 1):
-                yield self._logit(sums[i:j]), " . ".join(sents[i:j])
+        best, where = -math.inf, (0, 0)
+        n = len(sents)
+        for i in range(n):
+            ws = cs = 0.0
+            nw = nc = 0
+            for j in range(i, min(i + WINDOW, n)):
+                a, b, c, d = sums[j]
+                ws += a
+                nw += b
+                cs += c
+                nc += d
+                logit = self._logit(ws, nw, cs, nc)
+                if i or j + 1 < n:
+                    logit -= self.partial_penalty
+                if logit > best:
+                    best, where = logit, (i, j + 1)
+        return best, sents[where[0] : where[1]]
 
-    def best_logit(self, text: str) -> tuple[float, str]:
-        best, where = -math.inf, ""
-        for logit, window in self.windows(text):
-            if logit > best:
-                best, where = logit, window
-        return best, where
+    def prob(self, text: str) -> float:
+        return self.prob_of(self.best_window(text)[0])
+
+    @staticmethod
+    def prob_of(logit: float) -> float:
+        return 0.0 if logit == -math.inf else _sigmoid(logit)
 
     # -- the other heads, on one window
-    def _head_logits(self, window: str) -> list[float]:
-        totals_w = [0.0] * len(self.heads)
-        totals_c = [0.0] * len(self.heads)
+    def _head_logits(self, window: list[list[str]]) -> list[float]:
+        heads = len(self.heads)
+        totals_w = [0.0] * heads
+        totals_c = [0.0] * heads
         nw = nc = 0
-        for sent in window.split(" . "):
-            wf, cf = sentence_features(sent)
+        for toks in window:
+            wf, cf = sentence_features(toks)
             nw += len(wf)
             nc += len(cf)
             for table, feats, totals in ((self._word, wf, totals_w), (self._char, cf, totals_c)):
                 for f in feats:
                     v = table.get(f)
                     if v is not None:
-                        for h, x in enumerate(v):
-                            totals[h] += x
+                        for h in range(heads):
+                            totals[h] += v[h]
         sw = 1 / math.sqrt(nw) if nw else 0.0
         sc = 1 / math.sqrt(nc) if nc else 0.0
-        return [b + tw * sw + tc * sc for b, tw, tc in zip(self.bias, totals_w, totals_c,
-                                                           strict=True)]
+        return [b + tw * sw + tc * sc
+                for b, tw, tc in zip(self.bias, totals_w, totals_c, strict=True)]
 
-    def score(self, text: str) -> Score:
-        logit, window = self.best_logit(text)
-        if logit == -math.inf:
-            return Score(0.0, "suicide", 0.0, "")
+    def heads_of(self, window: list[list[str]]) -> tuple[str, float]:
+        """(most likely kind, third-party probability) of one window."""
         logits = self._head_logits(window)
         kinds = [logits[self.heads.index(k)] for k in KINDS]
-        kind = KINDS[kinds.index(max(kinds))]
-        third = _sigmoid(logits[self.heads.index("third_party")])
-        return Score(_sigmoid(logit), kind, third, window)
+        return KINDS[kinds.index(max(kinds))], _sigmoid(logits[self.heads.index("third_party")])
 
-    def prob(self, text: str) -> float:
-        logit, _ = self.best_logit(text)
-        return 0.0 if logit == -math.inf else _sigmoid(logit)
+    def score(self, text: str) -> Score:
+        logit, window = self.best_window(text)
+        if logit == -math.inf:
+            return Score(0.0, "suicide", 0.0, "")
+        kind, third = self.heads_of(window)
+        return Score(_sigmoid(logit), kind, third, " . ".join(" ".join(t) for t in window))
 
 
 def _sigmoid(x: float) -> float:
@@ -213,4 +267,5 @@ def _sigmoid(x: float) -> float:
 @lru_cache(maxsize=1)
 def load_model(path: Path = MODEL_PATH) -> Model:
     with gzip.open(path, "rt", encoding="utf-8") as f:
-        return Model(json.load(f))
+        data: dict[str, Any] = json.load(f)
+    return Model(data)

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from bot.crisis_classifier import Model, load_model
 from bot.crisis_lang import LANGS, detect_lang
-from bot.crisis_rules import NO_CRISIS, Detection
+from bot.crisis_rules import NO_CRISIS, Detection, prefilter_passes
 from bot.crisis_rules import detect as rules_detect
 from bot.crisis_rules import detect_full as rules_detect_full
-from bot.crisis_rules import prefilter_passes
 
 __all__ = [
     "LANGS",
@@ -40,25 +39,38 @@ def _scaled(prob: float, threshold: float) -> float:
     return min(1.0, 0.5 + 0.5 * (prob - threshold) / (1.0 - threshold))
 
 
+# When the rules found crisis words but judged every one of them negated, in the past,
+# quoted or hypothetical ("I don't want to die", "two years ago I overdosed", "no me voy a
+# matar"), the model does not overrule them: it sees the words, not their grammar. (On the
+# cross-writer validation this veto cost no recall at all.) A probability never reaches
+# this floor.
+DISCOUNTED_MIN = 1.01
+
+
 def combine(text: str, lang: str, rules: Detection, model: Model) -> Detection:
     """Both stages' verdicts on one message -> the detector's answer."""
     forced = lang if lang in LANGS else None
-    prob = model.prob(text)
-    language = forced or detect_lang(text) or rules.lang or "en"
-    threshold = model.threshold.get(language, 0.5)
-    by_model = prob >= threshold
-    if not rules.crisis and not by_model:
+    logit, window = model.best_window(text)
+    prob = model.prob_of(logit)
+    floor = DISCOUNTED_MIN if rules.score and not rules.crisis else 0.0
+    if not rules.crisis and prob < max(model.min_threshold, floor):
+        # Below every language's threshold: no need to know the language.
         if not rules.score and not prob:
             return NO_CRISIS
+        score = max(rules.score, _scaled(prob, model.min_threshold))
+        return Detection(False, None, round(min(score, 0.499), 3), None)
+    language = forced or detect_lang(text) or rules.lang or "en"
+    threshold = max(model.threshold.get(language, 0.5), floor)
+    by_model = prob >= threshold
+    if not rules.crisis and not by_model:
         score = max(rules.score, _scaled(prob, threshold))
         return Detection(False, None, round(min(score, 0.499), 3), None)
-    detail = model.score(text)
+    kind, third_prob = model.heads_of(window)
     if rules.crisis:
-        kind = rules.kind
-        third = rules.third_party or detail.third_party >= 0.5
+        kind = rules.kind or kind
+        third = rules.third_party or third_prob >= 0.5
     else:
-        kind = detail.kind
-        third = detail.third_party >= 0.5
+        third = third_prob >= 0.5
     stage = "both" if rules.crisis and by_model else "rules" if rules.crisis else "model"
     score = max(rules.score, _scaled(prob, threshold), 0.5)
     return Detection(True, kind, round(score, 3), language, third, stage)

@@ -64,6 +64,32 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "past": (), "pild": (), "caps": (), "azul": (), "mora": (), "dema": (), "desa": (),
     "ojal": (), "rivo": (), "clon": (), "alpr": (), "diaz": (), "lora": (), "somn": (),
     "endi": (),
+    "disp": ("disparaitre pour toujours",), "mal": ("faire du mal", "fais du mal"),
+    "pris": ("pris tout", "pris trop de", "pris une boite", "pris la boite"),
+    "boit": ("toute la boite", "boite entiere", "une boite"),
+    "brin": ("bringe mich", "bring mich"),
+    "swer": (), "pist": (), "noos": (), "rope": ("rope is",),
+    "gun": ("my gun", "the gun", "a gun", "s gun"), "rifl": (), "shot": ("shotgun",),
+    "revo": ("revolver",), "need": ("t need it", "t need them", "t need anything", "t need any",
+    "t need my", "not need it", "not need them", "not need anything"),
+    "drin": ("drink myself", "drinking myself"), "usin": ("using myself",),
+    "lips": (), "fing": ("fingers are", "fingers turning", "fingers going", "fingernails"),
+    "face": ("face is", "face turning", "face going"), "skin": ("skin is", "skin turning"),
+    "stas": ("stashing",), "stoc": ("stockpil",), "hoar": ("hoarding",),
+    "savi": ("saving up",), "read": ("when i'm ready", "when im ready", "when i am ready"),
+    # Portuguese, French, German
+    "morr": (), "suiz": (), "selb": ("selbstmord", "selbst verletz"), "ster": ("sterben",),
+    "umbr": ("umbring",), "uber": ("uberdos",), "surd": (), "mour": ("mourir",), "tuer": (),
+    "vivr": (), "scar": ("scarif",), "ritz": ("ritze",), "sumi": ("sumir",), "azui": (),
+    "aufw": ("aufwach",), "geri": ("geritzt",), "reme": ("remedio",), "comp": ("comprim",),
+    "cach": ("cachet",), "pilu": (), "enfo": ("enforcar",), "vive": ("viver",),
+    "lebe": ("leben",), "mach": ("machuc",), "acor": ("acorda",), "atme": (),
+    "wach": ("wacht nicht",), "reve": ("reveill",), "roxo": (), "roxa": (), "bleu": (),
+    "blau": (), "aval": ("avale",), "geno": ("genommen",), "gesc": ("geschluckt",
+    "geschnitten"), "schn": ("mich schneid", "schneide mich"), "verl": ("verletz",),
+    "fini": ("finir",),
+    "jour": ("mes jours",), "grun": ("grund",), "pend": ("me pendre",),
+    "coup": ("me couper", "me suis coup", "me coupe"), "brul": ("me brul", "me suis brul"),
     "kill": (
         "kill my", "killing my", "killed my", "kills my", "kill-my", "kill him", "kill her",
         "kill them", "killing him", "killing her", "killing them",
@@ -89,7 +115,7 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
         "popped too", "swallowed too",
     ),
     "brea": ("breath",),
-    "resp": ("not resp", "n't resp", "nt resp", "no resp", "respira"),
+    "resp": ("not resp", "n't resp", "nt resp", "no resp", "respira", "respire"),
     "reac": ("not react", "no reac"),
     "good": ("goodbye", "good bye"),
     "last": ("my last", "lastim"),
@@ -122,12 +148,13 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "medi": ("medicament", "medicina", "medicine", "medication"),
     "sobr": ("sobredos",),
     "quit": ("quitar",),
-    "acab": ("acabar con",),
+    "acab": ("acabar con", "acabar com"),
+
     "term": ("terminar con",),
     "mund": ("este mundo",),
     "mejo": ("mejor sin", "mejor muert"),
     "ahor": ("ahorcar",),
-    "tira": ("tirarme",),
+    "tira": ("tirarme", "tirar a minha", "tirar minha"),
     "pase": ("me pase",),
 }
 _WORD_TABLE = {c: " " for c in range(128) if not chr(c).isalpha()} | {ord("'"): None}
@@ -287,6 +314,9 @@ class _Rule:
     who: str = "self"
     needs_recent: bool = False  # past-tense phrasing counts only with "tonight", "ayer"...
     default_third: bool = False  # "either" rule with no subject: "not breathing!! help"
+    # A phrase that says the opposite ("je ne veux pas mourir"): a hit that is never a
+    # crisis, but tells the classifier that the crisis words in it are negated.
+    never: bool = False
 
 
 def _collapse(src: str) -> str:
@@ -475,6 +505,35 @@ _RULES: list[tuple[_Rule, str, str]] = [
      r"(?:wants|want|wanting|going|gona|trying|threatening|talking about|planing) (?:to )?"
      r"(?:die|kil(?:ing)? (?:himself|herself|themselves|themself)|end(?:ing)? (?:it al|"
      r"his life|her life|their life)|comit suicide))\b"),
+    # The misses listed in issue #12: plans, means, farewells, passive wishes.
+    (_Rule(_SUICIDE, "en", 0.85), "ready",
+     r"\b(?:meds|pils|tablets|medication|rope|gun|pistol|razor|blades?)\b[^.!?]{0,40}"
+     r"\bfor when im ready\b|\b(?:stashing|stockpiling|hoarding|saving up) (?:my |the |some )?"
+     r"(?:meds|pils|tablets|medication|painkilers|sleeping pils)\b(?! for (?:the trip|travel))"),
+    (_Rule(_SUICIDE, "en", 0.85), "swerv traffic",
+     r"\b(?:swerve|swerving|drive|driving|steer|steering|crash|crashing) (?:my car |the car )?"
+     r"(?:into|in front of) (?:oncoming traffic|traffic|a (?:tree|wall|truck|semi|bridge)|"
+     r"the (?:median|barier|wall|river|guardrail))\b"),
+    (_Rule(_SUICIDE, "en", 0.85), "nose rope",
+     r"\b(?:the |a |my )?(?:nose|rope) is (?:already )?(?:up|tied|ready|hanging)\b|"
+     r"\b(?:tied|tying|made|making|bought) (?:a |the )?nose\b"),
+    (_Rule(_SUICIDE, "en", 0.85), "gun pistol rifle shotgun",
+     r"\b(?:keep|kept|been|cant stop|im) (?:looking at|staring at|holding|thinking about|"
+     r"touching) (?:my |the |a )?(?:\w+s )?(?:gun|pistol|rifle|shotgun|revolver)\b"),
+    (_Rule(_SUICIDE, "en", 0.85), "wake",
+     r"\bwish i (?:just )?(?:wouldnt|didnt|would not|did not|wont|will not|could not|"
+     r"couldnt|never|dont) wake up\b|\bhope i (?:dont|do not|never|wont) wake up\b"),
+    (_Rule(_SUICIDE, "en", 0.85), "reason",
+     r"\b(?:cant|cannot|dont|do not|cant even|struggling to) (?:find|se|think of|come up with|"
+     r"have) (?:a|one|any|a single) (?:good )?reason to (?:stay alive|live|keep living|go on|"
+     r"be here|stay|keep going|be alive)\b"),
+    (_Rule(_SUICIDE, "en", 0.8, who="any"), "ned",
+     r"\b(?:wont|will not|am not going to|im not going to|not gona) ned (?:it|them|anything|"
+     r"any of (?:this|it|my stuf|these)|my stuf|my things) (?:son|anymore|any more|much longer|"
+     r"after (?:tonight|today|this week)|where im going)\b"),
+    (_Rule(_OVERDOSE, "en", 0.85), "drink death grave",
+     r"\b(?:drink|drinking|use|using|party|partying) my ?self (?:to death|into (?:the |an "
+     r"(?:early )?)?grave)\b"),
     # ---- English: self-harm
     (_Rule(_SELF_HARM, "en", 0.85), "harm burn hit scratch",
      r"\b(?:ive been|i have been|been|im|i am|started|start|kep|kept|currently|back to|"
@@ -504,6 +563,12 @@ _RULES: list[tuple[_Rule, str, str]] = [
      r"\bself ?harm(?:ed|ing)? (?:again|tonight|last night|today|urges|relapse)\b|"
      r"\b(?:i|ive|i have|i just|just) (?:self ?harmed|relapsed (?:on|with|into) self ?harm)\b"),
     # ---- English: overdose
+    (_Rule(_OVERDOSE, "en", 0.9), "od",
+     r"\b(?:going to|gona|want to|wana|plan to|planing to|about to|ready to|trying to|"
+     r"might|wil) od\b(?! on (?:cofe|coffee|sugar|candy|chocolate|caffeine|netflix|memes)\b)"),
+    (_Rule(_OVERDOSE, "en", 0.85, who="either"), "blue purple gray grey",
+     r"\b(?:lips|fingers|fingernails|nails|face|skin) (?:are |is |r )?(?:going|turning|getting|"
+     r"look|looking|gone|turned)? ?(?:blue|purple|gray|grey)\b"),
     (_Rule(_OVERDOSE, "en", 0.9), "od overdos",
      r"\b(?:i think i|i think im|i might be|i might have|i may have|im|i am|i|ive|"
      r"think im|think i)(?: just)? (?:overdosing|overdosed|oding|od ing|oded|od)\b"),
@@ -547,6 +612,10 @@ _RULES: list[tuple[_Rule, str, str]] = [
      r"(?:narcan|naloxone)\b(?! (?:training|clas|kits? (?:for|at|are)|is available|workshop|"
      r"at the|for fre|near me|for (?:my|the|our) (?:kit|car|house|home|bag|meting|group))\b)"),
     # ---- Spanish: suicide
+    (_Rule(_SUICIDE, "es", 0.8), "desaparecer",
+     r"\b(?:quiero|quisiera|solo quiero|ojala pudiera|necesito) desaparecer\b(?! (?:de (?:las "
+     r"redes|instagram|facebok|twiter|tiktok|aqui un rato|la fiesta|este grupo|este chat)|"
+     r"un rato|unos dias|un fin de semana|del grupo|del chat|del trabajo)\b)"),
     (_Rule(_SUICIDE, "es", 0.9), "morir",
      r"\b(?:me )?(?:quiero|quisiera|necesito) (?:morir|morirme)\b(?! de (?:la )?(?:risa|"
      r"verguenza|hambre|sueno|calor|frio|ganas|envidia|amor|aburimiento|cansancio|pena))"),
@@ -631,6 +700,90 @@ _RULES: list[tuple[_Rule, str, str]] = [
      r"\bno responde\b(?! (?:a |mis |el |los |las |al |mi |el telefono)\b)"),
     (_Rule(_OVERDOSE, "es", 0.8, who="either", default_third=True), "inconsciente naloxona narcan",
      r"\b(?:esta|quedo|se quedo) inconsciente\b|\bnecesito (?:naloxona|narcan)\b"),
+    # ---- Portuguese, French, German: explicit statements, plans, overdose (a floor under
+    # the classifier; the same negation and past-tense checks apply)
+    (_Rule(_SUICIDE, "pt", 0.9), "morer matar suicid tirar acabar enforcar",
+     r"\b(?:eu )?(?:quero|vou|preciso|penso em|pensando em|decidi|estou pensando em|tenho vontade"
+     r" de|vontade de|vou me|quero me) (?:morrer|me matar|matar me|me suicidar|suicidar me|"
+     r"tirar (?:a )?minha (?:propria )?vida|acabar com (?:a )?minha vida|acabar com tudo|"
+     r"me enforcar|pular da ponte|sumir para sempre)\b(?! de (?:rir|fome|vergonha|sono|calor|"
+     r"frio|saudade|tedio|cansaco))"),
+    (_Rule(_SUICIDE, "pt", 0.85), "viver viva vivo acordar",
+     r"\bnao (?:quero|aguento|consigo) mais (?:viver|continuar vivo|continuar viva|acordar|"
+     r"estar aqui)\b|\bnao quero (?:viver|acordar amanha|estar vivo|estar viva)\b|"
+     r"\b(?:nenhum|nenhuma) (?:motivo|razao) para (?:viver|continuar)\b"),
+    (_Rule(_SUICIDE, "pt", 0.85, who="third"), "matar suicid morer",
+     r"\b(?:ele|ela|meu \w+|minha \w+) (?:disse que )?(?:vai se matar|quer se matar|quer morrer|"
+     r"vai se suicidar|quer se suicidar|esta pensando em se matar)\b"),
+    (_Rule(_SELF_HARM, "pt", 0.8), "cortar cortei cortando machuc",
+     r"\b(?:me cortei|me cortar|estou me cortando|voltei a me cortar|quero me cortar|"
+     r"vou me cortar|me machucar|me machuquei de proposito)\b(?! (?:o|a|os|as) (?:cabelo|"
+     r"franja|barba|unhas|dedo)\b)"),
+    (_Rule(_OVERDOSE, "pt", 0.85, who="either"), "tomei tomou engoli",
+     r"\b(?:tomei|tomou|engoli|engoliu) (?:todos os|todas as|uma caixa (?:inteira )?de|"
+     r"um frasco (?:inteiro )?de|a cartela (?:inteira )?de|muitos|muitas|demais)"
+     r"(?: \w+)?(?: (?:comprimidos|remedios|pilulas|calmantes))?\b"),
+    (_Rule(_OVERDOSE, "pt", 0.9, who="either"), "overdose",
+     r"\b(?:tendo|teve|tive|tenho|vou ter|quero ter|tomar) uma overdose\b|\bvou (?:ter )?"
+     r"(?:uma )?overdose\b"),
+    (_Rule(_OVERDOSE, "pt", 0.9, who="either", default_third=True), "respira acorda roxo azul",
+     r"\bnao (?:esta respirando|respira|acorda|reage)\b|\b(?:labios|boca|rosto) "
+     r"(?:roxos?|roxas?|azuis?)\b"),
+    (_Rule(_SUICIDE, "fr", 0.9), "mourir tuer suicid finir vie jours",
+     r"\b(?:je )?(?:veux|vais|voudrais|compte|pense a|envie de|jai envie de|prefererais) "
+     r"(?:mourir|me tuer|me suicider|en finir|mettre fin a mes jours|mettre fin a ma vie|"
+     r"sauter du pont|me pendre|disparaitre pour toujours)\b(?! de (?:rire|faim|honte|chaud|"
+     r"froid|fatigue|ennui))"),
+    (_Rule(_SUICIDE, "fr", 0.9, never=True), "mourir tuer suicid finir",
+     r"\bne (?:veux|vais|voudrais|compte|pense) (?:pas|jamais|plus jamais|surtout pas) "
+     r"(?:mourir|me tuer|me suicider|en finir)\b"),
+    (_Rule(_SUICIDE, "fr", 0.85), "vivre vie reveiller",
+     r"\bje ne veux plus (?:vivre|me reveiller|etre la|exister)\b|\bplus envie de vivre\b|"
+     r"\baucune raison de (?:vivre|rester)\b"),
+    (_Rule(_SUICIDE, "fr", 0.85, who="third"), "tuer suicid mourir",
+     r"\b(?:il|elle|mon \w+|ma \w+) (?:dit qu(?:il|elle) )?(?:va se tuer|veut se tuer|"
+     r"veut mourir|va se suicider|veut se suicider|pense a se suicider)\b"),
+    (_Rule(_SELF_HARM, "fr", 0.8), "scarif couper coupe bruler",
+     r"\b(?:je me (?:suis )?(?:scarifie|scarifiee|scarifier|coupe|coupee|brule|brulee)|"
+     r"me scarifier|me couper|me faire du mal|je me fais du mal)\b(?! (?:les|le|la) (?:cheveux|"
+     r"frange|barbe|ongles|doigt)\b)(?! en (?:cuisinant|me rasant))"),
+    (_Rule(_OVERDOSE, "fr", 0.85, who="either"), "pris avale",
+     r"\b(?:jai|il a|elle a|a) (?:pris|avale) (?:toute la boite|toutes les|tous les|une boite "
+     r"(?:entiere )?de|la boite entiere de|trop de)(?: \w+)?(?: (?:cachets|comprimes|pilules|"
+     r"medicaments|somniferes))?\b"),
+    (_Rule(_OVERDOSE, "fr", 0.9, who="either"), "overdose surdose",
+     r"\b(?:fait|fais|faire|fera|en train de faire) une (?:overdose|surdose)\b|\bje fais une "
+     r"(?:od|overdose|surdose)\b"),
+    (_Rule(_OVERDOSE, "fr", 0.9, who="either", default_third=True), "respire reveil bleu",
+     r"\bne respire (?:plus|pas)\b|\bne se reveille (?:pas|plus)\b|\bles levres (?:bleues|"
+     r"violettes)\b"),
+    (_Rule(_SUICIDE, "de", 0.9), "sterben umbring bring selbstmord suizid leben",
+     r"\b(?:ich )?(?:will|mochte|werde|wil|muss) (?:einfach )?(?:nur )?(?:sterben|mich "
+     r"umbringen|mir das leben nehmen|selbstmord begehen|nicht mehr leben|nicht mehr aufwachen)"
+     r"\b|\bich (?:bringe|bring) mich (?:\w+ )?um\b|\bmich (?:umzubringen|umbringen)\b|"
+     r"\bmir das leben (?:zu )?nehmen\b"),
+    (_Rule(_SUICIDE, "de", 0.9, never=True), "sterben umbring bring leben",
+     r"\b(?:will|mochte|werde|wil|muss) (?:auf keinen fal |definitiv )?(?:nicht|nie|niemals) "
+     r"(?:sterben|mich umbringen|mir das leben nehmen)\b|\bbringe mich (?:nicht|nie) um\b"),
+    (_Rule(_SUICIDE, "de", 0.85), "grund suizid selbstmord",
+     r"\bkein grund (?:mehr )?(?:zu leben|weiterzuleben)\b|\b(?:habe|hab) (?:\w+ )?"
+     r"(?:suizidgedanken|selbstmordgedanken)\b|\bbin suizidal\b"),
+    (_Rule(_SUICIDE, "de", 0.85, who="third"), "umbring sterben",
+     r"\b(?:er|sie|mein \w+|meine \w+) (?:sagt,? )?(?:will|wil|wird) sich (?:umbringen|"
+     r"das leben nehmen)\b|\b(?:er|sie) will sterben\b"),
+    (_Rule(_SELF_HARM, "de", 0.8), "ritz schneid verletz",
+     r"\bich (?:ritze|schneide|verletze) mich\b|\bmich (?:ritzen|selbst verletzen|schneiden)"
+     r"\b|\bhabe mich (?:wieder )?(?:geritzt|geschnitten|selbst verletzt)\b(?! (?:beim|in den "
+     r"finger|am finger))"),
+    (_Rule(_OVERDOSE, "de", 0.85, who="either"), "genomen geschluckt",
+     r"\b(?:alle|die ganze packung|eine ganze packung|zu viele) (?:\w+ )?(?:genomen|geschluckt)"
+     r"\b"),
+    (_Rule(_OVERDOSE, "de", 0.9, who="either"), "uberdosis",
+     r"\b(?:eine|ne) uberdosis (?:nehmen|genomen|hat|habe)\b|\b(?:hat|habe|hab) (?:eine |ne )?"
+     r"uberdosis\b"),
+    (_Rule(_OVERDOSE, "de", 0.9, who="either", default_third=True), "atmet wacht blau",
+     r"\batmet nicht mehr\b|\batmet nicht\b|\bwacht nicht (?:mehr )?auf\b|\b(?:lipen|lippen) "
+     r"(?:sind |werden )?blau\b"),
 ]
 
 # Each rule runs only when one of its anchors is in the text. One regex finds the anchors
@@ -685,7 +838,7 @@ def _words(text: str) -> frozenset[str]:
 
 _NEGATORS = _words(
     "not no never dont doesnt didnt wont wouldnt cant cannot isnt arent wasnt werent nobody "
-    "neither nor hardly nunca jamas ni tampoco"
+    "neither nor hardly nunca jamas ni tampoco nao jamais nicht nie niemals kein keine"
 )
 # "can't stop thinking about...", "don't know why I want to die": not a negation.
 _NEG_CANCEL = _words(
@@ -693,11 +846,13 @@ _NEG_CANCEL = _words(
     "joke kid kiding joking believe understand imagine remember wait se puedo dejo"
 )
 _BARRIERS = _words("but and pero y because cause cuz so yet when if que porque")
-_FIRST = _words("i im ive id me myself yo")
+_FIRST = _words("i im ive id me myself yo eu je jai moi ich mich mir")
 _SECOND = _words("you u youre ur people everyone anyone we were tu")
 _THIRD = _words(
     "he hes she shes they theyre him her his them someone somebody hed shed el ella ellos ellas "
-    "alguien"
+    "alguien ele ela eles elas il elle ils elles er sie amigo amiga irmao irma filho filha mae "
+    "pai marido esposa namorado namorada ami amie frere soeur fils fille mere pere mari copain "
+    "copine freund freundin bruder schwester sohn tochter mutter vater"
 ) | frozenset(_collapse(_PERSON_EN[3:-1]).replace(" ?", "").split("|")) | frozenset(
     _collapse(_PERSON_ES[3:-1]).replace(" ?", "").split("|")
 )
@@ -711,7 +866,11 @@ _PAST = re.compile(_collapse(
     r"rock bottom|years back|those days|once upon|in (?:19|20)\d\d|since then|survived|"
     r"recovered from|the old me|long time ago|hace (?:\w+ )?(?:anos|ano|meses|mes|tiempo|"
     r"mucho)|solia|cuando (?:era|estaba|consumia|bebia|tomaba|empece)|en el pasado|"
-    r"en aquel entonces|en esa epoca|antes de (?:la recuperacion|recuperarme|dejar|entrar))\b"
+    r"en aquel entonces|en esa epoca|antes de (?:la recuperacion|recuperarme|dejar|entrar)|"
+    r"ha (?:\w+ )?(?:anos|meses)|anos atras|quando eu (?:era|estava|usava|bebia)|na epoca|"
+    r"il y a (?:\w+ )?(?:ans|mois)|quand je (?:buvais|consommais|etais)|a lepoque|autrefois|"
+    r"vor (?:\w+ )?(?:jahren|monaten)|fruher|damals|als ich (?:noch )?(?:getrunken|trank|"
+    r"konsumiert|druf))\b"
 ))
 _RECENT_STRONG = (
     r"again|tonight|right now|rn|last night|this morning|just now|minutes ago|hours ago|"
@@ -731,6 +890,26 @@ _NEWS = re.compile(_collapse(
     r"\b(?:acording to|the news|news said|reported|reports|police said|article|headline|"
     r"segun|las noticias|el periodico|reporto)\b"
 ))
+# A recovery story: a long message that states sober time ("I'm 6 years sober", "eleven
+# months clean") or safety ("I'm not in any danger"). Its crisis words count only in a
+# clause that speaks of now or of an intent ("but tonight I want to die").
+_NARRATIVE_MIN = 250
+_SOBER_TIME = re.compile(_collapse(
+    r"\b(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
+    r"twenty|several|many) (?:full )?(?:years?|months?|yrs?) (?:sober|clean|in recovery|"
+    r"of (?:sobriety|recovery)|in (?:aa|na))\b|\b(?:sober|clean) (?:for )?(?:\d+|a|an|one|two|"
+    r"three|four|five|six|seven|eight|nine|ten|eleven|twelve) (?:full )?(?:years?|months?)\b|"
+    r"\b(?:im|i am) (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) "
+    r"(?:years?|months?) (?:in|sober|clean)\b|\bnot in (?:any )?danger\b|\bim (?:safe|okay "
+    r"now|ok now|doing (?:god|wel|fine|great) now)\b|\b(?:anos|meses) (?:limpio|limpia|"
+    r"sobrio|sobria)\b"
+))
+_NOW_OR_INTENT = re.compile(_collapse(
+    r"\b(?:want|wana|going to|gona|plan|planing|ready|about to|right now|rn|tonight i|"
+    r"cant (?:take|do|go)|again|anymore|any more|today|now i|im (?:thinking|going|geting|"
+    r"scared|afraid)|i (?:think|fel|am)|quiero|voy a|ahora|hoy|otra vez)\b"
+))
+
 _MEDIA = re.compile(_collapse(
     r"\b(?:song|lyrics?|movie|film|book|show|series|episode|title|album|poem|podcast|"
     r"article|quote|meme|chapter|headline|cancion|pelicula|libro|serie|titulo|poema)\b"
@@ -784,7 +963,7 @@ def _in_quotes(quotes: list[int], pos: int) -> bool:
 
 
 def _judge(s: str, m: re.Match[str], rule: _Rule, clauses: list[int], sentences: list[int],
-           quotes: list[int]) -> _Hit:
+           quotes: list[int], narrative: bool = False) -> _Hit | None:
     start, end = m.start(), m.end()
     ci = bisect_right(clauses, start)
     c_lo = max(clauses[ci - 1] if ci else 0, start - _CTX)
@@ -799,6 +978,8 @@ def _judge(s: str, m: re.Match[str], rule: _Rule, clauses: list[int], sentences:
 
     # The match itself may hold the subject ("i want to die", "she took too many").
     subj = _subject(s[s_lo:end])
+    if rule.never:
+        return _Hit(rule.kind, rule.lang, rule.weight, False, False)
     if rule.who == "third":
         # "people in early recovery feel like they want to die", "if my friend is suicidal"
         lead = _WORD.findall(s[max(s_lo, start - 12):start])
@@ -825,6 +1006,8 @@ def _judge(s: str, m: re.Match[str], rule: _Rule, clauses: list[int], sentences:
     if active and third and (_NEWS.search(sentence)
                              or (rule.kind == _OVERDOSE and _GRIEF.search(sentence))):
         active = False  # mourning someone, or reporting news: not an emergency now
+    if active and narrative and not _NOW_OR_INTENT.search(clause):
+        return None  # a recovery story told in the past: no verdict, the model decides
     if active and quotes and _in_quotes(quotes, start):
         if _MEDIA.search(sentence):
             active = False
@@ -842,6 +1025,7 @@ def _analyse(low: str, lang: str) -> Detection:
     clauses = [m.start() for m in _CLAUSE_BREAK.finditer(s)]
     sentences = [m.start() for m in _SENTENCE_END.finditer(s)]
     quotes = [i for i, c in enumerate(s) if c == '"'] if '"' in s else []
+    narrative = len(s) >= _NARRATIVE_MIN and _SOBER_TIME.search(s) is not None
     wanted: set[int] = set()
     for a in set(_ANCHORS.findall(s)):
         wanted |= _ANCHOR_RULES[a]
@@ -850,7 +1034,9 @@ def _analyse(low: str, lang: str) -> Detection:
         if len(hits) >= _MAX_HITS:
             break
         for m in rx.finditer(s):
-            hits.append(_judge(s, m, rule, clauses, sentences, quotes))
+            hit = _judge(s, m, rule, clauses, sentences, quotes, narrative)
+            if hit is not None:
+                hits.append(hit)
             if len(hits) >= _MAX_HITS:
                 break
     if spaced:

@@ -54,6 +54,11 @@ def with_dense(x: Sparse, dense: np.ndarray, scale: float) -> Sparse:
     )
 
 
+def _empty(n_rows: int) -> Sparse:
+    none = np.zeros(0, dtype=np.int64)
+    return Sparse(none, none, np.zeros(0), n_rows, 0)
+
+
 def points(y: np.ndarray, prob: np.ndarray, rows: list[data.Row]) -> str:
     out = []
     for lang in sorted({r.lang for r in rows}):
@@ -99,10 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             prob = 1 / (1 + np.exp(-(b.matvec(w) + bias)))
             print(f"{fold.name:12} scale={scale:<4} {points(y_all[te], prob, test_rows)}")
         # embeddings alone
-        e_only = Sparse(*with_dense(Sparse(np.zeros(0, np.int64), np.zeros(0, np.int64),
-                                           np.zeros(0), len(tr), 0), emb[tr], 1.0).__dict__.values())
-        e_te = with_dense(Sparse(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0),
-                                 len(te), 0), emb[te], 1.0)
+        e_only = with_dense(_empty(len(tr)), emb[tr], 1.0)
+        e_te = with_dense(_empty(len(te)), emb[te], 1.0)
         bias, w = fit_logistic(e_only, y_all[tr], lam=0.01)
         prob = 1 / (1 + np.exp(-(e_te.matvec(w) + bias)))
         print(f"{fold.name:12} emb only    {points(y_all[te], prob, test_rows)}")

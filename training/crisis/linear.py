@@ -93,10 +93,7 @@ def fit_logistic(
             a = rho * _dot(s, q)
             alphas.append((rho, a))
             q -= a * yv
-        if s_hist:
-            gamma = _dot(s_hist[-1], y_hist[-1]) / _dot(y_hist[-1], y_hist[-1])
-        else:
-            gamma = 1.0 / g0
+        gamma = (_dot(s_hist[-1], y_hist[-1]) / _dot(y_hist[-1], y_hist[-1])) if s_hist else 1 / g0
         r = gamma * q
         for (s, yv), (rho, a) in zip(zip(s_hist, y_hist, strict=True), reversed(alphas),
                                      strict=True):
