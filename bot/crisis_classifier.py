@@ -48,6 +48,7 @@ MAX_CHARS = 4096
 KINDS = ("suicide", "self_harm", "overdose")
 WINDOW = 3  # sentences per window
 _MAX_SENTENCES = 64
+_MIN_TOKENS = 4  # a shorter sentence is merged with its neighbour
 
 # --------------------------------------------------------------------------- features
 
@@ -69,18 +70,25 @@ def _fold(low: str) -> str:
 
 
 def segments(text: str) -> list[list[str]]:
-    """Text -> its sentences, each a list of lower-case ASCII tokens (empty ones dropped).
-    Apostrophes vanish ("can't" -> "cant"), runs of 3+ letters shrink to one ("soooo")."""
+    """Text -> its sentences, each a list of lower-case ASCII tokens (empty ones dropped,
+    fragments of fewer than four tokens joined to their neighbour). Apostrophes vanish
+    ("can't" -> "cant"), runs of 3+ letters shrink to one ("soooo")."""
     low = _fold(text[:MAX_CHARS].lower())
     if "'" in low:
         low = low.replace("'", "")
     if _TRIPLE.search(low):
         low = _TRIPLE.sub(r"\1", low)
-    out = []
+    out: list[list[str]] = []
+    short = False  # the last sentence is a fragment ("St.", "ok!", "lol.")
     for part in _SENTENCE.split(low):
         toks = _TOKEN.findall(part)
-        if toks:
+        if not toks:
+            continue
+        if out and (short or len(toks) < _MIN_TOKENS):
+            out[-1] += toks  # fragments join their neighbour: no window of two words
+        else:
             out.append(toks)
+        short = len(out[-1]) < _MIN_TOKENS
     if len(out) > _MAX_SENTENCES:  # many tiny sentences: merge the tail
         out = [*out[: _MAX_SENTENCES - 1], [t for sent in out[_MAX_SENTENCES - 1 :] for t in sent]]
     return out
@@ -90,16 +98,32 @@ def segments(text: str) -> list[list[str]]:
 # to die" (~die) from "want to die", and "no quiero vivir" (~vivir) from "quiero vivir".
 _NEGATOR_WORDS = (
     "not no never dont doesnt didnt cant cannot couldnt wont wouldnt isnt arent wasnt werent "
-    "shouldnt aint nothing nobody nunca jamas ni nada nao jamais nem ne pas plus rien nicht "
-    "nie niemals kein keine keinen nichts"
+    "shouldnt aint nunca jamas ni nao jamais nem ne pas plus nicht nie niemals kein keine "
+    "keinen"
 )
 NEGATORS = frozenset(_NEGATOR_WORDS.split(" "))
 _NEG_SCOPE = 4
 
 
+# Function words: frequent in every message, so alone they only teach a writer's style
+# ("I" and "and" are commoner in crisis lines than in chat). They have no unigram or
+# character features of their own; bigrams keep them ("want to", "i cant").
+_STOPWORDS = (
+    "i im me my the a an and or but so to of in on at for with it its is are was be been am "
+    "this that you your we our they he she his her them have has had do did just about as "
+    "by from all some very really too also then than there here what when who how if "
+    "y o el la los las un una de del en con por para que se su es lo al mi te "
+    "e os um uma do da dos das na com eu meu minha "
+    "et ou le les une des du au aux je tu il elle nous vous ils mon ma mes ce est "
+    "und oder der das den dem ein eine ich du er sie wir mit zu von ist bin"
+)  # not "die" (English) nor "no" (a negation in three languages)
+STOPWORDS = frozenset(_STOPWORDS.split(" "))
+
+
 def word_features(toks: list[str]) -> list[str]:
-    """Unigrams, bigrams ("a b") and negated words ("~b") of one sentence."""
-    feats = toks + [a + " " + b for a, b in pairwise(toks)]
+    """Unigrams (not of function words), bigrams ("a b") and negated words ("~b")."""
+    feats = [t for t in toks if t not in STOPWORDS]
+    feats += [a + " " + b for a, b in pairwise(toks)]
     if not NEGATORS.isdisjoint(toks):
         for i, t in enumerate(toks):
             if t in NEGATORS:
@@ -108,7 +132,10 @@ def word_features(toks: list[str]) -> list[str]:
 
 
 def char_features(tok: str) -> list[str]:
-    """3-, 4- and 5-grams of one token padded with a space each side (" die", "die ")."""
+    """3-, 4- and 5-grams of one token padded with a space each side (" die", "die ");
+    none for a function word."""
+    if tok in STOPWORDS:
+        return []
     padded = " " + tok + " "
     n = len(padded)
     return [padded[i : i + k] for k in CHAR_NS for i in range(n - k + 1)]

@@ -167,8 +167,12 @@ def test_one_crisis_sentence_inside_a_long_share_is_found() -> None:
 
 
 def test_segments_fold_case_accents_and_apostrophes() -> None:
-    assert segments("I CAN'T go on… Não aguento!! ¿Por qué?") == [
-        ["i", "cant", "go", "on"], ["nao", "aguento"], ["por", "que"]]
+    assert segments("I CAN'T go on like this… Não aguento mais, de verdade!! ¿Por qué?") == [
+        ["i", "cant", "go", "on", "like", "this"],
+        ["nao", "aguento", "mais", "de", "verdade", "por", "que"],  # a fragment joins
+    ]
+    assert segments("Meeting at St. Mark's tonight") == [["meeting", "at", "st", "marks",
+                                                          "tonight"]]
     assert segments("soooo tiiiired") == [["so", "tired"]]
     assert segments("") == [] and segments("!!! ...") == []
 
