@@ -183,31 +183,40 @@ class Model:
         }
         self.min_threshold = min(self.threshold.values(), default=0.5)
         self.partial_penalty = float(data.get("partial_penalty", 0.0))
-        # token -> (sum of its character n-gram weights, number of n-grams)
-        self._cache: dict[str, tuple[float, int]] = {}
+        # token -> sum of its character n-gram weights, and -> number of n-grams
+        self._csum: dict[str, float] = {}
+        self._cnum: dict[str, int] = {}
 
     # -- crisis head
-    def _token(self, tok: str) -> tuple[float, int]:
-        grams = char_features(tok)
+    def _learn(self, toks: list[str]) -> None:
+        """Remember the character n-gram sum and count of tokens not seen before."""
         wc = self._w_char
-        v = (sum(map(wc.__getitem__, filter(wc.__contains__, grams))), len(grams))
-        if len(self._cache) < _CACHE_MAX:
-            self._cache[tok] = v
-        return v
+        room = _CACHE_MAX - len(self._csum)
+        for tok in toks:
+            if tok in self._csum:
+                continue
+            if room <= 0:  # a flood of new words: start over rather than grow
+                self._csum.clear()
+                self._cnum.clear()
+                room = _CACHE_MAX
+            grams = char_features(tok)
+            self._csum[tok] = sum(map(wc.__getitem__, filter(wc.__contains__, grams)))
+            self._cnum[tok] = len(grams)
+            room -= 1
 
     def _sums(self, toks: list[str]) -> tuple[float, int, float, int]:
         """(word weight sum, word feature count, char weight sum, char n-gram count)."""
         wf = word_features(toks)
         ww = self._w_word
-        wsum = sum(map(ww.__getitem__, filter(ww.__contains__, wf)))
-        get = self._cache.get
-        csum = 0.0
-        nc = 0
-        for t in toks:
-            v = get(t) or self._token(t)
-            csum += v[0]
-            nc += v[1]
-        return wsum, len(wf), csum, nc
+        csum = self._csum
+        if not all(map(csum.__contains__, toks)):
+            self._learn(toks)
+        return (
+            sum(map(ww.__getitem__, filter(ww.__contains__, wf))),
+            len(wf),
+            sum(map(csum.__getitem__, toks)),
+            sum(map(self._cnum.__getitem__, toks)),
+        )
 
     def _logit(self, ws: float, nw: int, cs: float, nc: int) -> float:
         return self.bias[0] + (ws / math.sqrt(nw) if nw else 0.0) + (
