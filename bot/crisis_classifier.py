@@ -176,8 +176,12 @@ class Model:
         # The crisis head as flat dicts, summed in C by sum(map(...)).
         self._w_word: dict[str, float] = {k: float(v[0]) for k, v in word.items() if v[0]}
         self._w_char: dict[str, float] = {k: float(v[0]) for k, v in char.items() if v[0]}
-        self._word = word
-        self._char = char
+        # Every head as flat dicts (word weights, char weights, token -> char sum cache).
+        self._head_tables: list[tuple[dict[str, float], dict[str, float], dict[str, float]]] = [
+            ({k: float(v[h]) for k, v in word.items() if v[h]},
+             {k: float(v[h]) for k, v in char.items() if v[h]}, {})
+            for h in range(len(self.heads))
+        ]
         self.threshold: dict[str, float] = {
             str(k): float(v) for k, v in data["threshold"].items()
         }
@@ -260,24 +264,26 @@ class Model:
 
     # -- the other heads, on one window
     def _head_logits(self, window: list[list[str]]) -> list[float]:
-        heads = len(self.heads)
-        totals_w = [0.0] * heads
-        totals_c = [0.0] * heads
-        nw = nc = 0
-        for toks in window:
-            wf, cf = sentence_features(toks)
-            nw += len(wf)
-            nc += len(cf)
-            for table, feats, totals in ((self._word, wf, totals_w), (self._char, cf, totals_c)):
-                for f in feats:
-                    v = table.get(f)
-                    if v is not None:
-                        for h in range(heads):
-                            totals[h] += v[h]
-        sw = 1 / math.sqrt(nw) if nw else 0.0
+        """Logits of every head (the crisis head first) on one window."""
+        toks = [t for sent in window for t in sent]
+        wf = [f for sent in window for f in word_features(sent)]
+        if not all(map(self._csum.__contains__, toks)):
+            self._learn(toks)
+        nc = sum(map(self._cnum.__getitem__, toks))
+        sw = 1 / math.sqrt(len(wf)) if wf else 0.0
         sc = 1 / math.sqrt(nc) if nc else 0.0
-        return [b + tw * sw + tc * sc
-                for b, tw, tc in zip(self.bias, totals_w, totals_c, strict=True)]
+        out = []
+        for h, (ww, wc, cache) in enumerate(self._head_tables):
+            missing = [t for t in toks if t not in cache]
+            if len(cache) + len(missing) > _CACHE_MAX:
+                cache.clear()
+                missing = list(toks)
+            for t in missing:
+                cache[t] = sum(map(wc.__getitem__, filter(wc.__contains__, char_features(t))))
+            out.append(self.bias[h]
+                       + sum(map(ww.__getitem__, filter(ww.__contains__, wf))) * sw
+                       + sum(map(cache.__getitem__, toks)) * sc)
+        return out
 
     def heads_of(self, window: list[list[str]]) -> tuple[str, float]:
         """(most likely kind, third-party probability) of one window."""
