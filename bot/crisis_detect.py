@@ -31,6 +31,48 @@ __all__ = [
 ]
 
 
+# Who the crisis is about: a window that names other people at least as often as the
+# writer ("my friend said she's going to kill herself", "he's turning blue") is about
+# someone else. A person after a preposition is an object, not a subject ("giving my dog
+# to my sister"). On the cross-writer validation this count flagged 96 % of the detected
+# messages about someone else (the learned head alone: 46 %, since only one writer wrote
+# such lines), and 4 % of those about the writer.
+_OTHER_WORDS = (
+    "he hes she shes they theyre him her herself himself themselves his hers friend friends bro "
+    "brother sister sis mom mum mother dad father son daughter husband wife partner boyfriend "
+    "girlfriend bf gf roommate flatmate housemate cousin kid child baby uncle aunt buddy mate "
+    "sponsee sponsor neighbor neighbour fiance fiancee ex coworker niece nephew grandma grandpa "
+    "guy girl man woman dude someone somebody teen teenager "
+    "el ella ellos ellas amigo amiga hermano hermana novio novia pareja hijo hija madre padre "
+    "mama papa primo prima esposo esposa marido companero companera roomie tio tia vecino "
+    "vecina padrino madrina ahijado ahijada alguien "
+    "ele ela eles elas irmao irma filho filha mae pai namorado namorada "
+    "il elle ils elles ami amie frere soeur fils fille mere pere mari copain copine "
+    "er sie ihn ihm freund freundin bruder schwester sohn tochter mutter vater"
+)
+_OTHERS = frozenset(_OTHER_WORDS.split(" "))
+_SELF = frozenset(("i", "im", "ive", "id", "me", "myself", "yo", "eu", "je", "jai", "moi", "ich",
+                   "mich", "mir"))
+_PREPOSITIONS = frozenset(("to", "for", "with", "from", "at", "about", "para", "con", "com",
+                           "pour", "avec", "mit", "zu", "a"))
+_DETERMINERS = frozenset(("my", "the", "a", "mi", "meu", "minha", "mon", "ma", "mein", "meine"))
+
+
+def _about_others(window: list[list[str]]) -> bool:
+    toks = [t for sent in window for t in sent]
+    others = 0
+    for i, t in enumerate(toks):
+        if t not in _OTHERS:
+            continue
+        before = toks[i - 1] if i else ""
+        if before in _PREPOSITIONS or (
+            before in _DETERMINERS and i > 1 and toks[i - 2] in _PREPOSITIONS
+        ):
+            continue
+        others += 1
+    return others > 0 and others >= sum(map(_SELF.__contains__, toks))
+
+
 def _scaled(prob: float, threshold: float) -> float:
     """The classifier's probability on the detector's scale, where 0.5 is the decision
     line: `threshold` maps to 0.5, 0 to 0 and 1 to 1 (piecewise linear)."""
@@ -68,9 +110,7 @@ def combine(text: str, lang: str, rules: Detection, model: Model) -> Detection:
     kind, third_prob = model.heads_of(window)
     if rules.crisis:
         kind = rules.kind or kind
-        third = rules.third_party or third_prob >= 0.5
-    else:
-        third = third_prob >= 0.5
+    third = rules.third_party or third_prob >= 0.5 or _about_others(window)
     stage = "both" if rules.crisis and by_model else "rules" if rules.crisis else "model"
     score = max(rules.score, _scaled(prob, threshold), 0.5)
     return Detection(True, kind, round(score, 3), language, third, stage)

@@ -56,6 +56,32 @@ def test_the_model_catches_what_the_rules_do_not_know() -> None:
     assert not rules_detect(unknown).crisis
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my brother keeps saying everyone would be better off without him and he gave away "
+        "his guitar",
+        "my sponsee just texted me goodbye and isn't picking up",
+        "my girlfriend took a whole bottle of her sleeping pills",
+        "I'm scared for my best friend, she said tonight is the night",
+        "mi hermano dice que se quiere matar",
+        "my friend overdosed and isn't breathing",
+    ],
+)
+def test_someone_else_at_risk_is_third_party(text: str) -> None:
+    d = detect(text)
+    assert d.crisis and d.third_party, d
+
+
+def test_the_writers_own_crisis_is_not_third_party() -> None:
+    # (Known limit: "I took too many pills and my boyfriend is at work" counts one person
+    # on each side and is flagged third party: the emergency number comes first.)
+    for text in ("giving my dog to my sister, won't need anything soon",
+                 "I want to die, my family would be better off without me"):
+        d = detect(text)
+        assert d.crisis and not d.third_party, d
+
+
 def test_rules_veto_negated_and_past_crisis_words() -> None:
     # The model sees "want to die"; the rules see the negation and the past tense.
     for text in ("I don't want to die", "no me voy a matar", "I'm not going to kill myself",
