@@ -14,6 +14,8 @@ matches they examine, the classifier reads at most its first 4,096 characters.
 
 from __future__ import annotations
 
+import re
+
 from bot.crisis_classifier import Model, load_model
 from bot.crisis_lang import LANGS, detect_lang
 from bot.crisis_rules import NO_CRISIS, Detection, prefilter_passes
@@ -73,6 +75,33 @@ def _about_others(window: list[list[str]]) -> bool:
     return others > 0 and others >= sum(map(_SELF.__contains__, toks))
 
 
+# The kind of a crisis only the model found: its learned kind heads knew little of
+# overdose (one writer wrote most of those lines), so words decide: self-harm words, then
+# overdose words, else suicide. On the cross-writer validation: kind right for 86 % of
+# the detected messages (the heads: 72 %). The heads stay in the artefact for the record.
+_SELF_HARM_WORDS = re.compile(
+    r"\b(?:cut|cuts|cutting|cutter|blade|blades|razor|razors|burn|burning|burned|scratch\w*|"
+    r"bleed\w*|wrists?|self ?harm\w*|sh|cortarme|corte|cortes|cortando|lastimarme|autoles\w*|"
+    r"scarif\w*|ritz\w*|geritzt|machucar|cortei)\b"
+)
+_OVERDOSE_WORDS = re.compile(
+    r"\b(?:pills?|pils|meds|overdos\w*|od|oded|xanax|bars|oxys?|fent\w*|heroin|dope|tylenol|"
+    r"bottle|benzos?|dose|narcan|naloxone|breathing|breathe|blue|lips|unresponsive|nodding|took|"
+    r"snort\w*|line|lines|gram|bundle|shot|inject\w*|using|used|high|drunk|drink\w*|"
+    r"pastillas|sobredosis|respira\w*|comprimidos|remedios|cachets|comprimes|tabletten|"
+    r"uberdosis|surdose|medicamentos|medicaments)\b"
+)
+
+
+def _kind_of(window: list[list[str]]) -> str:
+    text = " ".join(" ".join(sent) for sent in window)
+    if _SELF_HARM_WORDS.search(text):
+        return "self_harm"
+    if _OVERDOSE_WORDS.search(text):
+        return "overdose"
+    return "suicide"
+
+
 def _scaled(prob: float, threshold: float) -> float:
     """The classifier's probability on the detector's scale, where 0.5 is the decision
     line: `threshold` maps to 0.5, 0 to 0 and 1 to 1 (piecewise linear)."""
@@ -107,9 +136,8 @@ def combine(text: str, lang: str, rules: Detection, model: Model) -> Detection:
     if not rules.crisis and not by_model:
         score = max(rules.score, _scaled(prob, threshold))
         return Detection(False, None, round(min(score, 0.499), 3), None)
-    kind, third_prob = model.heads_of(window)
-    if rules.crisis:
-        kind = rules.kind or kind
+    _, third_prob = model.heads_of(window)
+    kind = rules.kind if rules.crisis and rules.kind else _kind_of(window)
     third = rules.third_party or third_prob >= 0.5 or _about_others(window)
     stage = "both" if rules.crisis and by_model else "rules" if rules.crisis else "model"
     score = max(rules.score, _scaled(prob, threshold), 0.5)
