@@ -70,7 +70,20 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "disp": ("disparaitre pour toujours",), "mal": ("faire du mal", "fais du mal"),
     "pris": ("pris tout", "pris trop de", "pris une boite", "pris la boite"),
     "boit": ("toute la boite", "boite entiere", "une boite"),
-    "brin": ("bringe mich", "bring mich"),
+    "brin": ("bringe mich", "bring mich", "bring mi ", "bringt sich"),
+    "mato": ("me mato",), "joga": ("me jogar",),
+    "atir": ("atirar",), "pula": ("vou pular", "quero pular"), "salt": ("saltar",),
+    "tiro": ("tiro na",), "puls": ("pulsos",), "pens": ("suicida", "suicidio", "suicídio"),
+    "mago": ("me magoar",), "quei": ("queimei", "queimar"),
+    "inje": ("injetar",), "usei": (), "chei": ("cheirei",),
+    "tue": (), "fout": ("foutre en l",),
+    "bale": (), "ball": ("une balle",), "saut": ("sauter",), "crev": ("crever",),
+    "veux": ("veux mourir", "veux plus vivre", "veux plus etre", "veux plus être"),
+    "jveu": (), "veu": ("veu mourir",), "meri": ("mérite pas de vivre", "merite pas de vivre"),
+    "muti": (), "tape": ("trop tap",),
+    "pren": ("prendre tout",), "tot": ("tot sein",),
+    "schl": ("schluss",), "ende": ("leben ein ende",), "spri": ("spring",), "zug": ("vor den zug",),
+    "verb": ("verbrennt sich",), "pack": ("ganze packung",),
     "swer": (), "pist": (), "noos": (), "rope": ("rope is",),
     "gun": ("my gun", "the gun", "a gun", "s gun"), "rifl": (), "shot": ("shotgun",),
     "revo": ("revolver",), "need": ("t need it", "t need them", "t need anything", "t need any",
@@ -82,17 +95,19 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "savi": ("saving up",), "read": ("when i'm ready", "when im ready", "when i am ready"),
     # Portuguese, French, German
     "morr": (), "suiz": (), "selb": ("selbstmord", "selbst verletz"), "ster": ("sterben",),
-    "umbr": ("umbring",), "uber": ("uberdos",), "surd": (), "mour": ("mourir",), "tuer": (),
+    "umbr": ("umbring", "umbrng"), "uber": ("uberdos",), "surd": (), "mour": ("mourir",),
+    "tuer": (),
     "vivr": (), "scar": ("scarif",), "ritz": ("ritze",), "sumi": ("sumir",), "azui": (),
     "aufw": ("aufwach",), "geri": ("geritzt",), "reme": ("remedio",), "comp": ("comprim",),
-    "cach": ("cachet",), "pilu": (), "enfo": ("enforcar",), "vive": ("viver",),
+    "cach": ("cachet",), "pilu": (), "enfo": ("enforc",), "vive": ("viver",),
     "lebe": ("leben",), "mach": ("machuc",), "acor": ("acorda",), "atme": (),
     "wach": ("wacht nicht",), "reve": ("reveill",), "roxo": (), "roxa": (), "bleu": (),
     "blau": (), "aval": ("avale",), "geno": ("genommen",), "gesc": ("geschluckt",
     "geschnitten"), "schn": ("mich schneid", "schneide mich"), "verl": ("verletz",),
     "fini": ("finir",),
-    "jour": ("mes jours",), "grun": ("grund",), "pend": ("me pendre",),
-    "coup": ("me couper", "me suis coup", "me coupe"), "brul": ("me brul", "me suis brul"),
+    "jour": ("mes jours",), "grun": ("grund",), "pend": ("me pend", "je me pends"),
+    "coup": ("me couper", "me suis coup", "me coupe"),
+    "brul": ("me brul", "me suis brul", "se brul"),
     "kill": (
         "kill my", "killing my", "killed my", "kills my", "kill-my", "kill him", "kill her",
         "kill them", "killing him", "killing her", "killing them",
@@ -131,7 +146,7 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "take": ("take them all", "take all of them", "take all my", "take the whole"),
     "swal": ("swallow them", "swallow all", "swallow the whole"),
     "pain": ("painkil", "pain kil"),
-    "cons": ("consci",),
+    "cons": ("consci", "consigo respirar", "consigo ficar acordad", "consigo acordar"),
     "inco": ("inconsci",),
     "shou": ("be alive", "exist"),
     "step": ("step in front",),
@@ -760,6 +775,52 @@ _RULES: list[tuple[_Rule, str, str]] = [
     (_Rule(_OVERDOSE, "fr", 0.9, who="either", default_third=True), "respire reveil bleu",
      r"\bne respire (?:plus|pas)\b|\bne se reveille (?:pas|plus)\b|\bles levres (?:bleues|"
      r"violettes)\b"),
+    # Broader Portuguese, French and German forms (slang, methods, plans), written from
+    # half of the pt/fr/de training file and checked on the other half.
+    (_Rule(_SUICIDE, "pt", 0.85, who="either"),
+     "mato matar suicid enforc jogar atirar pular tiro pulso morer mata",
+     r"\b(?:eu )?me mato\b|\b(?:vou|vo|vai|quero|to querendo|tou querendo|estou querendo) "
+     r"(?:me )?(?:matar|mata|suicidar)\b|\bmatar se\b|\bmatar me\b|"
+     r"\b(?:me enforco|vou me enforcar|"
+     r"vou me jogar|vou pular|vou saltar|quero saltar|quero pular|vou atirar me|atirar me (?:da|de|"
+     r"do|para|pela)|me jogar (?:da|de|do|na frente|pela)|vou dar um tiro|"
+     r"tiro na (?:minha )?cabeca|"
+     r"cortar os pulsos|pensamento suicida|pensamentos suicidas|pensando (?:\w+ )?em suicidio|"
+     r"quero (?:muito |mto |mesmo )?morrer|nao quero mais viver|me suicidar|suicidar me)\b"),
+    (_Rule(_SELF_HARM, "pt", 0.8, who="either"), "corta magoar queim",
+     r"\b(?:me cortando|me magoar|me queimei|me queimar|me machucando|me corto)\b"),
+    (_Rule(_OVERDOSE, "pt", 0.85, who="either"), "tomei tomar injet usei",
+     r"\b(?:tomei|engoli) (?:uns |umas )?\d+ (?:comprimidos|remedios|pilulas)\b|"
+     r"\b(?:usei|tomei|cheirei|bebi) (?:muito|demais|tudo)\b|\bvou (?:injetar|tomar|usar|meter) "
+     r"tudo\b|\bnao consigo (?:respirar|ficar acordado|acordar)\b"),
+    (_Rule(_SUICIDE, "fr", 0.85, who="either"),
+     "tue suicid pend fout tirer sauter finis crever vivre mourir",
+     r"\bje me (?:tue|suicide|pends)\b|\b(?:me|se) (?:tuer|suicider|pendre)\b|\b(?:me|se) foutre "
+     r"en lair\b|\b(?:me|se) tirer une bale\b|\b(?:vais|va|veux|veut) sauter\b|\bj ?en finis\b|"
+     r"\benvie de crever\b|\b(?:veux|veu|veut) (?:plus vivre|plus etre en vie|mourir)\b|"
+     r"\bj ?veu?x? mourir\b|\bmerite pas de vivre\b|\bidee de me tuer\b"),
+    (_Rule(_SELF_HARM, "fr", 0.8, who="either"), "mutil scarif mal brule coupe",
+     r"\b(?:me|se) (?:mutiler|scarifier|bruler|brule|couper)\b|\bme faire mal\b|"
+     r"\bscarifications?\b"),
+    (_Rule(_OVERDOSE, "fr", 0.85, who="either"), "avale pris tape",
+     r"\b(?:jai|il a|elle a) (?:avale|pris) (?:genre |environ )?\d+ "
+     r"(?:cachets|comprimes|pilules)\b|"
+     r"\b(?:jai|il a|elle a) (?:trop tape|pris de tout|tout pris)\b|\bdepuis que jai tout pris\b|"
+     r"\bprendre tout ce que jai\b"),
+    (_Rule(_SUICIDE, "de", 0.85, who="either"),
+     "bring umbr sterb tot schlus ende spring zug suizid",
+     r"\b(?:bring|bringe|bringt) (?:mich|mi|sich) (?:\w+ )?um\b|"
+     r"\b(?:mich|sich) umzu?bri?ngen\b|"
+     r"\bumbrngen\b|\b(?:will|wil|mochte) (?:einfach |nur )?(?:sterbn|tot sein)\b|"
+     r"\bsterbe heute\b|\bmach (?:ich )?schlus\b|\bschlus mit meinem leben\b|"
+     r"\bmeinem leben ein ende\b|\b(?:spring|springe|springt) (?:gleich|heute|jetzt|morgen)\b|"
+     r"\bvor den zug\b|\b(?:mich|sich) suizidieren\b|\bsuizidgedanken\b"),
+    (_Rule(_SELF_HARM, "de", 0.8, who="either"), "ritz verletz brent",
+     r"\britzt sich\b|\bmit dem ritzen\b|\bmich (?:heute )?selbst verletzen\b|"
+     r"\bverbrennt sich\b|\bselbstverletzung\b"),
+    (_Rule(_OVERDOSE, "de", 0.85, who="either"), "genomen geschluckt konsumiert packung uberdosis",
+     r"\b(?:zu viel|mehr als sonst|alles durcheinander) (?:genomen|konsumiert)\b|"
+     r"\b\d+ tabletten geschluckt\b|\bdie ganze packung\b|\beine uberdosis\b"),
     (_Rule(_SUICIDE, "de", 0.9), "sterben umbring bring selbstmord suizid leben",
      r"\b(?:ich )?(?:will|mochte|werde|wil|muss) (?:einfach )?(?:nur )?(?:sterben|mich "
      r"umbringen|mir das leben nehmen|selbstmord begehen|nicht mehr leben|nicht mehr aufwachen)"
@@ -883,7 +944,7 @@ _THIRD = _words(
     _collapse(_PERSON_ES[3:-1]).replace(" ?", "").split("|")
 )
 _PAST = re.compile(_collapse(
-    r"\b(?:used to(?! much| many)|use to(?! much| many)|antes|ago|back then|back when|"
+    r"\b(?:used to(?! much| many)|use to(?! much| many)|antes(?! de)|ago|back then|back when|"
     r"back in|at the time|in the past|"
     r"when i was (?:using|drinking|in|younger|a kid|a teen|a teenager|still|at)|"
     r"when i (?:first )?got (?:clean|sober)|before i got (?:clean|sober|help)|"
