@@ -237,6 +237,7 @@ class Model:
         if len(sents) == 1:
             return self._logit(*self._sums(sents[0])), sents
         sums = [self._sums(s) for s in sents]
+        bias, penalty, sqrt = self.bias[0], self.partial_penalty, math.sqrt
         best, where = -math.inf, (0, 0)
         n = len(sents)
         for i in range(n):
@@ -248,9 +249,9 @@ class Model:
                 nw += b
                 cs += c
                 nc += d
-                logit = self._logit(ws, nw, cs, nc)
+                logit = bias + (ws / sqrt(nw) if nw else 0.0) + (cs / sqrt(nc) if nc else 0.0)
                 if i or j + 1 < n:
-                    logit -= self.partial_penalty
+                    logit -= penalty
                 if logit > best:
                     best, where = logit, (i, j + 1)
         return best, sents[where[0] : where[1]]

@@ -52,6 +52,7 @@ class Config:
     window_weight: float = 0.5  # weight of each window of a calm multi-sentence message
     partial_penalty: float = 0.5  # logits taken off a window that is part of a message
     char_scale: float = 1.0  # character features' scale in training: <1 penalises them more
+    balance_parts: float = 0.0  # 0: every line weighs the same; 1: every file and label alike
     digits: int = 4  # decimals kept in the artefact
     # Decision thresholds on the classifier's probability, per language, read off the
     # cross-writer validation (python -m training.crisis.validate), never off training
@@ -155,8 +156,14 @@ def train(rows: Sequence[data.Row], cfg: Config = Config()) -> dict[str, object]
     extra = [featurize_tokens(win) for r in rows if r.label == 0 for win in windows(r.text)]
     xc = matrix(docs + extra, vocab, cfg.char_scale)
     yc = np.concatenate([y, np.zeros(len(extra))])
-    sw = np.concatenate([np.where(y > 0.5, 1.0, cfg.neg_weight),
-                         np.full(len(extra), cfg.window_weight)])
+    base = np.where(y > 0.5, 1.0, cfg.neg_weight)
+    if cfg.balance_parts:
+        # Every (file, label) group weighs as much as the average group.
+        groups = [(r.part, r.label) for r in rows]
+        sizes = {g: groups.count(g) for g in set(groups)}
+        mean = len(rows) / len(sizes)
+        base = base * np.array([(mean / sizes[g]) ** cfg.balance_parts for g in groups])
+    sw = np.concatenate([base, np.full(len(extra), cfg.window_weight)])
     biases: list[float] = []
     weights: list[np.ndarray] = []
     b, w = fit_logistic(xc, yc, sw, lam=cfg.lam_crisis, iters=cfg.iters)
