@@ -144,6 +144,10 @@ def combine(text: str, lang: str, rules: Detection, model: Model) -> Detection:
     return Detection(True, kind, round(score, 3), language, third, stage)
 
 
+# Read the artefact now (about half a second), not on the first message of a live chat.
+load_model()
+
+
 def detect(text: str, lang: str = "auto") -> Detection:
     """Classify one message.
 
