@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["NO_CRISIS", "Detection", "detect", "detect_full", "prefilter_passes"]
+__all__ = ["MAX_CHARS", "NO_CRISIS", "Detection", "detect", "detect_full", "prefilter_passes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -1170,12 +1170,18 @@ def _passes(low: str) -> bool:
     return _worth_a_look(quick.lower())
 
 
+# Characters read. A chat message is far shorter (Telegram: 4,096, Discord: 4,000); the cap
+# keeps a hostile 100 KB paste to a few milliseconds.
+MAX_CHARS = 16_384
+
+
 def detect(text: str, lang: str = "auto") -> Detection:
-    """The rules alone. `lang` ("auto", "en", "es") only breaks ties: both languages'
-    rules always run, because a missed crisis in a mixed-language group costs too much."""
+    """The rules alone, on the first `MAX_CHARS` characters. `lang` only breaks ties: the
+    rules of every language always run, because a missed crisis in a mixed-language group
+    costs too much."""
     if not isinstance(text, str) or not text:
         return NO_CRISIS
-    low = text.lower()
+    low = text[:MAX_CHARS].lower()
     if not _passes(low):
         return NO_CRISIS
     return _analyse(low if low.isascii() else _fold(low), lang)
@@ -1183,14 +1189,14 @@ def detect(text: str, lang: str = "auto") -> Detection:
 
 def prefilter_passes(text: str) -> bool:
     """Whether `text` reaches the full analysis (for tests and the benchmark)."""
-    return _passes(text.lower())
+    return _passes(text[:MAX_CHARS].lower())
 
 
 def detect_full(text: str, lang: str = "auto") -> Detection:
     """`detect` without the pre-filter: the reference the pre-filter must agree with."""
     if not isinstance(text, str) or not text:
         return NO_CRISIS
-    low = text.lower()
+    low = text[:MAX_CHARS].lower()
     if not low.isascii():
         low = _fold(low)
     return _analyse(low, lang)

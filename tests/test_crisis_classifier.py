@@ -233,6 +233,16 @@ def test_the_classifier_reads_a_bounded_prefix(text: str) -> None:
     assert _python_calls(model.prob, text[: 2 * MAX_CHARS]) <= at_cap + 5
 
 
+def test_a_crisis_anywhere_in_a_long_chat_message_is_read() -> None:
+    # Platform limits (Telegram 4,096, Discord 4,000 characters) are well inside what the
+    # rules read; the classifier reads the first 4,096.
+    from bot.crisis_rules import MAX_CHARS as RULES_MAX
+
+    assert RULES_MAX >= 4 * 4096
+    text = "ok " * 1300 + "I want to kill myself"
+    assert len(text) > 3900 and detect(text).crisis
+
+
 def test_the_artefact_is_small_and_describes_itself() -> None:
     assert MODEL_PATH.stat().st_size < 3_000_000
     with gzip.open(MODEL_PATH, "rt", encoding="utf-8") as f:
