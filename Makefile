@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench train-crisis clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/core_throughput.py
+
+$(VENV)/.installed-train: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[train]'
+	touch $(VENV)/.installed $@
+
+# Rebuild the crisis classifier from the labelled data in the repo, bit for bit:
+# bot/data/crisis_model.json.gz (tests/test_crisis_classifier.py checks it is up to date).
+train-crisis: $(VENV)/.installed-train
+	$(BIN)/python -m training.crisis.train
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -42,6 +42,11 @@ def run_bench(name: str) -> str:
                 "process RSS (MB)",
             ],
         ),
+        (
+            "crisis.py",
+            ["combined, ordinary mix", "100 KB adversarial input", "held-out set:",
+             "en indirect", "told as third party (combined)"],
+        ),
     ],
 )
 def test_bench_quick_prints_its_figures(name: str, lines: list[str]) -> None:

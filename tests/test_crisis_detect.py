@@ -1,4 +1,6 @@
-"""Crisis-language detector: labelled-set quality, hard cases, adversarial input, speed."""
+"""Crisis-language detector (rules + classifier): labelled-set quality, hard cases,
+adversarial input, bounded work. The classifier's own behaviour, languages and long
+messages: tests/test_crisis_classifier.py."""
 
 from __future__ import annotations
 
@@ -173,10 +175,14 @@ def test_negation_and_scope() -> None:
 
 def test_api_shape() -> None:
     assert Detection(False, None, 0.0, None, False) == NO_CRISIS
-    assert detect("") == NO_CRISIS and detect("hello everyone") == NO_CRISIS
+    assert Detection(False, None, 0.0, None, False, None) == NO_CRISIS
+    assert detect("") == NO_CRISIS
+    calm = detect("hello everyone")
+    assert not calm.crisis and calm.kind is None and calm.lang is None and not calm.third_party
+    assert calm.stage is None and 0.0 <= calm.score < 0.5
     with pytest.raises(dataclasses.FrozenInstanceError):
         NO_CRISIS.crisis = True  # type: ignore[misc]
-    for lang in ("auto", "en", "es", "??"):
+    for lang in ("auto", "en", "es", "pt", "fr", "de", "??"):
         assert detect("quiero morirme", lang=lang).crisis
 
 

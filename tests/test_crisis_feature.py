@@ -3,6 +3,7 @@ lines, repeat limiting, Spanish, and the database being down."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 from adapters.console import ConsoleAdapter
 from bot.app import build
+from bot.cli import crisis_scan
 from bot.crisis.helplines import Helplines
 from bot.kernel.clock import ManualClock
 from bot.kernel.config import Settings
@@ -220,6 +222,15 @@ def test_crisis_scan_cli() -> None:
     assert [r["crisis"] for r in records] == [True, False, True]
     assert records[0]["kind"] == "suicide" and records[1]["kind"] is None
     assert all(set(r) >= {"crisis", "kind", "score"} for r in records)
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "pt", "fr", "de"])
+def test_crisis_scan_lang_forces_the_language(lang: str) -> None:
+    out = io.StringIO()
+    assert crisis_scan(lang, io.StringIO("quiero morir\nI want to die\n"), out) == 0
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["lang"] for r in records] == [lang, lang]
+    assert all(r["crisis"] for r in records)  # the rules of every language still run
 
 
 async def test_crisis_words_are_never_echoed_as_a_form_answer(console: ConsoleAdapter) -> None:

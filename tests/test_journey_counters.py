@@ -67,7 +67,7 @@ async def test_no_24_hour_congratulation_after_23_hours(store: SQLStore) -> None
     console = await console_at(store, datetime(2026, 3, 7, 23, 30, tzinfo=NEW_YORK))
     await console.push("/settings tz America/New_York")
     said = await console.push("/sober today at 11pm")
-    assert "clean time: 0 hours" in said[0].text
+    assert "recovery: 0 hours" in said[0].text
     said = await console.push(":time 2026-03-08T23:00-04:00")  # 23 real hours later
     assert celebrations(said) == []
     said = await console.push("/sober")
@@ -162,7 +162,7 @@ async def test_moving_earlier_never_overlaps_or_double_counts(
     text = said[0].text
     assert "36 days, since 2026-10-20" in text
     assert "2026-10-26 to 2026-11-02" not in text
-    assert "Clean days in all: 36" in text  # not 43
+    assert "Days in recovery in all: 36" in text  # not 43
 
 
 async def test_moving_earlier_trims_a_streak_it_cuts_into(
@@ -178,7 +178,7 @@ async def test_moving_earlier_trims_a_streak_it_cuts_into(
     text = said[0].text
     assert "20 days, 2026-09-01 to 2026-09-21" in text
     assert "65 days, since 2026-09-21" in text
-    assert "Clean days in all: 85" in text
+    assert "Days in recovery in all: 85" in text
 
 
 async def test_moving_earlier_without_history_just_corrects(
@@ -235,8 +235,8 @@ async def test_totals_are_per_counter(console: ConsoleAdapter) -> None:
     said = await console.push("/history")
     text = said[0].text
     assert "3,193" not in text and "Total clean days" not in text
-    assert "alcohol" in text and "Clean days in all: 1,500" in text
-    assert "Clean days in all: 805" in text and "Clean days in all: 895" in text
+    assert "alcohol" in text and "Days in recovery in all: 1,500" in text
+    assert "Days in recovery in all: 805" in text and "Days in recovery in all: 895" in text
 
 
 # -- 4. counters follow the member's current zone -------------------------------------------------

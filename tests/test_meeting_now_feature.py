@@ -16,6 +16,8 @@ from bot.kernel.clock import ManualClock
 from bot.kernel.config import Settings
 from bot.kernel.i18n import translator
 from bot.kernel.ports import Capabilities
+from bot.kernel.runtime import Harbor
+from bot.kernel.types import ChatRef, Incoming, Member
 from bot.meetings.model import MeetingSpec
 from bot.meetings.now_commands import soonest_online
 from bot.meetings.occurrences import Occurrence
@@ -202,3 +204,18 @@ def test_scheduled_reminders_are_formatted_for_their_platform() -> None:
         "⏰ Reminder: Tuesday Night starts in 1 hour, at Wed 2 Dec 00:00 your time"
         " (Europe/London)."
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "private"),
+    [("", False), ("now", True), ("NOW spanish", True), ("ics", True), ("tomorrow", False)],
+)
+def test_a_slow_meetings_answer_is_acknowledged_where_it_will_go(
+    harbor: Harbor, args: str, private: bool
+) -> None:
+    """Discord: the acknowledgement of a slow answer decides whether it is ephemeral, so
+    `/meetings now` and `ics` (answered privately) must be acknowledged privately too."""
+    group = ChatRef("discord", "g1", private=False, title="Recovery Circle")
+    event = Incoming(member=Member("discord", "u1", "Alex"), chat=group, command="meetings",
+                     args=args)  # fmt: skip
+    assert harbor.core.answers_privately(event) is private

@@ -49,7 +49,7 @@ async def test_locale_reads_day_first(console: ConsoleAdapter, store: SQLStore) 
 async def test_hours_in_the_first_days(console: ConsoleAdapter) -> None:
     await setup_member(console)  # 06:00 in Chicago
     said = await console.push("/sober yesterday 20:00")
-    assert "clean time: 10 hours" in said[0].text
+    assert "recovery: 10 hours" in said[0].text
 
 
 @pytest.mark.parametrize(
@@ -123,7 +123,7 @@ async def test_reset_keeps_history(console: ConsoleAdapter, clock: ManualClock) 
     text = said[0].text
     assert "alcohol\n• now: 0 days, since 2026-11-25" in text
     assert "• 55 days, 2026-10-01 to 2026-11-25" in text
-    assert "Clean days in all: 55. Longest streak: 55 days." in text
+    assert "Days in recovery in all: 55. Longest streak: 55 days." in text
 
 
 async def test_slip_keeps_the_date(console: ConsoleAdapter, store: SQLStore) -> None:

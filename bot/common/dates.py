@@ -126,7 +126,7 @@ _NAME_DAY = re.compile(rf"^{_WORD}\s+{_DAY},?{_YEAR}$")
 def parse_start(
     text: str, today: date, locale: str = "en_US", now_local_time: time | None = None
 ) -> tuple[date, time | None]:
-    """The start date (and time, if typed) of a clean-time count, as local values.
+    """The start date (and time, if typed) of a recovery count, as local values.
 
     A day and month without a year mean the most recent such date not after `today` (the year
     is chosen by the date alone; a time later today then counts as future). A time later than

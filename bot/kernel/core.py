@@ -151,7 +151,10 @@ class Core:
         if event.chat.private or event.kind is EventKind.BUTTON:
             return True
         cmd = self.router.command(event.command or "")
-        return cmd is None or not cmd.public
+        if cmd is None or not cmd.public:
+            return True
+        first = event.args.split(maxsplit=1)[0].lower() if event.args.strip() else ""
+        return first in cmd.private_args
 
     def command_infos(self) -> list[CommandInfo]:
         """Menus in every language that translates them (a partial catalog too: a

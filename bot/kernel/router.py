@@ -30,6 +30,9 @@ class Command:
     # Its answer in a group is public (an announcement, a listing): interactions are then
     # acknowledged publicly; everything else answers privately.
     public: bool = False
+    # First words of the argument whose answer is private even so (`/meetings now`): a
+    # slow answer's acknowledgement must already be ephemeral, or Discord shows it to all.
+    private_args: frozenset[str] = frozenset()
     # Autocomplete for its argument, where the platform offers it (Discord).
     suggest: SuggestFn | None = None
 

@@ -13,7 +13,13 @@ from bot.meetings.suggest import suggest_meetings
 
 ROUTES = Routes(
     commands=[
-        Command(name="meetings", handler=meetings_cmd, help_key="meetings.help", public=True),
+        Command(
+            name="meetings",
+            handler=meetings_cmd,
+            help_key="meetings.help",
+            public=True,
+            private_args=frozenset({"now", "ics"}),
+        ),
         Command(
             name="meeting", handler=meeting_cmd, help_key="meeting.help", suggest=suggest_meetings
         ),

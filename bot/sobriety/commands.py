@@ -31,7 +31,7 @@ ASKED_RESTART = "sober:restart:"
 
 MAX_COUNTERS = 10
 MAX_NAME = 32
-DEFAULT_NAME = "clean time"
+DEFAULT_NAME = "recovery"  # person-first: not "clean", which implies "dirty"
 # Letters and digits in any script, spaces, hyphens and apostrophes: nothing any platform reads
 # as markup (no "_", "*", "<", "`"), so names need no per-platform escaping.
 _NAME_OK = re.compile(r"^[^\W_](?:[^\W_]|[ '\-])*$")
@@ -503,7 +503,7 @@ async def _restart(ctx: Context, counter: CounterRow, day: date, at: time | None
 
 
 async def history(ctx: Context) -> None:
-    """Earlier streaks and clean days, counter by counter: parallel counters (alcohol and
+    """Earlier streaks and days in recovery, counter by counter: parallel counters (alcohol and
     nicotine) cover the same days, so adding them up would count days twice."""
     store = ctx.store.sobriety
     past = await store.history(ctx.member.id)
