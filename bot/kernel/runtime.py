@@ -1,6 +1,10 @@
 """The running bot: one core, one sweep, one dispatcher pool per platform, any number of
 adapters, in one asyncio loop. The sweep never waits for a drain; each platform drains on
-its own, so one platform's flood wait never delays another's messages or the sweep."""
+its own, so one platform's flood wait never delays another's messages or the sweep.
+
+The sweep is a plain loop task (every `sweep_seconds`, from the start of one sweep to the
+start of the next): two sweeps never overlap, a long one is simply followed by the next, and
+stopping cancels it quietly between two all-or-nothing batches."""
 
 from __future__ import annotations
 
@@ -10,8 +14,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.kernel.clock import Clock
 from bot.kernel.config import Settings
@@ -84,26 +86,20 @@ class Harbor:
         await self.store.outbox.recover()
         started: list[Adapter] = []
         tasks: list[asyncio.Task[None]] = []
-        scheduler = AsyncIOScheduler(timezone="UTC")
-        scheduler.add_job(
-            self._sweep_safely,
-            "interval",
-            seconds=self.settings.scheduler.sweep_seconds,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            next_run_time=self.clock.now(),
-        )
         try:
             for adapter in self.adapters.values():
                 await self._start(adapter, started)
             for platform in self.adapters:
                 tasks.append(asyncio.create_task(self.dispatcher.run(platform)))
-            scheduler.start()
+            tasks.append(asyncio.create_task(self._sweep_loop()))
             await stop.wait()
         finally:
-            if scheduler.running:
-                scheduler.shutdown(wait=False)
+            # The sweep and the senders stop first, while the adapters still work: a send in
+            # flight is cancelled (its row is claimed again at the next start), never failed
+            # by a stopped adapter and counted as an attempt. Cancelled tasks log nothing.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             for adapter in reversed(started):
                 try:
                     await adapter.stop()
@@ -111,9 +107,6 @@ class Harbor:
                     log.error(
                         "stopping the %s adapter failed: %s", adapter.platform, type(exc).__name__
                     )
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.delivery.settle(), 5.0)
             await self.store.close()
@@ -148,6 +141,16 @@ class Harbor:
             started.append(adapter)
             log.info("%s adapter started after %d retries", adapter.platform, attempt)
             return
+
+    async def _sweep_loop(self) -> None:
+        """Sweep every `sweep_seconds` until cancelled. Measured on the loop's own monotonic
+        time (the injected clock says what is due, not when to look)."""
+        loop = asyncio.get_running_loop()
+        period = self.settings.scheduler.sweep_seconds
+        while True:
+            began = loop.time()
+            await self._sweep_safely()
+            await asyncio.sleep(max(0.0, period - (loop.time() - began)))
 
     async def _sweep_safely(self) -> None:
         try:
