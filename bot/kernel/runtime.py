@@ -39,6 +39,20 @@ class AdapterError(Exception):
         self.fatal = fatal
 
 
+async def _cancelled(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel `tasks` and wait until each has ended. A cancellation can be lost (Python
+    3.11's asyncio.wait_for returns normally when it arrives as the awaited thing
+    completes), and a lost one would keep `harbor run` from ever stopping: cancel again."""
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.5)
+    for task in tasks:  # retrieved, so nothing is logged about them
+        if not task.cancelled():
+            task.exception()
+
+
 @dataclass
 class Harbor:
     store: Store
@@ -97,9 +111,7 @@ class Harbor:
             # The sweep and the senders stop first, while the adapters still work: a send in
             # flight is cancelled (its row is claimed again at the next start), never failed
             # by a stopped adapter and counted as an attempt. Cancelled tasks log nothing.
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await _cancelled(tasks)
             for adapter in reversed(started):
                 try:
                     await adapter.stop()

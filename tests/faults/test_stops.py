@@ -26,6 +26,7 @@ from storage import open_store
 from storage.sql.store import SQLStore
 from tests.fakes.telegram_api import FakeTelegramAPI, JSONDict
 from tests.faults.waiting import GUARD, eventually
+from tests.helpers.scripted import ScriptedAdapter
 
 ROOT = Path(__file__).resolve().parents[2]
 NOISE = (
@@ -239,3 +240,25 @@ async def test_a_long_sweep_runs_alone_and_the_scheduler_says_nothing(
         await asyncio.wait_for(running, GUARD)
     said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert said == []
+
+
+async def test_a_stop_that_coincides_with_a_wake_up_still_stops(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    """On Python 3.11, asyncio.wait_for swallowed the cancellation of the idle sender pool
+    when a wake-up (a send finishing, a sweep planning rows) arrived in the same moment:
+    `harbor run` then never stopped. Each offset lands the cancel at another step of it."""
+    for offset in range(4):
+        store = await open_store(tmp_path / f"{offset}.db")
+        harbor = build(store, clock, Settings(), sources=[])
+        harbor.attach(ScriptedAdapter())
+        stop = asyncio.Event()
+        running = asyncio.create_task(harbor.run_forever(stop))
+        await eventually(lambda h=harbor: bool(h.dispatcher._wake), "the pool is waiting")
+        await asyncio.sleep(0.05)  # it is idle, waiting to be woken
+        harbor.dispatcher.wake()
+        for _ in range(offset):
+            await asyncio.sleep(0)
+        stop.set()
+        done, _ = await asyncio.wait({running}, timeout=GUARD)
+        assert done, f"run_forever never stopped (offset {offset})"

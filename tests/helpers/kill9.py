@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ class Child:
         cmd += [str(batch), str(concurrency)]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
         self.started = time.monotonic()
+        self.watchdog = threading.Timer(WAIT, self.proc.kill)  # a hung child ends the wait
+        self.watchdog.start()
 
     def line(self) -> str:
         assert self.proc.stdout is not None
@@ -61,6 +64,7 @@ class Child:
             assert got, f"the child ended before saying {wanted!r}"
 
     def kill(self) -> None:
+        self.watchdog.cancel()
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(WAIT)
         if self.proc.stdout is not None:
@@ -68,6 +72,7 @@ class Child:
 
     def finish(self) -> float:
         self.until("done")
+        self.watchdog.cancel()
         assert self.proc.wait(WAIT) == 0
         if self.proc.stdout is not None:
             self.proc.stdout.close()
