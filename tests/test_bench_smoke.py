@@ -42,6 +42,10 @@ def run_bench(name: str) -> str:
                 "process RSS (MB)",
             ],
         ),
+        (
+            "faults.py",
+            ["kill -9:", "lost 0", "failed COMMIT:", "disk full", "hung requests"],
+        ),
     ],
 )
 def test_bench_quick_prints_its_figures(name: str, lines: list[str]) -> None:
