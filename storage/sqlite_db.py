@@ -23,6 +23,7 @@ import fcntl
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -285,7 +286,13 @@ class SQLiteDatabase:
     async def after_erase(self) -> None:
         # Erased rows live on in the write-ahead log until it is checkpointed and emptied.
         await self._idle()
-        await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        rows = list(await self._writer.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)"))
+        if rows and rows[0][0]:  # busy: another connection kept reading an older snapshot
+            log.warning(
+                "after an erase, %s-wal could not be emptied (another connection was"
+                " reading); erased text stays there until a checkpoint can finish",
+                self.path,
+            )
 
     async def tables(self) -> list[str]:
         rows = await self.fetch(
@@ -328,9 +335,16 @@ async def _tune(conn: aiosqlite.Connection) -> None:
 
 
 async def _connect(target: str) -> aiosqlite.Connection:
+    conn = aiosqlite.connect(target, isolation_level=None, uri=target.startswith("file:"))
     try:
-        conn = await aiosqlite.connect(target, isolation_level=None, uri=target.startswith("file:"))
+        await conn
     except sqlite3.Error as exc:
+        # aiosqlite stops its worker thread without waiting for it; the thread then reports
+        # to this loop, which `asyncio.run` may have closed by then ("Event loop is closed"
+        # printed after our one-line error). Wait for the thread to end first.
+        worker = getattr(conn, "_thread", None)
+        if isinstance(worker, threading.Thread) and worker.is_alive():
+            await asyncio.to_thread(worker.join, 5.0)
         raise StorageUnavailable(f"cannot open database {target}: {exc}") from None
     conn.row_factory = sqlite3.Row
     return conn
@@ -339,10 +353,13 @@ async def _connect(target: str) -> aiosqlite.Connection:
 def _reader(target: str) -> sqlite3.Connection:
     """A read-only connection for the event loop's thread."""
     path = target.removeprefix("file:").split("?", 1)[0]
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout = 2000")
-    conn.execute("PRAGMA foreign_keys = ON")  # as the writer, so the two agree in PRAGMAs
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout = 2000")
+        conn.execute("PRAGMA foreign_keys = ON")  # as the writer, so the two agree in PRAGMAs
+    except sqlite3.Error as exc:  # one line, like every other way a file can't be opened
+        raise StorageUnavailable(f"cannot open database {path} for reading: {exc}") from None
     return conn
 
 

@@ -47,6 +47,10 @@ def run_bench(name: str) -> str:
             ["combined, ordinary mix", "100 KB adversarial input", "held-out set:",
              "en indirect", "told as third party (combined)"],
         ),
+        (
+            "faults.py",
+            ["kill -9:", "lost 0", "failed COMMIT:", "disk full", "hung requests"],
+        ),
     ],
 )
 def test_bench_quick_prints_its_figures(name: str, lines: list[str]) -> None:

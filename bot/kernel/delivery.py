@@ -113,12 +113,16 @@ class Delivery:
             if wait > 0:
                 await asyncio.sleep(wait)
             await pacer.slot(reply.priority)
-        result = await self._guarded(adapter.send(reply))
-        if pacer is not None:
+            # Concurrent sends to one group all passed the check above before any was
+            # counted: look again, and count this one as it starts, not when it returns.
+            wait = pacer.wait_for(key, group)
+            if wait > 0:
+                return SendResult(SendStatus.RETRY_AFTER, retry_after=wait, detail="paced")
             pacer.sent(key, group)
-            if result.status is SendStatus.RETRY_AFTER:
-                scope = None if result.scope == "platform" else key
-                pacer.pause(result.retry_after or 1.0, scope)
+        result = await self._guarded(adapter.send(reply))
+        if pacer is not None and result.status is SendStatus.RETRY_AFTER:
+            scope = None if result.scope == "platform" else key
+            pacer.pause(result.retry_after or 1.0, scope)
         return result
 
     async def _guarded(self, call: asyncio.Future[SendResult] | object) -> SendResult:

@@ -132,8 +132,11 @@ class Dispatcher:
                 if rows and len(running) < self.concurrency:
                     continue  # there may be more ready right now
                 wake.clear()
+                # asyncio.timeout, not wait_for: on Python 3.11, wait_for swallows a
+                # cancellation that arrives as the wake-up does, and the pool never stops.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), timeout=1.0)
+                    async with asyncio.timeout(1.0):
+                        await wake.wait()
         except asyncio.CancelledError:
             for task in running:
                 task.cancel()

@@ -1,6 +1,10 @@
 """The running bot: one core, one sweep, one dispatcher pool per platform, any number of
 adapters, in one asyncio loop. The sweep never waits for a drain; each platform drains on
-its own, so one platform's flood wait never delays another's messages or the sweep."""
+its own, so one platform's flood wait never delays another's messages or the sweep.
+
+The sweep is an APScheduler interval job (every `sweep_seconds`, at most one running): a long
+sweep is simply followed by the next, and a stop lets the sweep under way finish (bounded),
+else ends it quietly between two all-or-nothing batches."""
 
 from __future__ import annotations
 
@@ -46,6 +50,31 @@ async def watch_adapter(adapter: Adapter) -> None:
         await asyncio.Event().wait()  # nothing to watch: never ends by itself
         return
     await watch()
+
+
+class _SkippedRunFilter(logging.Filter):
+    """A sweep longer than the interval is simply followed by the next one; APScheduler's
+    warning about the run it skipped would repeat every interval and alarm nobody usefully."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_SkippedRunFilter())
+
+
+async def _cancelled(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel `tasks` and wait until each has ended. A cancellation can be lost (Python
+    3.11's asyncio.wait_for returns normally when it arrives as the awaited thing
+    completes), and a lost one would keep `harbor run` from ever stopping: cancel again."""
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.5)
+    for task in tasks:  # retrieved, so nothing is logged about them
+        if not task.cancelled():
+            task.exception()
 
 
 @dataclass
@@ -125,17 +154,21 @@ class Harbor:
             await stop.wait()
         finally:
             if scheduler.running:
-                # A sweep in progress finishes (bounded) rather than being cancelled midway.
+                # No new sweep; the one under way finishes (bounded), else it is ended
+                # between two all-or-nothing batches (_sweep_safely ends quietly).
                 scheduler.pause()
                 sweeping = self._sweeping
                 if sweeping is not None and not sweeping.done():
-                    await asyncio.wait({sweeping}, timeout=5.0)
+                    done, _ = await asyncio.wait({sweeping}, timeout=5.0)
+                    if not done:
+                        await _cancelled([sweeping])
                 scheduler.shutdown(wait=False)
-            # Watchers and start retries first: they must not restart what is stopping.
-            background = list(self._background)
-            for job in background:
-                job.cancel()
-            await asyncio.gather(*background, return_exceptions=True)
+            # Watchers and start retries next: they must not restart what is stopping.
+            await _cancelled(list(self._background))
+            # The senders stop while the adapters still work: a send in flight is cancelled
+            # (its row is claimed again at the next start), never failed by a stopped
+            # adapter and counted as an attempt. Cancelled tasks log nothing.
+            await _cancelled(tasks)
             for adapter in reversed(started):
                 try:
                     await adapter.stop()
@@ -143,9 +176,6 @@ class Harbor:
                     log.error(
                         "stopping the %s adapter failed: %s", adapter.platform, type(exc).__name__
                     )
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.delivery.settle(), 5.0)
             await self.store.close()
@@ -226,6 +256,11 @@ class Harbor:
             await self.sweeper.run(self.clock.now())
             self.dispatcher.wake()
             await self.maintain()
+        except asyncio.CancelledError:
+            if self._stop is None or not self._stop.is_set():
+                raise
+            # Stopping: the batches done are stored, the rest is due again at the next start.
+            # Ended quietly, so APScheduler logs no traceback for its job.
         except Exception as exc:
             log.error(
                 "scheduled work failed (%s); it runs again at the next sweep", type(exc).__name__
