@@ -148,8 +148,16 @@ class DiscordAdapter:
         ready_timeout: float = 60.0,
         max_attachment_bytes: int = MAX_ATTACHMENT_BYTES,
         per_second: float = 40.0,
+        shard_ids: Sequence[int] | None = None,
+        shard_count: int | None = None,
+        receive: bool = True,
     ) -> None:
         self.limits = Limits(per_second=per_second, max_text=2000)
+        # Shards split across processes: this process connects to `shard_ids` of
+        # `shard_count`. receive=False (a worker): log in to send, no gateway connection.
+        self._shard_ids = None if shard_ids is None else list(shard_ids)
+        self._shard_count = shard_count
+        self._receive = receive
         self._token = token
         self._commands = tuple(commands)
         self._read_messages = read_messages
@@ -175,8 +183,15 @@ class DiscordAdapter:
         intents.guild_messages = True
         intents.dm_messages = True
         intents.message_content = self._read_messages
-        cls = discord.AutoShardedClient if self._sharded else discord.Client
+        shards: dict[str, Any] = {}
+        if self._shard_ids is not None:
+            shards = {"shard_ids": self._shard_ids, "shard_count": self._shard_count}
+        elif self._shard_count is not None:
+            shards = {"shard_count": self._shard_count}
+        sharded = self._sharded or bool(shards)
+        cls = discord.AutoShardedClient if sharded else discord.Client
         return cls(
+            **shards,
             intents=intents,
             guild_ready_timeout=self._guild_ready_timeout,
             # Above this a 429 raises RateLimited (→ RETRY_AFTER) instead of blocking.
@@ -199,6 +214,8 @@ class DiscordAdapter:
         except BaseException:
             await client.close()
             raise
+        if not self._receive:
+            return  # sending only: REST calls need no gateway connection
         connect = asyncio.create_task(client.connect(reconnect=True))
         self._connect_task = connect
         ready = asyncio.create_task(client.wait_until_ready())

@@ -95,6 +95,7 @@ class TelegramAdapter:
         poll_interval: float = 0.0,
         per_second: float = 25.0,
         group_per_minute: int = 20,
+        receive: bool = True,
     ) -> None:
         self.limits = Limits(
             per_second=per_second, group_per_minute=group_per_minute, max_text=4096
@@ -113,6 +114,14 @@ class TelegramAdapter:
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}
         self._inbox: Inbox | None = None
         self._app: AnyApp | None = None
+        # False: start() only connects for sending; the runtime starts receiving where this
+        # process should (a gateway; with long polling, only the one leader process).
+        self._receive = receive
+
+    @property
+    def single_receiver(self) -> bool:
+        """Long polling admits one receiver per bot; webhooks admit any number of gateways."""
+        return not self._webhook_url
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -135,7 +144,15 @@ class TelegramAdapter:
         self._app = app
         await self._register_commands()
         await app.start()
+        if self._receive:
+            await self.start_receiving()
+
+    async def start_receiving(self) -> None:
+        """Begin taking updates (long polling or the webhook listener); idempotent."""
+        app = self._require_app()
         assert app.updater is not None
+        if app.updater.running:
+            return
         if self._webhook_url:
             await app.updater.start_webhook(
                 listen=self._webhook_listen,
@@ -151,6 +168,12 @@ class TelegramAdapter:
                 allowed_updates=list(ALLOWED_UPDATES),
                 error_callback=self._polling_error,
             )
+
+    async def stop_receiving(self) -> None:
+        """Stop taking updates (another process leads now); sending goes on."""
+        app = self._app
+        if app is not None and app.updater is not None and app.updater.running:
+            await app.updater.stop()
 
     async def stop(self) -> None:
         app, self._app = self._app, None

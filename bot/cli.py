@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bot.dbcli import add_db_parser, add_migrate_parser, run_db, run_migrate
 from bot.kernel.clock import ManualClock, SystemClock
 from bot.kernel.config import ConfigError, Settings, load_settings
 from bot.meetings.cli import add_meetings_parser, run_meetings
@@ -27,6 +28,8 @@ DEFAULT_CONFIG = Path("config.toml")
 # with the loaded settings (one line each; the code lives with its feature).
 TOOLS: dict[str, tuple[Callable[[Any], None], Callable[[argparse.Namespace, Settings], int]]] = {
     "meetings": (add_meetings_parser, run_meetings),
+    "migrate": (add_migrate_parser, run_migrate),
+    "db": (add_db_parser, run_db),
 }
 
 
@@ -93,19 +96,22 @@ def _prompt(name: str) -> str | None:
         return None
 
 
-async def run_bot(settings: Settings) -> int:
+async def run_bot(settings: Settings, role: str = "all") -> int:
     from bot.app import build
 
     url = settings.storage.url
+    sqlite = url.startswith("sqlite") or "://" not in url
+    if role != "all" and sqlite:
+        raise ConfigError(
+            f"--role {role} needs PostgreSQL: SQLite runs one process (use --role all)"
+        )
     if not settings.telegram.token and not settings.discord.token:
         print(
             f"No Telegram or Discord token configured: starting the console on {url}.",
             file=sys.stderr,
         )
         return await run_console(settings, url, not sys.stdin.isatty())
-    store = await _open_store(
-        url, exclusive=True, migrate=url.startswith("sqlite") or "://" not in url
-    )
+    store = await _open_store(url, exclusive=True, migrate=sqlite)
     harbor = build(store, SystemClock(), settings)
     infos = harbor.command_infos()
     if settings.telegram.token:
@@ -124,8 +130,14 @@ async def run_bot(settings: Settings) -> int:
                 admin_cache_seconds=tg.admin_cache_seconds,
                 per_second=tg.per_second,
                 group_per_minute=tg.group_per_minute,
+                receive=False,  # the runtime starts receiving where this process should
             )
         )
+        if tg.webhook_url and not tg.webhook_secret and not sqlite:
+            logging.getLogger("harbor").warning(
+                "telegram.webhook_secret is not set: with several gateways each would make"
+                " its own, and Telegram knows only one; set it in every gateway's config"
+            )
     if settings.discord.token:
         from adapters.discord_adapter import DiscordAdapter
 
@@ -138,13 +150,16 @@ async def run_bot(settings: Settings) -> int:
                 moderator_role_id=dc.moderator_role_id or None,
                 sharded=dc.sharded,
                 per_second=dc.per_second,
+                shard_ids=dc.shard_ids,
+                shard_count=dc.shard_count,
+                receive=role != "worker",
             )
         )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await harbor.run_forever(stop)
+    await harbor.run_forever(stop, role=role)
     return 0
 
 
@@ -163,6 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="cmd", required=True)
     run = sub.add_parser("run", help="start the configured adapters (the console without tokens)")
     run.add_argument("--config")
+    run.add_argument(
+        "--role",
+        choices=("all", "gateway", "worker"),
+        default="all",
+        help="gateway: receive and answer platform events; worker: sweep and send scheduled"
+        " messages; all (default): both. Several processes need PostgreSQL",
+    )
     con = sub.add_parser("console", help="talk to Harbor in the terminal")
     con.add_argument("--config")
     con.add_argument("--db", help="database file (default: the config's, ./harbor.db)")
@@ -214,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.cmd == "console":
             database = args.db or settings.storage.url
             return asyncio.run(run_console(settings, database, not sys.stdin.isatty(), args.clock))
-        return asyncio.run(run_bot(settings))
+        return asyncio.run(run_bot(settings, args.role))
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -8,7 +8,9 @@ from adapters.console import ConsoleAdapter
 from storage.sql.store import SQLStore
 
 # Tables with no member data, or whose member references are cleared by SET NULL.
-NOT_ABOUT_MEMBERS = {"communities", "members", "meetings", "community_helplines"}
+NOT_ABOUT_MEMBERS = {
+    "communities", "members", "meetings", "community_helplines", "processed_events", "leases",
+}
 
 
 async def test_every_member_reference_cascades(store: SQLStore) -> None:

@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     StrictBool,
     ValidationError,
+    model_validator,
 )
 
 from bot.common.hhmm import parse_hhmm
@@ -116,6 +117,18 @@ class DiscordSettings(_Section):
     moderator_role_id: str = ""
     sharded: StrictBool = False
     per_second: float = Field(default=40.0, gt=0)  # Discord allows 50 requests/s per bot
+    # Shards split across processes: this process connects to shard_ids of shard_count.
+    shard_ids: list[Annotated[int, Field(ge=0)]] | None = None
+    shard_count: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> DiscordSettings:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("shard_ids needs shard_count")
+            if not self.shard_ids or any(i >= self.shard_count for i in self.shard_ids):
+                raise ValueError(f"shard_ids must be between 0 and {self.shard_count - 1}")
+        return self
 
 
 class SchedulerSettings(_Section):
@@ -147,6 +160,8 @@ class RetentionSettings(_Section):
     # milestone rows after milestone_days (their keys stop a second celebration).
     sent_days: int = Field(default=30, ge=1, le=3650)
     milestone_days: int = Field(default=400, ge=1, le=3650)
+    # Platform update ids seen (to handle each once across processes) are kept this long.
+    events_hours: int = Field(default=48, ge=1, le=24 * 365)
 
 
 class Settings(_Section):

@@ -22,6 +22,7 @@ from bot.kernel.router import Router, Where
 from bot.kernel.services import Services
 from bot.kernel.types import EventKind, Incoming, Reply
 from storage.base import Store
+from storage.errors import StorageError
 from storage.rows import CommunityUpdate
 
 log = logging.getLogger("harbor.core")
@@ -87,6 +88,8 @@ class Core:
     # -- the Inbox an adapter hands events to ------------------------------------------------
     async def handle(self, event: Incoming) -> None:
         async with self._slots:
+            if event.event_id is not None and not await self._first_time(event):
+                return  # another gateway (or an earlier delivery) handled it already
             for guard in self.guards:
                 try:
                     if await guard(event):
@@ -99,6 +102,17 @@ class Core:
             async with self.lanes.hold(key):
                 replies, tr = await self.respond(event)
                 await self.delivery.deliver(event, replies, tr)
+
+    async def _first_time(self, event: Incoming) -> bool:
+        """Whether no process handled this platform event yet. With the database down the
+        event is answered anyway: a rare double answer beats a missing one."""
+        assert event.event_id is not None
+        now = int(self.clock.now().timestamp())
+        try:
+            return await self.store.events.first_time(event.chat.platform, event.event_id, now)
+        except StorageError as exc:
+            log.warning("event de-duplication unavailable: %s", type(exc).__name__)
+            return True
 
     def answers_privately(self, event: Incoming) -> bool:
         if event.chat.private or event.kind is EventKind.BUTTON:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from storage.base import Store
 from storage.database import Database
 from storage.sql.checkins import SQLCheckins
+from storage.sql.coordination import SQLEvents, SQLLeases
 from storage.sql.crisis import SQLCrisis
 from storage.sql.meetings import SQLMeetings
 from storage.sql.members import (
@@ -31,6 +32,8 @@ class SQLStore:
         self.meetings = SQLMeetings(db)
         self.helplines = SQLCommunityLines(db)
         self.crisis = SQLCrisis(db)
+        self.events = SQLEvents(db)
+        self.leases = SQLLeases(db)
 
     @property
     def backend(self) -> str:
