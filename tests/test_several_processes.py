@@ -7,7 +7,6 @@ process at a time holds the single-receiver lease, another taking over when it g
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import time
