@@ -88,9 +88,7 @@ async def test_a_killed_worker_loses_nothing(pg_url: str, tmp_path: Path) -> Non
     logs = [tmp_path / f"w{i}.log" for i in range(3)]
     args = ("--concurrency", str(concurrency), "--lease", str(lease), "--delay", "0.004")
     workers = [await start_worker(pg_url, log, *args) for log in logs]
-    deadline = time.monotonic() + 60
-    while len(lines(logs[0])) < 100 and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)  # until the victim is mid-drain
+    await until(lambda: len(lines(logs[0])) >= 100, within=60)  # the victim is mid-drain
     workers[0].send_signal(signal.SIGKILL)
     await workers[0].wait()
     for w in workers[1:]:
@@ -202,6 +200,6 @@ async def test_exactly_one_process_polls_and_another_takes_over(pg_url: str) -> 
         await until(lambda: receivers() == [] or receivers() == [last])
         await until(lambda: receivers() == [last])
     finally:
-        for _, _, stop, task in runs:
+        for _, _, stop, _task in runs:
             stop.set()
         await asyncio.gather(*(t for *_, t in runs), return_exceptions=True)
