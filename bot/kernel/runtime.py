@@ -62,6 +62,7 @@ class Harbor:
     _receiving: tuple[asyncio.Event, list[asyncio.Task[None]]] | None = field(
         default=None, init=False, repr=False
     )
+    _sweep_task: asyncio.Task[object] | None = field(default=None, init=False, repr=False)
 
     def attach(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
@@ -120,6 +121,10 @@ class Harbor:
             await stop.wait()
         finally:
             if scheduler.running:
+                # A sweep under way finishes (bounded) instead of being cancelled halfway.
+                scheduler.pause()
+                if self._sweep_task is not None:
+                    await asyncio.wait({self._sweep_task}, timeout=10.0)
                 scheduler.shutdown(wait=False)
             for adapter in reversed(started):
                 try:
@@ -226,6 +231,7 @@ class Harbor:
             return
 
     async def _sweep_safely(self) -> None:
+        self._sweep_task = asyncio.current_task()
         try:
             await self.sweeper.run(self.clock.now())
             self.dispatcher.wake()
@@ -234,3 +240,5 @@ class Harbor:
             log.error(
                 "scheduled work failed (%s); it runs again at the next sweep", type(exc).__name__
             )
+        finally:
+            self._sweep_task = None
