@@ -584,6 +584,13 @@ class DiscordAdapter:
         configured moderator role."""
         client = self._client
         guild = client.get_guild(int(community_id)) if client is not None else None
+        if guild is None and client is not None:
+            # Not in this process's cache (a worker without a gateway connection, or a
+            # server on another process's shard): ask Discord.
+            try:
+                guild = await client.fetch_guild(int(community_id))
+            except (ValueError, *_SEND_ERRORS):
+                return False
         if guild is None:
             return False
         try:

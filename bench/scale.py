@@ -59,6 +59,7 @@ from bot.kernel.pacing import Pacer  # noqa: E402
 from bot.kernel.ports import Capabilities, Inbox, Limits  # noqa: E402
 from bot.kernel.types import SENT, Incoming, Reply, SendResult  # noqa: E402
 from storage import open_store  # noqa: E402
+from storage.errors import StorageError  # noqa: E402
 
 ZONES = (
     "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver",
@@ -120,7 +121,11 @@ async def sweep_worker(url: str, sweep_seconds: float, batch: int) -> None:
     for step in range(1, steps + 1):
         clock.set(START + timedelta(seconds=step * sweep_seconds))
         while True:
-            n = await source.sweep(clock.now(), batch)
+            try:
+                n = await source.sweep(clock.now(), batch)
+            except StorageError as exc:  # as the Sweeper: logged, tried again next sweep
+                print(f"sweep failed: {exc}", file=sys.stderr, flush=True)
+                break
             handled += n
             if n < batch:
                 break
