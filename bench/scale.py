@@ -54,9 +54,10 @@ from bot.common.hhmm import parse_hhmm  # noqa: E402
 from bot.kernel.clock import ManualClock  # noqa: E402
 from bot.kernel.config import Settings  # noqa: E402
 from bot.kernel.delivery import Delivery  # noqa: E402
-from bot.kernel.dispatcher import Dispatcher  # noqa: E402
+from bot.kernel.dispatcher import Dispatcher, worker_name  # noqa: E402
 from bot.kernel.pacing import Pacer  # noqa: E402
 from bot.kernel.ports import Capabilities, Inbox, Limits  # noqa: E402
+from bot.kernel.scheduling import Sweeper  # noqa: E402
 from bot.kernel.types import SENT, Incoming, Reply, SendResult  # noqa: E402
 from storage import open_store  # noqa: E402
 from storage.errors import StorageError  # noqa: E402
@@ -109,10 +110,22 @@ class NullAdapter:
 # -- worker processes ---------------------------------------------------------------------------
 
 
-async def sweep_worker(url: str, sweep_seconds: float, batch: int) -> None:
-    """One sweeping process: a simulated day, step by step, as the Sweeper runs it."""
+async def sweep_worker(url: str, sweep_seconds: float, batch: int, lease: bool = False) -> None:
+    """One sweeping process: a simulated day, step by step, as the Sweeper runs it (with
+    `lease`, as `harbor run` on PostgreSQL does: one process at a time sweeps the source)."""
     store = await open_store(url, migrate=False)
     source = CheckinSource(store, timedelta(minutes=180), 3)
+    if lease:
+        sweeper = Sweeper([source], batch, leases=store.leases, holder=worker_name())
+
+        class Leased:
+            name = source.name
+
+            async def sweep(self, now: datetime, limit: int) -> int:
+                return sum((await sweeper.run(now)).values())
+
+        source = Leased()  # type: ignore[assignment]
+        batch = 1  # Sweeper.run already sweeps until nothing is due
     clock = ManualClock(START)
     print("ready", flush=True)
     sys.stdin.readline()  # "go": every process starts together
@@ -301,7 +314,9 @@ async def postgres_side(args: argparse.Namespace, url: str, rows: list[Any]) -> 
     out["planning"] = {}
     for k in args.workers:
         await sql(url, "TRUNCATE outbox", RESET_PLANS, "VACUUM ANALYZE")
-        procs = [spawn("sweep", url, str(args.sweep_seconds), str(batch)) for _ in range(k)]
+        mode = ["lease"] if args.sweep_lease else []
+        procs = [spawn("sweep", url, str(args.sweep_seconds), str(batch), *mode)
+                 for _ in range(k)]
         started = go(procs)
         _, wall = finish(procs, started)
         (count,) = await sql(url, "SELECT COUNT(*) AS n, COUNT(DISTINCT dedupe_key) AS d"
@@ -310,6 +325,8 @@ async def postgres_side(args: argparse.Namespace, url: str, rows: list[Any]) -> 
         out["planning"][k] = (int(count["n"]), wall)
         print(f"  planning with {k} process(es): {count['n']:,} in {wall:.1f} s", flush=True)
     out["drain"] = {}
+    if args.only_planning:
+        return out
     for k in args.workers:
         await sql(url, *ready_rows(args.drain_rows))
         procs = [spawn("drain", url, "120") for _ in range(k)]
@@ -420,7 +437,8 @@ def report(args: argparse.Namespace, pg: dict[str, Any], lite: dict[str, Any] | 
     print(f"load: PostgreSQL COPY {2 * n / pg['load']:,.0f} rows/s ({pg['load']:.1f} s)"
           + (f"; SQLite executemany {2 * n / lite['load']:,.0f} rows/s ({lite['load']:.1f} s)"
              if lite else ""))
-    print(f"planning: a simulated day, a sweep every {args.sweep_seconds:g} s")
+    how = ", one process at a time per source (lease)" if args.sweep_lease else ""
+    print(f"planning: a simulated day, a sweep every {args.sweep_seconds:g} s{how}")
     print(f"  {'processes':>10} {'planned':>10} {'wall s':>8} {'planned/s':>10} {'speed-up':>9}")
     base = None
     for k, (planned, wall) in pg["planning"].items():
@@ -430,6 +448,8 @@ def report(args: argparse.Namespace, pg: dict[str, Any], lite: dict[str, Any] | 
     if lite:
         planned, wall = lite["planning"]
         print(f"  {'SQLite 1':>10} {planned:>10,} {wall:>8.1f} {planned / wall:>10,.0f}")
+    if args.only_planning:
+        return
     print(f"drain: {args.drain_rows:,} ready rows, null adapter, 32 sends in flight per process")
     print(f"  {'processes':>10} {'sent':>10} {'wall s':>8} {'sent/s':>10} {'speed-up':>9}"
           f" {'per added':>10}")
@@ -472,7 +492,8 @@ async def main(args: argparse.Namespace) -> int:
         rows = plans(args.members)
         pg = await postgres_side(args, url, rows)
         pg["server"] = (await sql(url, "SHOW server_version"))[0][0]
-        lite = None if args.skip_sqlite else await sqlite_side(args, rows)
+        skip = args.skip_sqlite or args.only_planning
+        lite = None if skip else await sqlite_side(args, rows)
     finally:
         admin = await asyncpg.connect(server)
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -493,6 +514,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--postgres", help="a PostgreSQL server URL (a database is made and dropped)")
     p.add_argument("--skip-sqlite", action="store_true")
+    p.add_argument("--only-planning", action="store_true", help="measure planning only")
+    p.add_argument(
+        "--sweep-lease",
+        action="store_true",
+        help="sweep as harbor run does on PostgreSQL: one process at a time per source",
+    )
     p.add_argument("--quick", action="store_true", help="a tiny run that checks it all works")
     args = p.parse_args(argv)
     args.workers = [int(k) for k in args.workers.split(",")]
@@ -504,7 +531,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "sweep":
-        asyncio.run(sweep_worker(sys.argv[2], float(sys.argv[3]), int(sys.argv[4])))
+        lease = len(sys.argv) > 5 and sys.argv[5] == "lease"
+        asyncio.run(sweep_worker(sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), lease))
     elif len(sys.argv) > 1 and sys.argv[1] == "drain":
         asyncio.run(drain_worker(sys.argv[2], int(sys.argv[3]),
                                  sys.argv[4] if len(sys.argv) > 4 else None))

@@ -65,3 +65,34 @@ async def test_concurrent_sweeps_plan_each_message_once(store_url: str) -> None:
     finally:
         await other.close()
         await store.close()
+
+
+class Counting:
+    name = "counting"
+
+    def __init__(self, tag: str, log: list[str]) -> None:
+        self.tag, self.log = tag, log
+
+    async def sweep(self, now: datetime, limit: int) -> int:
+        self.log.append(self.tag)
+        return 0
+
+
+async def test_one_process_sweeps_each_source_at_a_time(store_url: str) -> None:
+    a, b = await open_store(store_url), await open_store(store_url)
+    try:
+        log: list[str] = []
+        first = Sweeper([Counting("a", log)], 10, leases=a.leases, holder="a")
+        second = Sweeper([Counting("b", log)], 10, leases=b.leases, holder="b")
+        await asyncio.gather(first.run(START), second.run(START))
+        assert log == ["a"] or log == ["b"]
+        holder, other = (first, second) if log == ["a"] else (second, first)
+        later = START + timedelta(seconds=30)
+        await other.run(later)
+        await holder.run(later)  # the holder keeps it while it sweeps
+        assert log == [log[0]] * 2
+        await other.run(later + timedelta(seconds=61))  # the holder went quiet: taken over
+        assert log[-1] != log[0]
+    finally:
+        await a.close()
+        await b.close()
