@@ -51,7 +51,7 @@ import asyncpg  # noqa: E402
 from bot.checkins.commands import CheckinSource  # noqa: E402
 from bot.checkins.model import next_prompt_utc  # noqa: E402
 from bot.common.hhmm import parse_hhmm  # noqa: E402
-from bot.kernel.clock import ManualClock  # noqa: E402
+from bot.kernel.clock import ManualClock, SystemClock  # noqa: E402
 from bot.kernel.config import Settings  # noqa: E402
 from bot.kernel.delivery import Delivery  # noqa: E402
 from bot.kernel.dispatcher import Dispatcher, worker_name  # noqa: E402
@@ -149,7 +149,7 @@ async def sweep_worker(url: str, sweep_seconds: float, batch: int, lease: bool =
 async def drain_worker(url: str, lease: int, log: str | None) -> None:
     """One sending process: drains until no row is left pending."""
     store = await open_store(url, migrate=False)
-    clock = ManualClock(START + timedelta(days=1))
+    clock = SystemClock()  # leases run on real time: a killed worker's rows come back after it
     adapter = NullAdapter(log)
     delivery = Delivery({"telegram": adapter}, {"telegram": Pacer(adapter.limits)}, clock, store)
     dispatcher = Dispatcher(store, delivery, clock, Settings().scheduler, concurrency=32)
@@ -158,8 +158,6 @@ async def drain_worker(url: str, lease: int, log: str | None) -> None:
     sys.stdin.readline()
     started, sent = time.perf_counter(), 0
     while True:
-        # The lease runs on real time here: rows of a killed worker come back after it.
-        clock.set(START + timedelta(days=1, seconds=time.perf_counter() - started))
         stats = await dispatcher.drain()
         sent += stats.sent
         if stats.sent == 0:
@@ -312,7 +310,11 @@ async def postgres_side(args: argparse.Namespace, url: str, rows: list[Any]) -> 
     out["load"] = await load_postgres(url, rows)
     batch = Settings().scheduler.batch_size
     out["planning"] = {}
-    for k in args.workers:
+    if "planning" not in args.parts:
+        await sql(url, "TRUNCATE outbox", RESET_PLANS)
+        single = spawn("sweep", url, str(args.sweep_seconds), str(batch))
+        finish([single], go([single]))  # rows to drain
+    for k in args.workers if "planning" in args.parts else ():
         await sql(url, "TRUNCATE outbox", RESET_PLANS, "VACUUM ANALYZE")
         mode = ["lease"] if args.sweep_lease else []
         procs = [spawn("sweep", url, str(args.sweep_seconds), str(batch), *mode)
@@ -325,17 +327,17 @@ async def postgres_side(args: argparse.Namespace, url: str, rows: list[Any]) -> 
         out["planning"][k] = (int(count["n"]), wall)
         print(f"  planning with {k} process(es): {count['n']:,} in {wall:.1f} s", flush=True)
     out["drain"] = {}
-    if args.only_planning:
-        return out
-    for k in args.workers:
+    for k in args.workers if "drain" in args.parts else ():
         await sql(url, *ready_rows(args.drain_rows))
         procs = [spawn("drain", url, "120") for _ in range(k)]
         started = go(procs)
         sent, wall = finish(procs, started)
         out["drain"][k] = (sent, wall)
         print(f"  drain with {k} process(es): {sent:,} in {wall:.1f} s", flush=True)
-    out["kill"] = await kill_run(args, url)
-    out["events"] = await events_run(args, url)
+    if "kill" in args.parts:
+        out["kill"] = await kill_run(args, url)
+    if "events" in args.parts:
+        out["events"] = [await events_run(args, url, rate) for rate in args.rates]
     return out
 
 
@@ -379,7 +381,7 @@ async def kill_run(args: argparse.Namespace, url: str) -> dict[str, float]:
     }
 
 
-async def events_run(args: argparse.Namespace, url: str) -> dict[str, float]:
+async def events_run(args: argparse.Namespace, url: str, rate: float) -> dict[str, float]:
     from core_throughput import NullAdapter as EventAdapter
     from core_throughput import make_event, pct, phase_a, phase_b
 
@@ -393,15 +395,17 @@ async def events_run(args: argparse.Namespace, url: str) -> dict[str, float]:
     try:
         members = 2000
         await phase_a(harbor, adapter, [make_event(i, members) for i in range(members)], 64)
-        n = int(args.rate * args.seconds)
-        lat = await phase_b(harbor, adapter, [make_event(members + i, members)
-                                              for i in range(n)], args.rate)
+        closed = await phase_a(harbor, adapter, [make_event(members + i, members)
+                                                 for i in range(members)], 64)
+        n = int(rate * args.seconds)
+        lat = await phase_b(harbor, adapter, [make_event(2 * members + i, members)
+                                              for i in range(n)], rate)
         changed = await store.db.fetchval("SELECT COUNT(*) FROM checkin_plans")
     finally:
         await store.close()
     assert changed >= members
-    return {"n": n, "p50": pct(lat, 0.5) * 1000, "p99": pct(lat, 0.99) * 1000,
-            "max": max(lat) * 1000}
+    return {"n": n, "rate": rate, "closed": closed, "p50": pct(lat, 0.5) * 1000,
+            "p99": pct(lat, 0.99) * 1000, "max": max(lat) * 1000}
 
 
 async def sqlite_side(args: argparse.Namespace, rows: list[Any]) -> dict[str, Any]:
@@ -448,8 +452,6 @@ def report(args: argparse.Namespace, pg: dict[str, Any], lite: dict[str, Any] | 
     if lite:
         planned, wall = lite["planning"]
         print(f"  {'SQLite 1':>10} {planned:>10,} {wall:>8.1f} {planned / wall:>10,.0f}")
-    if args.only_planning:
-        return
     print(f"drain: {args.drain_rows:,} ready rows, null adapter, 32 sends in flight per process")
     print(f"  {'processes':>10} {'sent':>10} {'wall s':>8} {'sent/s':>10} {'speed-up':>9}"
           f" {'per added':>10}")
@@ -463,15 +465,16 @@ def report(args: argparse.Namespace, pg: dict[str, Any], lite: dict[str, Any] | 
     if lite:
         sent, wall = lite["drain"]
         print(f"  {'SQLite 1':>10} {sent:>10,} {wall:>8.1f} {sent / wall:>10,.0f}")
-    k = pg["kill"]
-    print(f"kill -9: 3 workers draining {k['rows']:,} rows, one killed at ~30 %:"
-          f" lost {k['lost']}, sent twice {k['duplicates']} (its rows in flight:"
-          f" {k['in_flight']}), re-claimed after {k['reclaimed_s']:.1f} s"
-          f" (lease {k['lease']} s)")
-    e = pg["events"]
-    print(f"events: {e['n']:,} core events at {args.rate:,.0f}/s open loop, one durable"
-          f" PostgreSQL write each: p50 {e['p50']:.2f} ms  p99 {e['p99']:.2f} ms"
-          f"  max {e['max']:.2f} ms")
+    if "kill" in pg:
+        k = pg["kill"]
+        print(f"kill -9: 3 workers draining {k['rows']:,} rows, one killed at ~30 %:"
+              f" lost {k['lost']}, sent twice {k['duplicates']} (its rows in flight:"
+              f" {k['in_flight']}), re-claimed {k['reclaimed_s']:.1f} s after the kill"
+              f" (lease {k['lease']} s)")
+    for e in pg.get("events", []):
+        print(f"events: /checkin time (one durable PostgreSQL write each): closed loop"
+              f" {e['closed']:,.0f} events/s; {e['n']:,} at {e['rate']:,.0f}/s open loop:"
+              f" p50 {e['p50']:.2f} ms  p99 {e['p99']:.2f} ms  max {e['max']:.2f} ms")
 
 
 def with_database(url: str, name: str) -> str:
@@ -492,8 +495,7 @@ async def main(args: argparse.Namespace) -> int:
         rows = plans(args.members)
         pg = await postgres_side(args, url, rows)
         pg["server"] = (await sql(url, "SHOW server_version"))[0][0]
-        skip = args.skip_sqlite or args.only_planning
-        lite = None if skip else await sqlite_side(args, rows)
+        lite = None if "sqlite" not in args.parts else await sqlite_side(args, rows)
     finally:
         admin = await asyncpg.connect(server)
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -510,11 +512,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workers", default="1,2,4")
     p.add_argument("--sweep-seconds", type=float, default=Settings().scheduler.sweep_seconds)
     p.add_argument("--lease", type=int, default=15, help="the kill run's lease, seconds")
-    p.add_argument("--rate", type=float, default=1000.0)
+    p.add_argument("--rate", default="1000", help="open-loop event rates per second, e.g. 200,1000")
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--postgres", help="a PostgreSQL server URL (a database is made and dropped)")
-    p.add_argument("--skip-sqlite", action="store_true")
-    p.add_argument("--only-planning", action="store_true", help="measure planning only")
+    p.add_argument(
+        "--parts",
+        default="planning,drain,kill,events,sqlite",
+        help="what to measure (comma list of planning, drain, kill, events, sqlite)",
+    )
     p.add_argument(
         "--sweep-lease",
         action="store_true",
@@ -523,9 +528,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="a tiny run that checks it all works")
     args = p.parse_args(argv)
     args.workers = [int(k) for k in args.workers.split(",")]
+    args.parts = set(args.parts.split(","))
+    args.rates = [float(r) for r in args.rate.split(",")]
     if args.quick:
         args.members, args.drain_rows, args.kill_rows = 3000, 2000, 2000
-        args.sweep_seconds, args.lease, args.seconds, args.rate = 600.0, 2, 1.0, 200.0
+        args.sweep_seconds, args.lease, args.seconds, args.rates = 600.0, 2, 1.0, [200.0]
     return args
 
 

@@ -70,7 +70,7 @@ class PostgresDatabase:
         migrate: bool = True,
         migrations: Iterable[Migration] | None = None,
         min_size: int = 1,
-        max_size: int = 10,
+        max_size: int = 20,
     ) -> PostgresDatabase:
         """Connect; with `migrate`, apply pending migrations, else refuse an out-of-date
         schema with SchemaOutOfDate (`harbor migrate` applies them)."""
