@@ -315,7 +315,7 @@ async def postgres_side(args: argparse.Namespace, url: str, rows: list[Any]) -> 
         single = spawn("sweep", url, str(args.sweep_seconds), str(batch))
         finish([single], go([single]))  # rows to drain
     for k in args.workers if "planning" in args.parts else ():
-        await sql(url, "TRUNCATE outbox", RESET_PLANS, "VACUUM ANALYZE")
+        await sql(url, "TRUNCATE outbox", "DELETE FROM leases", RESET_PLANS, "VACUUM ANALYZE")
         mode = ["lease"] if args.sweep_lease else []
         procs = [spawn("sweep", url, str(args.sweep_seconds), str(batch), *mode)
                  for _ in range(k)]
