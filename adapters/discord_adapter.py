@@ -343,8 +343,11 @@ class DiscordAdapter:
         commands_hash_file: str | Path | None = None,
         max_concurrent_events: int = MAX_CONCURRENT_EVENTS,
         stop_grace: float = STOP_GRACE,
+        receive: bool = True,
     ) -> None:
         self.limits = Limits(per_second=per_second, max_text=2000)
+        # receive=False (a worker process): log in to send, no gateway connection.
+        self._receive = receive
         self._token = token
         self._commands = tuple(commands)
         self._read_messages = read_messages
@@ -378,7 +381,7 @@ class DiscordAdapter:
 
     @classmethod
     def from_settings(
-        cls, settings: DiscordSettings, commands: Sequence[CommandInfo]
+        cls, settings: DiscordSettings, commands: Sequence[CommandInfo], *, receive: bool = True
     ) -> DiscordAdapter:
         base = settings.api_base_url.rstrip("/")
         return cls(
@@ -396,6 +399,7 @@ class DiscordAdapter:
             commands_hash_file=settings.commands_hash_file or None,
             max_concurrent_events=settings.max_concurrent_events,
             stop_grace=settings.stop_grace_seconds,
+            receive=receive,
         )
 
     # --- lifecycle ------------------------------------------------------------------
@@ -465,6 +469,8 @@ class DiscordAdapter:
         except BaseException:
             await client.close()
             raise
+        if not self._receive:
+            return  # sending only (a worker): REST calls need no gateway connection
         try:
             await self._sync_commands(client, tree)
             connect = asyncio.create_task(client.connect(reconnect=True))
@@ -1060,6 +1066,13 @@ class DiscordAdapter:
         community's moderator role."""
         client = self._client
         guild = client.get_guild(int(community_id)) if client is not None else None
+        if guild is None and client is not None:
+            # Not in this process's cache (a worker without a gateway connection, or a
+            # server on another process's shard): ask Discord.
+            try:
+                guild = await client.fetch_guild(int(community_id))
+            except (ValueError, *_SEND_ERRORS):
+                return False
         if guild is None:
             return False
         try:

@@ -15,19 +15,22 @@ from bot.kernel.ports import Adapter, CommandInfo
 class Platform:
     name: str
     enabled: Callable[[Settings], bool]
-    build: Callable[[Settings, Sequence[CommandInfo]], Adapter]
+    # Built for a process `role` (all, gateway, worker): see bot/kernel/runtime.py.
+    build: Callable[[Settings, Sequence[CommandInfo], str], Adapter]
 
 
-def _telegram(settings: Settings, commands: Sequence[CommandInfo]) -> Adapter:
+def _telegram(settings: Settings, commands: Sequence[CommandInfo], role: str) -> Adapter:
     from adapters.telegram_adapter import TelegramAdapter  # imported only when it runs
 
-    return TelegramAdapter.from_settings(settings.telegram, commands)
+    # The runtime starts receiving where this process should (long polling: one leader).
+    return TelegramAdapter.from_settings(settings.telegram, commands, receive=False)
 
 
-def _discord(settings: Settings, commands: Sequence[CommandInfo]) -> Adapter:
+def _discord(settings: Settings, commands: Sequence[CommandInfo], role: str) -> Adapter:
     from adapters.discord_adapter import DiscordAdapter
 
-    return DiscordAdapter.from_settings(settings.discord, commands)
+    # Shards are split by configuration; a worker only sends (REST, no gateway).
+    return DiscordAdapter.from_settings(settings.discord, commands, receive=role != "worker")
 
 
 PLATFORMS: tuple[Platform, ...] = (

@@ -229,6 +229,7 @@ class TelegramAdapter:
         read_timeout: float = 5.0,
         watch_interval: float = WATCH_INTERVAL,
         survey_groups: bool = True,
+        receive: bool = True,
     ) -> None:
         self.limits = Limits(
             per_second=per_second, group_per_minute=group_per_minute, max_text=4096
@@ -259,10 +260,19 @@ class TelegramAdapter:
         self._updates_request: WatchedRequest | None = None
         self._conflicts_logged = 0
         self._background: set[asyncio.Task[Any]] = set()
+        # False: start() only connects for sending; the runtime starts receiving where this
+        # process should (a gateway; with long polling, only the one leader process).
+        self._receive = receive
+        self._receiving = False  # taking updates now (the watch checks only then)
+
+    @property
+    def single_receiver(self) -> bool:
+        """Long polling admits one receiver per bot; webhooks admit any number of gateways."""
+        return not self._webhook_url
 
     @classmethod
     def from_settings(
-        cls, settings: TelegramSettings, commands: Sequence[CommandInfo]
+        cls, settings: TelegramSettings, commands: Sequence[CommandInfo], *, receive: bool = True
     ) -> TelegramAdapter:
         return cls(
             settings.token,
@@ -278,6 +288,7 @@ class TelegramAdapter:
             drop_pending_updates=settings.drop_pending_updates,
             bootstrap_retries=settings.bootstrap_retries,
             moderator_rights=settings.moderator_rights,
+            receive=receive,
         )
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -317,7 +328,8 @@ class TelegramAdapter:
             self._app = app
             await self._register_commands()
             await app.start()
-            await self._start_updates(app)
+            if self._receive:
+                await self._start_updates(app)
         except BaseException as exc:
             self._app = None
             await _shut_down(app)  # PTB is always shut down, whatever failed
@@ -376,6 +388,8 @@ class TelegramAdapter:
 
     async def _start_updates(self, app: AnyApp) -> None:
         assert app.updater is not None
+        if app.updater.running:
+            return
         if self._webhook_url:
             await app.updater.start_webhook(
                 listen=self._webhook_listen,
@@ -396,10 +410,23 @@ class TelegramAdapter:
                 drop_pending_updates=self._drop_pending,
                 error_callback=self._polling_error,
             )
+        self._receiving = True
         if self._updates_request is not None:
             self._updates_request.last_answer = time.monotonic()
 
+    async def start_receiving(self) -> None:
+        """Begin taking updates (long polling or the webhook listener); idempotent."""
+        await self._start_updates(self._require_app())
+
+    async def stop_receiving(self) -> None:
+        """Stop taking updates (another process leads now); sending goes on."""
+        self._receiving = False
+        app = self._app
+        if app is not None and app.updater is not None and app.updater.running:
+            await app.updater.stop()
+
     async def stop(self) -> None:
+        self._receiving = False
         background = list(self._background)
         for task in background:
             task.cancel()
@@ -439,6 +466,8 @@ class TelegramAdapter:
                 "another process is polling Telegram with this bot token (409 Conflict): "
                 "only one may, and each loses updates to the other"
             )
+        if not self._receiving:
+            return  # sending only: another process (or none yet) takes the updates
         if self._webhook_url:
             if not app.updater.running:
                 await self._restart_updates(app, "the webhook listener had stopped")

@@ -111,6 +111,15 @@ def convert_update(
     """Translate one update; None when it is nothing Harbor acts on (edits, service
     messages, other bots' commands, channel posts, ...)."""
     data: JSON = update.to_dict() if isinstance(update, Update) else update
+    converted = _convert(data, bot_username, bot_id)
+    if converted is None or data.get("update_id") is None:
+        return converted
+    # The update's id: several gateways behind a proxy handle each update once.
+    event = dataclasses.replace(converted.incoming, event_id=str(data["update_id"]))
+    return dataclasses.replace(converted, incoming=event)
+
+
+def _convert(data: JSON, bot_username: str, bot_id: int | None) -> Converted | None:
     if "message" in data:
         return _from_message(data["message"], bot_username, bot_id)
     if "edited_message" in data:

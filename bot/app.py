@@ -21,7 +21,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.config import Settings
 from bot.kernel.core import Core, Guard
 from bot.kernel.delivery import Delivery
-from bot.kernel.dispatcher import Dispatcher
+from bot.kernel.dispatcher import Dispatcher, worker_name
 from bot.kernel.pacing import Pacer
 from bot.kernel.ports import Adapter
 from bot.kernel.router import Router, Routes
@@ -106,6 +106,9 @@ def build(
     sweeper = Sweeper(
         sources if sources is not None else build_sources(store, settings),
         settings.scheduler.batch_size,
+        # Several processes share PostgreSQL: one sweeps each source at a time.
+        leases=store.leases if store.backend == "postgresql" else None,
+        holder=worker_name(),
     )
     dispatcher = Dispatcher(store, delivery, clock, settings.scheduler)
     return Harbor(

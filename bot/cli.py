@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from bot.community.cli import add_communities_parser, run_communities
+from bot.dbcli import add_db_parser, add_migrate_parser, run_db, run_migrate
 from bot.doctor import add_doctor_parser, run_doctor
 from bot.kernel.clock import ManualClock, SystemClock
 from bot.kernel.config import ConfigError, Settings, load_settings, start_up_warnings
@@ -36,6 +37,8 @@ TOOLS: dict[str, tuple[Callable[[Any], None], Callable[[argparse.Namespace, Sett
     "communities": (add_communities_parser, run_communities),
     "doctor": (add_doctor_parser, run_doctor),
     "resources": (add_resources_parser, run_resources),
+    "migrate": (add_migrate_parser, run_migrate),
+    "db": (add_db_parser, run_db),
 }
 
 
@@ -119,12 +122,17 @@ def _prompt(name: str) -> str | None:
         return None
 
 
-async def run_bot(settings: Settings) -> int:
+async def run_bot(settings: Settings, role: str = "all") -> int:
     from adapters.registry import configured
     from bot.app import build
     from bot.kernel.runtime import AdapterError
 
     url = settings.storage.url
+    sqlite = url.startswith("sqlite") or "://" not in url
+    if role != "all" and sqlite:
+        raise ConfigError(
+            f"--role {role} needs PostgreSQL: SQLite runs one process (use --role all)"
+        )
     platforms = configured(settings)
     if not platforms:
         print(
@@ -132,19 +140,23 @@ async def run_bot(settings: Settings) -> int:
             file=sys.stderr,
         )
         return await run_console(settings, url, not sys.stdin.isatty())
-    store = await _open_store(
-        url, exclusive=True, migrate=url.startswith("sqlite") or "://" not in url
-    )
+    store = await _open_store(url, exclusive=True, migrate=sqlite)
     harbor = build(store, SystemClock(), settings)
     infos = harbor.command_infos()
     for platform in platforms:
-        harbor.attach(platform.build(settings, infos))
+        harbor.attach(platform.build(settings, infos, role))
+    tg = settings.telegram
+    if tg.token and tg.webhook_url and not tg.webhook_secret and not sqlite:
+        logging.getLogger("harbor").warning(
+            "telegram.webhook_secret is not set: with several gateways each would make"
+            " its own, and Telegram knows only one; set it in every gateway's config"
+        )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await harbor.run_forever(stop)
+        await harbor.run_forever(stop, role=role)
     except AdapterError as exc:  # a bad token, a refused intent: one line, no traceback
         print(f"harbor: {exc}", file=sys.stderr)
         return EXIT_ADAPTER
@@ -189,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="start the configured adapters (the console without tokens)")
     run.add_argument("--config")
+    run.add_argument(
+        "--role",
+        choices=("all", "gateway", "worker"),
+        default="all",
+        help="gateway: receive and answer platform events; worker: sweep and send scheduled"
+        " messages; all (default): both. Several processes need PostgreSQL",
+    )
     con = sub.add_parser("console", help="talk to Harbor in the terminal")
     con.add_argument("--config")
     con.add_argument("--db", help="database file (default: the config's, ./harbor.db)")
@@ -241,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.cmd == "console":
             database = args.db or settings.storage.url
             return asyncio.run(run_console(settings, database, not sys.stdin.isatty(), args.clock))
-        return asyncio.run(run_bot(settings))
+        return asyncio.run(run_bot(settings, args.role))
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 2

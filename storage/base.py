@@ -309,6 +309,25 @@ class CrisisStore(Protocol):
     async def supporters(self, community_id: int) -> list[MemberRow]: ...
 
 
+class ProcessedEventStore(Protocol):
+    async def first_time(self, platform: str, event_id: str, now: int) -> bool:
+        """Record that the platform's event was seen; False when some process saw it before
+        (a webhook update reaching two gateways, an update re-delivered after a restart)."""
+
+    async def prune(self, before: int) -> int:
+        """Forget events seen before `before` (platforms re-deliver for a day at most)."""
+
+
+class LeaseStore(Protocol):
+    async def try_acquire(self, name: str, holder: str, ttl: int, now: int) -> bool:
+        """Take (or renew) the named lease for `ttl` seconds; False while another holder's
+        lease is live. A holder that stops renewing loses it when it lapses."""
+
+    async def release(self, name: str, holder: str) -> None: ...
+
+    async def holder(self, name: str, now: int) -> str | None: ...
+
+
 class Store(Protocol):
     """The whole storage interface: one repository per feature (read-only attributes)."""
 
@@ -358,6 +377,12 @@ class Store(Protocol):
     def service(self) -> ServiceStore: ...
 
     @property
+    def processed(self) -> ProcessedEventStore: ...
+
+    @property
+    def leases(self) -> LeaseStore: ...
+
+    @property
     def backend(self) -> str:
         """ "sqlite" or "postgresql"."""
 
@@ -381,6 +406,8 @@ __all__ = [
     "CrisisStore",
     "DueMilestone",
     "DuePrompt",
+    "EventStore",
+    "LeaseStore",
     "MemberRow",
     "MemberStore",
     "MemberUpdate",
@@ -388,6 +415,7 @@ __all__ = [
     "OutboxRow",
     "OutboxStore",
     "PrivacyStore",
+    "ProcessedEventStore",
     "PromptAdvance",
     "Sharing",
     "SharingUpdate",

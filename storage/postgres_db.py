@@ -70,13 +70,13 @@ class PostgresDatabase:
         migrate: bool = True,
         migrations: Iterable[Migration] | None = None,
         min_size: int = 1,
-        max_size: int = 10,
+        max_size: int = 20,
     ) -> PostgresDatabase:
         """Connect; with `migrate`, apply pending migrations, else refuse an out-of-date
         schema with SchemaOutOfDate (`harbor migrate` applies them)."""
         try:
             pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
             raise StorageUnavailable(f"cannot connect to PostgreSQL: {exc}") from None
         db = cls(pool, url)
         wanted = list(bundled_migrations("postgresql") if migrations is None else migrations)
@@ -91,6 +91,9 @@ class PostgresDatabase:
                         f"the database is at schema version {have}, Harbor needs {latest}:"
                         " run `harbor migrate` first"
                     )
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            await pool.close()
+            raise StorageError(f"cannot prepare the PostgreSQL database: {exc}") from None
         except BaseException:
             await pool.close()
             raise
@@ -182,6 +185,14 @@ class PostgresDatabase:
         for r in rows:
             found.setdefault(r["table_name"], []).append(r["column_name"])
         return found
+
+    async def tables(self) -> list[str]:
+        rows = await self.fetch(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+            " AND table_name != 'harbor_schema' ORDER BY table_name"
+        )
+        return [r["table_name"] for r in rows]
 
     async def after_erase(self) -> None:
         # Deleted tuples are reclaimed by autovacuum; PostgreSQL never exposes them.

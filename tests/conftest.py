@@ -24,6 +24,7 @@ from storage.sql.store import SQLStore
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.netguard import install_network_guard
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.pg import cleanup as drop_postgres_template
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB 22: retry_after as a timedelta
 install_network_guard()
@@ -84,3 +85,7 @@ async def discord_fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDis
     )
     yield server
     await server.close()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    drop_postgres_template()  # the migrated PostgreSQL template, if a test made one

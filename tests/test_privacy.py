@@ -13,6 +13,8 @@ NOT_ABOUT_MEMBERS = {"communities", "members", "meetings", "community_helplines"
 NOT_ABOUT_MEMBERS |= {"meeting_sources", "online_meetings", "meeting_generations"}
 # The circles: community settings, service roles, and events (whose author is cleared).
 NOT_ABOUT_MEMBERS |= {"mentor_settings", "resource_settings", "service_roles", "sober_events"}
+# Coordination between processes: platform event ids and named leases.
+NOT_ABOUT_MEMBERS |= {"processed_events", "leases"}
 
 
 async def test_every_member_reference_cascades(store: SQLStore) -> None:

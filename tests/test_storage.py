@@ -24,7 +24,7 @@ T = [Migration(1, "t", "CREATE TABLE t (v INTEGER);")]
 
 
 def test_migrations_are_numbered_without_gaps() -> None:
-    for dialect in ("sqlite",):
+    for dialect in ("sqlite", "postgresql"):
         found = bundled_migrations(dialect)
         assert [m.version for m in found] == list(range(1, len(found) + 1))
 

@@ -204,6 +204,8 @@ class RetentionSettings(_Section):
     # milestone rows after milestone_days (their keys stop a second celebration).
     sent_days: int = Field(default=30, ge=1, le=3650)
     milestone_days: int = Field(default=400, ge=1, le=3650)
+    # Platform update ids seen (to handle each once across processes) are kept this long.
+    events_hours: int = Field(default=48, ge=1, le=24 * 365)
 
 
 class Settings(_Section):

@@ -23,6 +23,7 @@ from bot.kernel.router import Router, Where
 from bot.kernel.services import Services
 from bot.kernel.types import EventKind, Incoming, Reply
 from storage.base import Store
+from storage.errors import StorageError
 from storage.rows import CommunityUpdate
 
 log = logging.getLogger("harbor.core")
@@ -33,6 +34,7 @@ log = logging.getLogger("harbor.core")
 Guard = Callable[[Incoming], Awaitable[bool]]
 
 MAX_IN_FLIGHT = 256  # events handled at once; more wait their turn
+DEDUPE_TIMEOUT = 0.25  # seconds: no event, a crisis least of all, waits long for it
 
 
 def log_failure(where: str, exc: BaseException) -> None:
@@ -114,6 +116,8 @@ class Core:
     # -- the Inbox an adapter hands events to ------------------------------------------------
     async def handle(self, event: Incoming) -> None:
         async with self._slots:
+            if event.event_id is not None and not await self._first_time(event):
+                return  # another gateway (or an earlier delivery) handled it already
             for guard in self.guards:
                 try:
                     if await guard(event):
@@ -146,6 +150,19 @@ class Core:
             )
             await self.delivery.deliver(event, [note], tr)
         return allowed
+
+    async def _first_time(self, event: Incoming) -> bool:
+        """Whether no process handled this platform event yet. With the database down or
+        slow the event is answered anyway (the crisis guard comes next and must not wait):
+        a rare double answer beats a missing or late one."""
+        assert event.event_id is not None
+        now = int(self.clock.now().timestamp())
+        seen = self.store.processed.first_time(event.chat.platform, event.event_id, now)
+        try:
+            return await asyncio.wait_for(seen, DEDUPE_TIMEOUT)
+        except (StorageError, TimeoutError) as exc:
+            log.warning("event de-duplication unavailable: %s", type(exc).__name__)
+            return True
 
     def answers_privately(self, event: Incoming) -> bool:
         if event.chat.private or event.kind is EventKind.BUTTON:

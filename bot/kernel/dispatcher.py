@@ -75,6 +75,7 @@ class Dispatcher:
         self.settings = settings
         self.concurrency = concurrency
         self.worker = worker or worker_name()
+        self.lease_seconds = LEASE_SECONDS  # how long a claimed row stays this worker's
         self._wake: dict[str, asyncio.Event] = {}
 
     @property
@@ -147,7 +148,7 @@ class Dispatcher:
     async def _claim(self, platform: str, limit: int) -> list[OutboxRow]:
         now = int(self.clock.now().timestamp())
         return await self.store.outbox.claim(
-            platform, now, limit, lease_until=now + LEASE_SECONDS, worker=self.worker
+            platform, now, limit, lease_until=now + self.lease_seconds, worker=self.worker
         )
 
     async def _one(self, row: OutboxRow, stats: DispatchStats) -> None:

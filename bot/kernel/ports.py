@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.kernel.types import Incoming, Reply, SendResult
 
@@ -126,3 +126,17 @@ class Inbox(Protocol):
     async def suggest(self, event: Incoming, current: str) -> list[Choice]:
         """Autocomplete for the command in `event` as the member types `current` (its
         feature knows what fits: meeting ids, counter names, time zones)."""
+
+
+@runtime_checkable
+class Receiver(Protocol):
+    """An adapter whose receiving starts apart from its sending, so the runtime decides where
+    events are received: in gateway processes only, and where the platform admits one
+    receiver per bot (Telegram long polling) only in the process that holds the lease."""
+
+    @property
+    def single_receiver(self) -> bool: ...
+
+    async def start_receiving(self) -> None: ...
+
+    async def stop_receiving(self) -> None: ...

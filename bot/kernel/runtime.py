@@ -24,13 +24,17 @@ from bot.kernel.core import Core
 from bot.kernel.delivery import Delivery
 from bot.kernel.dispatcher import Dispatcher, DispatchStats
 from bot.kernel.pacing import Pacer
-from bot.kernel.ports import Adapter, CommandInfo
+from bot.kernel.ports import Adapter, CommandInfo, Receiver
 from bot.kernel.scheduling import Sweeper
 from storage.base import Store
+from storage.errors import StorageError
 
 log = logging.getLogger("harbor")
 
 START_RETRIES = (2.0, 5.0, 15.0, 30.0, 60.0)  # then every minute
+# What a process does: a gateway receives platform events and answers them; a worker sweeps
+# and sends the outbox; `all` does both (the only choice for SQLite's one process).
+ROLES = ("all", "gateway", "worker")
 
 
 class AdapterError(Exception):
@@ -98,6 +102,16 @@ class Harbor:
     _stop: asyncio.Event | None = field(default=None, init=False, repr=False)
     _background: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
     _sweeping: asyncio.Task[Any] | None = field(default=None, init=False, repr=False)
+    # The single receiver's lease (Telegram long polling): renewed every `leader_every`
+    # seconds, lapsing `leader_ttl` seconds after the holder's last renewal.
+    leader_ttl: int = 10
+    leader_every: float = 3.0
+    # Set by run_forever in a process that receives: its stop event and its tasks.
+    _receiving: tuple[asyncio.Event, list[asyncio.Task[None]]] | None = field(
+        default=None, init=False, repr=False
+    )
+    # The lease-holding task of each single-receiver platform (one, even across restarts).
+    _leads: dict[str, asyncio.Task[None]] = field(default_factory=dict, init=False, repr=False)
 
     def attach(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
@@ -121,10 +135,15 @@ class Harbor:
         await self.store.outbox.expire(now)
         await self.store.outbox.prune(now - keep.sent_days * 86400, sparing=("milestone",))
         await self.store.outbox.prune(now - keep.milestone_days * 86400)
+        await self.store.processed.prune(now - keep.events_hours * 3600)
 
-    async def run_forever(self, stop: asyncio.Event) -> None:
+    async def run_forever(self, stop: asyncio.Event, role: str = "all") -> None:
         """Start the adapters, the sweep and the senders; return after `stop`, cleanly.
-        Raises AdapterError (after the same clean stop) when an adapter failed for good."""
+        `role`: "gateway" receives and answers events, "worker" sweeps and sends the
+        outbox, "all" does both. Raises AdapterError (after the same clean stop) when an
+        adapter failed for good."""
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
         if not self.settings.crisis.detection:
             log.warning(
                 "crisis detection is OFF ([crisis] detection = false): crisis language in"
@@ -132,7 +151,9 @@ class Harbor:
             )
         self._stop = stop
         self.failure = None
-        await self.store.outbox.recover()
+        receives, works = role != "worker", role != "gateway"
+        if works:
+            await self.store.outbox.recover()
         started: list[Adapter] = []
         tasks: list[asyncio.Task[None]] = []
         scheduler = AsyncIOScheduler(timezone="UTC")
@@ -146,11 +167,14 @@ class Harbor:
             next_run_time=self.clock.now(),
         )
         try:
+            self._receiving = (stop, tasks) if receives else None
             for adapter in self.adapters.values():
                 await self._start(adapter, started)
-            for platform in self.adapters:
-                tasks.append(asyncio.create_task(self.dispatcher.run(platform)))
-            scheduler.start()
+            if works:
+                for platform in self.adapters:
+                    tasks.append(asyncio.create_task(self.dispatcher.run(platform)))
+                scheduler.start()
+            log.info("running as %s", role)
             await stop.wait()
         finally:
             if scheduler.running:
@@ -183,6 +207,66 @@ class Harbor:
         if self.failure is not None:
             raise self.failure
 
+    async def _begin_receiving(self, adapter: Adapter) -> None:
+        """After an adapter started, in a process that receives: receive always where the
+        platform admits several receivers (webhooks; a failure stops start-up as before);
+        else only while holding the platform's lease, so exactly one process polls and
+        another takes over within seconds when it dies. SQLite has one process per file:
+        it is the leader."""
+        if self._receiving is None or not isinstance(adapter, Receiver):
+            return
+        stop, tasks = self._receiving
+        if not adapter.single_receiver or self.store.backend == "sqlite":
+            await adapter.start_receiving()
+            return
+        lead = self._leads.get(adapter.platform)
+        if lead is not None and not lead.done():
+            return  # restarted: the lead resumes receiving at its next look if it leads
+        lead = asyncio.create_task(self._lead(adapter, adapter.platform, stop))
+        self._leads[adapter.platform] = lead
+        tasks.append(lead)
+
+    async def _lead(self, adapter: Receiver, platform: str, stop: asyncio.Event) -> None:
+        name, holder = f"{platform}:receiver", self.dispatcher.worker
+        leading = False
+        try:
+            while not stop.is_set():
+                now = int(self.clock.now().timestamp())
+                try:
+                    mine = await self.store.leases.try_acquire(name, holder, self.leader_ttl, now)
+                except StorageError as exc:
+                    # Unknown: keep doing what we did (two pollers only conflict; none
+                    # would leave crisis messages unread).
+                    log.warning("%s lease unavailable: %s", platform, type(exc).__name__)
+                    mine = leading
+                if mine != leading or mine:  # leading: receiving again after a restart
+                    leading = await self._switch(adapter, platform, mine, was=leading)
+                    if mine and not leading:  # could not start: let another process try
+                        await self._release(name, holder)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.leader_every)
+        finally:
+            if leading:
+                await self._release(name, holder)  # a standby takes over at its next look
+
+    async def _switch(self, adapter: Receiver, platform: str, on: bool, *, was: bool) -> bool:
+        try:
+            if on:
+                await adapter.start_receiving()  # idempotent
+                if not was:
+                    log.info("%s: receiving in this process", platform)
+            else:
+                await adapter.stop_receiving()
+                log.info("%s: another process receives now", platform)
+        except Exception as exc:
+            log.error("%s: switching receiving failed: %s", platform, type(exc).__name__)
+            return not on
+        return on
+
+    async def _release(self, name: str, holder: str) -> None:
+        with contextlib.suppress(StorageError):
+            await self.store.leases.release(name, holder)
+
     async def _start(self, adapter: Adapter, started: list[Adapter]) -> None:
         """Start one adapter; a transient failure is retried in the background so the
         others run meanwhile; a fatal one (bad token) stops start-up with one line."""
@@ -196,6 +280,7 @@ class Harbor:
             return
         started.append(adapter)
         log.info("%s adapter started", adapter.platform)
+        await self._begin_receiving(adapter)  # a webhook that cannot listen stops start-up
         self._spawn(self._supervise(adapter, started))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
@@ -225,6 +310,10 @@ class Harbor:
                 continue
             started.append(adapter)
             log.info("%s adapter started after %d retries", adapter.platform, attempt)
+            try:
+                await self._begin_receiving(adapter)
+            except Exception as exc:
+                log.error("%s adapter cannot receive: %s", adapter.platform, type(exc).__name__)
             self._spawn(self._supervise(adapter, started))
             return
 

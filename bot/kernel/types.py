@@ -105,6 +105,9 @@ class Incoming:
     interaction: str | None = None
     # The message was edited: it is scanned for crisis language again, never re-run.
     edited: bool = False
+    # The platform's id of this update (Telegram's update_id): handled once by whichever
+    # process sees it first, when several gateways share one database.
+    event_id: str | None = None
 
 
 class Fallback(Enum):

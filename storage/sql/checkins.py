@@ -133,7 +133,7 @@ class SQLCheckins:
             "  ORDER BY ms.last_seen DESC LIMIT 1) AS nudge_after_days"
             " FROM checkin_plans p JOIN members m ON m.id = p.member_id"
             " WHERE p.enabled = 1 AND p.next_at <= ? AND m.paused = 0"
-            " ORDER BY p.next_at LIMIT ?",
+            " ORDER BY p.next_at, p.member_id LIMIT ?",  # one order for every sweeper
             (now, limit),
         )
         return [

@@ -452,7 +452,8 @@ class SQLMeetings:
             " JOIN meetings m ON m.id = s.meeting_id"
             " JOIN communities c ON c.id = m.community_id"
             " JOIN members p ON p.id = s.member_id"
-            " WHERE s.next_at <= ? AND c.active = 1 ORDER BY s.next_at LIMIT ?",
+            " WHERE s.next_at <= ? AND c.active = 1"
+            " ORDER BY s.next_at, s.meeting_id, s.member_id LIMIT ?",
             (now, limit),
         )
         return [

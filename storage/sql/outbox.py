@@ -144,7 +144,8 @@ class SQLOutbox:
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,"
             " claimed_until = NULL,"
             " status = CASE WHEN ? = 1 THEN 'failed' ELSE 'pending' END,"
-            " finished_at = CASE WHEN ? = 1 THEN ? ELSE NULL END WHERE id = ?",
+            # CAST: PostgreSQL cannot infer a bare CASE result parameter's type.
+            " finished_at = CASE WHEN ? = 1 THEN CAST(? AS BIGINT) ELSE NULL END WHERE id = ?",
             (at, error[:200], int(give_up), int(give_up), at, outbox_id),
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from storage.base import Store
 from storage.database import Database
 from storage.sql.checkins import SQLCheckins
+from storage.sql.coordination import SQLLeases, SQLProcessedEvents
 from storage.sql.crisis import SQLCrisis
 from storage.sql.events import SQLEvents
 from storage.sql.meetings import SQLMeetings
@@ -41,6 +42,8 @@ class SQLStore:
         self.resources = SQLResources(db)
         self.events = SQLEvents(db)
         self.service = SQLService(db)
+        self.processed = SQLProcessedEvents(db)
+        self.leases = SQLLeases(db)
 
     @property
     def backend(self) -> str:

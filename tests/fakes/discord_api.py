@@ -179,6 +179,7 @@ class FakeDiscord:
         self._failures: list[_Failure] = []
         self._ids = itertools.count(990_000_000_000_000_001)
         self._sockets: list[tuple[web.WebSocketResponse, itertools.count[int]]] = []
+        self._shards: dict[int, tuple[int, int]] = {}  # id(socket) -> (shard, count)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -338,9 +339,18 @@ class FakeDiscord:
             await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._sockets)), within)
 
     async def dispatch(self, event: str, payload: JSONDict) -> None:
-        """Push a gateway DISPATCH event to every connected client."""
+        """Push a gateway DISPATCH event to every connected client whose shard it belongs to
+        (as Discord does: a guild's events go to shard (guild_id >> 22) % shard_count, DMs to
+        shard 0; an unsharded client gets everything)."""
         for ws, seq in list(self._sockets):
+            if not self._for_shard(ws, payload.get("guild_id")):
+                continue
             await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(seq), "d": payload}))
+
+    def _for_shard(self, ws: web.WebSocketResponse, guild_id: Any) -> bool:
+        shard, count = self._shards.get(id(ws), (0, 1))
+        target = (int(guild_id) >> 22) % count if guild_id else 0
+        return shard == target
 
     # --- gateway ----------------------------------------------------------------------
 
@@ -390,10 +400,13 @@ class FakeDiscord:
         if int(identify.get("intents", 0)) & MESSAGE_CONTENT and not self.message_content_enabled:
             await self._refuse(ws, 4014)  # disallowed intent
             return
+        shard = identify.get("shard") or [0, 1]
+        self._shards[id(ws)] = (int(shard[0]), int(shard[1]))
         ready = {
             "v": 10,
             "user": BOT_USER,
-            "guilds": [{"id": GUILD_ID, "unavailable": True}],
+            "guilds": [{"id": GUILD_ID, "unavailable": True}]
+            if self._for_shard(ws, GUILD_ID) else [],
             "session_id": "fake-session",
             "resume_gateway_url": self.gateway_url,
             "application": {"id": APP_ID, "flags": 0},
@@ -403,7 +416,9 @@ class FakeDiscord:
         }
         await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(seq), "d": ready}))
         guild = guild_payload()
-        await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": next(seq), "d": guild}))
+        if self._for_shard(ws, guild.get("id")):
+            event = {"op": 0, "t": "GUILD_CREATE", "s": next(seq), "d": guild}
+            await ws.send_str(json.dumps(event))
         async with self._changed:
             self._sockets.append((ws, seq))
             self._changed.notify_all()
