@@ -31,8 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.common.hhmm import parse_hhmm
 from bot.events.source import EventSource
+from bot.kernel.hhmm import parse_hhmm
 from bot.kernel.scheduling import Source
 from bot.mentors.source import MentorSource
 from bot.resources.source import ResourceReviewSource

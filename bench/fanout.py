@@ -28,11 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.checkins.commands import CheckinSource
 from bot.checkins.model import next_prompt_utc
-from bot.common.hhmm import parse_hhmm
 from bot.kernel.clock import ManualClock
 from bot.kernel.config import Settings
 from bot.kernel.delivery import Delivery
 from bot.kernel.dispatcher import Dispatcher
+from bot.kernel.hhmm import parse_hhmm
 from bot.kernel.pacing import Pacer
 from bot.kernel.ports import Capabilities, Inbox, Limits
 from bot.kernel.types import SENT, Incoming, Reply, SendResult

@@ -50,11 +50,11 @@ import asyncpg  # noqa: E402
 
 from bot.checkins.commands import CheckinSource  # noqa: E402
 from bot.checkins.model import next_prompt_utc  # noqa: E402
-from bot.common.hhmm import parse_hhmm  # noqa: E402
 from bot.kernel.clock import ManualClock, SystemClock  # noqa: E402
 from bot.kernel.config import Settings  # noqa: E402
 from bot.kernel.delivery import Delivery  # noqa: E402
 from bot.kernel.dispatcher import Dispatcher, worker_name  # noqa: E402
+from bot.kernel.hhmm import parse_hhmm  # noqa: E402
 from bot.kernel.pacing import Pacer  # noqa: E402
 from bot.kernel.ports import Capabilities, Inbox, Limits  # noqa: E402
 from bot.kernel.scheduling import Sweeper  # noqa: E402

@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from bot.checkins import commands as checkins
-from bot.common.hhmm import parse_hhmm
 from bot.community import commands as community
 from bot.crisis import commands as crisis
 from bot.crisis.alerts import CrisisAlerts, EscalationSource
@@ -22,6 +21,7 @@ from bot.kernel.config import Settings
 from bot.kernel.core import Core, Guard
 from bot.kernel.delivery import Delivery
 from bot.kernel.dispatcher import Dispatcher, worker_name
+from bot.kernel.hhmm import parse_hhmm
 from bot.kernel.pacing import Pacer
 from bot.kernel.ports import Adapter
 from bot.kernel.router import Router, Routes

@@ -17,9 +17,9 @@ from bot.checkins.model import (
     summary_text,
 )
 from bot.common.dates import ClockInputError, parse_clock
-from bot.common.hhmm import parse_hhmm
 from bot.common.parsing import parse_int
 from bot.kernel.context import Context
+from bot.kernel.hhmm import parse_hhmm
 from bot.kernel.i18n import Translator, translator
 from bot.kernel.outbox import planned, private_to
 from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes

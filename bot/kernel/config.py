@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.common.hhmm import parse_hhmm
+from bot.kernel.hhmm import parse_hhmm
 
 PROGRAMS = ("general", "NA", "AA", "SMART")
 

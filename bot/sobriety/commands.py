@@ -10,9 +10,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.common.dates import DateInputError, parse_start
-from bot.common.hhmm import parse_hhmm
 from bot.common.parsing import parse_int
 from bot.kernel.context import Context
+from bot.kernel.hhmm import parse_hhmm
 from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes, Where
 from bot.kernel.types import Button, EventKind
 from bot.sobriety import sharing

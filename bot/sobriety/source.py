@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.common.hhmm import parse_hhmm
+from bot.kernel.hhmm import parse_hhmm
 from bot.kernel.i18n import Translator, translator
 from bot.kernel.outbox import planned, private_to
 from bot.kernel.types import ChatRef, Fallback, Priority, Reply

@@ -12,9 +12,9 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.checkins.model import next_prompt_utc
-from bot.common.hhmm import parse_hhmm
 from bot.common.parsing import parse_int, parse_switch
 from bot.kernel.context import Context
+from bot.kernel.hhmm import parse_hhmm
 from bot.kernel.i18n import Translator, translator
 from bot.kernel.router import ButtonRoute, Command, Routes, Where
 from bot.kernel.types import Button, Buttons

@@ -20,7 +20,6 @@ from tests.pg import fresh_database
 from tests.test_privacy import NOT_ABOUT_MEMBERS  # one list for every backend
 
 
-
 def test_both_dialects_have_the_same_numbered_migrations() -> None:
     sqlite = [(m.version, m.name) for m in bundled_migrations("sqlite")]
     postgres = [(m.version, m.name) for m in bundled_migrations("postgresql")]

@@ -1,4 +1,5 @@
-"""Tiny time-of-day helper shared by config validation and the core."""
+"""Tiny time-of-day parser shared by config validation and the features (kernel level, so
+the config needs nothing above it)."""
 
 from __future__ import annotations
 
