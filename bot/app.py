@@ -102,7 +102,9 @@ def build(
     if guards is None:
         alerts = CrisisAlerts(store, delivery, clock)
         guards = [CrisisResponder(lines, settings, store, delivery, clock, alerts)]
-    core = Core(store, clock, settings, Services(router, lines), router, delivery, guards)
+    # Lines other features add to /history, by the member's choice (service given).
+    services = Services(router, lines, history_lines=(service.service_summary,))
+    core = Core(store, clock, settings, services, router, delivery, guards)
     sweeper = Sweeper(
         sources if sources is not None else build_sources(store, settings),
         settings.scheduler.batch_size,

@@ -119,6 +119,11 @@ async def test_service_in_history_only_when_chosen(
     )
     said = await console.push("/service")
     assert "Service given: greeter once and tech host once." in said[0].text
+    said = await console.push("/history")  # what /service history on promises
+    assert "Service given: greeter once and tech host once." in said[0].text
+    await console.push("/service history off")
+    said = await console.push("/history")
+    assert "Service given" not in said[0].text
 
 
 async def test_forget_erases_sign_ups(console: ConsoleAdapter, store: SQLStore) -> None:

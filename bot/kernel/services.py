@@ -46,7 +46,13 @@ class CountryLines(Protocol):
         """A packaged line of that country has this name."""
 
 
+# A feature's own line at the end of /history (service given, ...): None when it has none
+# for this member. Arguments: the store, the member row, now (unix seconds).
+HistoryLine = Callable[[Any, Any, int], Awaitable[str | None]]
+
+
 @dataclass
 class Services:
     commands: CommandList
     helplines: CountryLines
+    history_lines: Sequence[HistoryLine] = ()

@@ -509,10 +509,15 @@ async def history(ctx: Context) -> None:
     past = await store.history(ctx.member.id)
     counters = await store.counters(ctx.member.id)
     slips = await store.slips(ctx.member.id)
-    if not past and not counters:
-        ctx.whisper(ctx.text("sober.none"))
-        return
     now = ctx.now()
+    extras = [
+        line
+        for source in ctx.services.history_lines
+        if (line := await source(ctx.store, ctx.member, ctx.now_ts())) is not None
+    ]
+    if not past and not counters:
+        ctx.whisper("\n\n".join([ctx.text("sober.none"), *extras]))
+        return
     sections = []
     for name in dict.fromkeys([c.name for c in counters] + [s.name for s in past]):
         lines = [ctx.text("history.counter", name=name)]
@@ -545,7 +550,7 @@ async def history(ctx: Context) -> None:
             )
         )
         sections.append("\n".join(lines))
-    ctx.whisper(ctx.text("history.header") + "\n\n" + "\n\n".join(sections))
+    ctx.whisper(ctx.text("history.header") + "\n\n" + "\n\n".join([*sections, *extras]))
 
 
 # -- the member moved ------------------------------------------------------------------------
