@@ -27,6 +27,7 @@ from bot.kernel.types import (
     ChatRef,
     Document,
     EventKind,
+    Form,
     Incoming,
     Member,
     Reply,
@@ -44,6 +45,7 @@ HELP = """Console commands:
   :mod on|off         the current member moderates the current group
   :press LABEL        press a button of the last message that had buttons
   :attach FILE        attach a file to the next message
+  :form TEXT          type TEXT into the private form the bot just opened, and send it
   :time 2026-12-01T08:00-06:00   set the clock and run the scheduled work due by then
                       (also :time tomorrow 08:00, :time 18:30)
   :advance 90m|6h|2d  the same, relative
@@ -62,11 +64,17 @@ class Said:
     buttons: Buttons = ()
     image: bytes | None = None
     document: Document | None = None
+    form: Form | None = None  # a private form opened (only the member sees it)
+    image_alt: str = ""
 
     def render(self) -> str:
+        if self.form is not None:
+            head = f"── to {self.to} " + "─" * max(0, 50 - len(self.to))
+            return f"{head}\n[form: {self.form.title} | {self.form.label}] (answer with :form TEXT)"
         lines = [f"── to {self.to} " + "─" * max(0, 50 - len(self.to)), self.text]
         if self.image is not None:
-            lines.append(f"[image: {len(self.image)} bytes PNG]")
+            alt = f": {self.image_alt}" if self.image_alt else ""
+            lines.append(f"[image: {len(self.image)} bytes PNG{alt}]")
         if self.document is not None:
             lines.append(f"[file: {self.document.filename}, {len(self.document.content)} bytes]")
         for row in self.buttons:
@@ -142,6 +150,8 @@ class ConsoleState:
     # still press a button in their private chat after others were written to.
     private_buttons: dict[str, tuple[Buttons, str | None]] = field(default_factory=dict)
     last_message_id: str | None = None
+    # discord_like: the private form each member has open, and the chat it was opened from.
+    open_forms: dict[str, tuple[Form, ChatRef]] = field(default_factory=dict)
 
 
 class ConsoleAdapter:
@@ -161,7 +171,9 @@ class ConsoleAdapter:
         self.clock = clock
         self.on_time = on_time  # runs the scheduled work after :time / :advance
         self.telegram_like = telegram_like
-        self.capabilities = Capabilities(ephemeral=discord_like, dm_first=not telegram_like)
+        self.capabilities = Capabilities(
+            ephemeral=discord_like, dm_first=not telegram_like, forms=discord_like
+        )
         self.state = ConsoleState()
         self.said: list[Said] = []
         self._inbox: Inbox | None = None
@@ -192,6 +204,11 @@ class ConsoleAdapter:
         return self._say(f"group {reply.chat.title or reply.chat.chat_id}", reply)
 
     async def answer(self, event: Incoming, reply: Reply, *, ephemeral: bool) -> SendResult:
+        if reply.form is not None:
+            if event.kind is EventKind.FORM:  # a form's answer can't open another form
+                return SendResult(SendStatus.REJECTED, detail="a form cannot open a form")
+            self.state.open_forms[event.member.user_id] = (reply.form, event.chat)
+            return self._say(f"{event.member.display_name} (only you)", reply)
         if ephemeral:
             where = event.chat.title or event.chat.chat_id
             return self._say(f"{event.member.display_name} (only you, in {where})", reply)
@@ -204,7 +221,9 @@ class ConsoleAdapter:
         return f"{LINK}{payload}" if self.telegram_like else None
 
     def _say(self, to: str, reply: Reply, private_to: str | None = None) -> SendResult:
-        said = Said(to, reply.text, reply.buttons, reply.image, reply.document)
+        said = Said(
+            to, reply.text, reply.buttons, reply.image, reply.document, reply.form, reply.image_alt
+        )
         self.said.append(said)
         self._next_id += 1
         self.state.last_message_id = str(self._next_id)
@@ -292,6 +311,7 @@ class ConsoleAdapter:
             "group": "a name: :group recovery",
             "press": "a button label: :press Yes",
             "attach": "a file: :attach feed.json",
+            "form": "the text to send: :form my reason",
             "time": "a time: :time 2026-12-01T08:00-06:00 or :time tomorrow 08:00",
             "advance": "a duration: :advance 90m, 6h or 2d",
         }
@@ -311,6 +331,8 @@ class ConsoleAdapter:
             await self._press(arg)
         elif verb == "attach":
             self._attach(Path(arg))
+        elif verb == "form":
+            await self._submit_form(arg)
         elif verb == "block" and arg in ("on", "off"):
             await self._block(arg == "on")
         elif verb in ("time", "advance"):
@@ -384,6 +406,30 @@ class ConsoleAdapter:
                 message_id=self.state.last_buttons_message_id or self.state.last_message_id,
                 is_moderator=self._is_mod() and not chat.private,
                 interaction=f"i{self._next_id}" if self.capabilities.ephemeral else None,
+            )
+        )
+
+    async def _submit_form(self, text: str) -> None:
+        """Send the member's open private form, as Discord does when they press Submit."""
+        opened = self.state.open_forms.pop(self.state.member.casefold(), None)
+        if opened is None:
+            self._note("no form is open: a form opens from a command or button")
+            return
+        form, chat = opened
+        if len(text) > form.max_length:
+            self._note(f"the form takes at most {form.max_length} characters")
+            self.state.open_forms[self.state.member.casefold()] = opened
+            return
+        self._next_id += 1
+        await self._deliver(
+            Incoming(
+                member=self._member(),
+                chat=chat,
+                kind=EventKind.FORM,
+                button=form.data,
+                text=text,
+                is_moderator=self._is_mod() and not chat.private,
+                interaction=f"i{self._next_id}",
             )
         )
 

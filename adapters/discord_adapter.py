@@ -151,7 +151,31 @@ def _view(specs: Sequence[convert.ButtonSpec]) -> discord.ui.View | None:
 
 
 def _files(specs: Sequence[convert.FileSpec]) -> list[discord.File]:
-    return [discord.File(io.BytesIO(spec.content), filename=spec.filename) for spec in specs]
+    return [
+        discord.File(
+            io.BytesIO(spec.content), filename=spec.filename, description=spec.description or None
+        )
+        for spec in specs
+    ]
+
+
+def _modal(spec: convert.ModalSpec) -> discord.ui.Modal:
+    """A modal rendered from its spec; stopped, so discord.py keeps no state for it (the
+    answer arrives through on_interaction and is routed by its custom_id)."""
+    modal = discord.ui.Modal(title=spec.title, custom_id=spec.custom_id, timeout=None)
+    modal.add_item(
+        discord.ui.TextInput(
+            label=spec.label,
+            custom_id=convert.FORM_INPUT_ID,
+            style=discord.TextStyle.paragraph if spec.paragraph else discord.TextStyle.short,
+            placeholder=spec.placeholder or None,
+            default=spec.value or None,
+            max_length=spec.max_length,
+            required=True,
+        )
+    )
+    modal.stop()
+    return modal
 
 
 def _error_result(exc: BaseException) -> SendResult:
@@ -322,7 +346,7 @@ class HarborTranslator(app_commands.Translator):
 class DiscordAdapter:
     platform = "discord"
     # Interactions can be answered so only the member sees them: no DM needed.
-    capabilities = Capabilities(ephemeral=True, dm_first=True, timestamps=True)
+    capabilities = Capabilities(ephemeral=True, dm_first=True, timestamps=True, forms=True)
 
     def __init__(
         self,
@@ -724,8 +748,11 @@ class DiscordAdapter:
 
     async def on_interaction(self, interaction: discord.Interaction[discord.Client]) -> None:
         """Every interaction; slash commands and autocomplete are the CommandTree's, so
-        only button presses are handled here."""
-        if interaction.type is discord.InteractionType.component:
+        only button presses and private forms' answers are handled here."""
+        if interaction.type in (
+            discord.InteractionType.component,
+            discord.InteractionType.modal_submit,
+        ):
             await self._interaction_event(interaction)
 
     async def _interaction_event(self, interaction: discord.Interaction[discord.Client]) -> None:
@@ -922,6 +949,8 @@ class DiscordAdapter:
     async def _answer(
         self, interaction: discord.Interaction[discord.Client], reply: Reply, ephemeral: bool
     ) -> SendResult:
+        if reply.form is not None:
+            return await self._open_form(interaction, reply)
         message_id: str | None = None
         try:
             for index, out in enumerate(convert.render(reply)):
@@ -931,6 +960,26 @@ class DiscordAdapter:
         except _SEND_ERRORS as exc:
             return _error_result(exc)
         return SendResult(SendStatus.SENT, message_id=message_id)
+
+    @staticmethod
+    async def _open_form(
+        interaction: discord.Interaction[discord.Client], reply: Reply
+    ) -> SendResult:
+        """A modal is only possible as the first answer to a command or a button: anything
+        else is REJECTED, and the kernel shows the reply's text privately instead."""
+        assert reply.form is not None
+        if (
+            interaction.response.is_done()
+            or interaction.type is discord.InteractionType.modal_submit
+        ):
+            return SendResult(SendStatus.REJECTED, detail="a form needs a fresh interaction")
+        try:
+            await interaction.response.send_modal(_modal(convert.modal_spec(reply.form)))
+        except discord.InteractionResponded:
+            return SendResult(SendStatus.REJECTED, detail="interaction already answered")
+        except _SEND_ERRORS as exc:
+            return _error_result(exc)
+        return SendResult(SendStatus.SENT)
 
     @staticmethod
     def _edits(interaction: discord.Interaction[discord.Client], reply: Reply) -> bool:

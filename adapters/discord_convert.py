@@ -26,6 +26,7 @@ from bot.kernel.types import (
     ChatRef,
     Document,
     EventKind,
+    Form,
     Incoming,
     Member,
     Reply,
@@ -64,7 +65,18 @@ def invite_link(application_id: str) -> str:
 # Gateway numbers that discord.py does not expose as plain constants.
 INTERACTION_APPLICATION_COMMAND = 2
 INTERACTION_COMPONENT = 3
+INTERACTION_MODAL_SUBMIT = 5
 COMPONENT_BUTTON = 2
+COMPONENT_ACTION_ROW = 1
+COMPONENT_TEXT_INPUT = 4
+COMPONENT_LABEL = 18  # the newer modal layout: a label holding one input
+# Discord's limits for a modal (callback type 9).
+MODAL_TITLE_MAX = 45
+MODAL_LABEL_MAX = 45
+MODAL_PLACEHOLDER_MAX = 100
+MODAL_CUSTOM_ID_MAX = 100
+MODAL_TEXT_MAX = 4000
+FORM_INPUT_ID = "text"  # the custom_id of a form's one text input
 OPTION_STRING = 3
 OPTION_ATTACHMENT = 11
 CONTEXT_GUILD, CONTEXT_BOT_DM, CONTEXT_PRIVATE_CHANNEL = 0, 1, 2
@@ -326,6 +338,21 @@ def incoming_from_interaction(
             interaction=interaction,
             locale=locale,
         )
+    if kind == INTERACTION_MODAL_SUBMIT:
+        # A private form's answer: routed by the form's data, like a button.
+        message = payload.get("message") or {}
+        return Incoming(
+            member=member,
+            chat=chat,
+            text=modal_value(data),
+            is_moderator=moderator,
+            button=str(data.get("custom_id", "")),
+            kind=EventKind.FORM,
+            message_id=str(message["id"]) if "id" in message else None,
+            mentioned=True,
+            interaction=interaction,
+            locale=locale,
+        )
     if kind == INTERACTION_COMPONENT and data.get("component_type") == COMPONENT_BUTTON:
         message = payload.get("message") or {}
         return Incoming(
@@ -340,6 +367,72 @@ def incoming_from_interaction(
             locale=locale,
         )
     return None
+
+
+def modal_value(data: Payload) -> str:
+    """The text typed into a submitted form: its one text input, in either of Discord's
+    modal layouts (action rows holding inputs, or labels holding one input each)."""
+    for top in data.get("components") or ():
+        inner = list(top.get("components") or ())
+        if top.get("component"):
+            inner.append(top["component"])
+        if top.get("type") == COMPONENT_TEXT_INPUT:
+            inner.append(top)
+        for component in inner:
+            if component.get("type") == COMPONENT_TEXT_INPUT:
+                return str(component.get("value") or "")
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class ModalSpec:
+    """A Form as Discord can show it: every field within Discord's limits."""
+
+    custom_id: str
+    title: str
+    label: str
+    placeholder: str
+    max_length: int
+    paragraph: bool
+    value: str
+
+
+def modal_spec(form: Form) -> ModalSpec:
+    """A Form → what a modal may carry (titles and labels shortened with an ellipsis)."""
+    def cut(text: str, most: int) -> str:
+        return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+    most = max(1, min(form.max_length, MODAL_TEXT_MAX))
+    return ModalSpec(
+        custom_id=form.data[:MODAL_CUSTOM_ID_MAX],
+        title=cut(form.title, MODAL_TITLE_MAX) or "Harbor",
+        label=cut(form.label, MODAL_LABEL_MAX) or "…",
+        placeholder=cut(form.placeholder, MODAL_PLACEHOLDER_MAX),
+        max_length=most,
+        paragraph=form.multiline,
+        value=form.value[:most],
+    )
+
+
+def modal_json(spec: ModalSpec) -> dict[str, Any]:
+    """The modal's callback data (type 9), as Discord expects it and discord.py sends it."""
+    field: dict[str, Any] = {
+        "type": COMPONENT_TEXT_INPUT,
+        "custom_id": FORM_INPUT_ID,
+        "style": 2 if spec.paragraph else 1,
+        "label": spec.label,
+        "required": True,
+        "max_length": spec.max_length,
+    }
+    if spec.placeholder:
+        field["placeholder"] = spec.placeholder
+    if spec.value:
+        field["value"] = spec.value
+    return {
+        "custom_id": spec.custom_id,
+        "title": spec.title,
+        "components": [{"type": COMPONENT_ACTION_ROW, "components": [field]}],
+    }
 
 
 # --- commands -------------------------------------------------------------------------
@@ -420,6 +513,7 @@ class ButtonSpec:
 class FileSpec:
     filename: str
     content: bytes
+    description: str = ""  # alt text (Discord allows 1024 characters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,7 +558,7 @@ def render(reply: Reply) -> list[OutgoingMessage]:
     pieces = split_content(reply.text)
     files: list[FileSpec] = []
     if reply.image is not None:
-        files.append(FileSpec("image.png", reply.image))
+        files.append(FileSpec("image.png", reply.image, reply.image_alt[:1024]))
     if reply.document is not None:
         files.append(FileSpec(reply.document.filename, reply.document.content))
     buttons = button_specs(reply.buttons)

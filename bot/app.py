@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
+from bot.announcements import commands as announcements
+from bot.announcements.source import AnnouncementSource
 from bot.checkins import commands as checkins
 from bot.community import commands as community
 from bot.crisis import commands as crisis
@@ -41,6 +43,7 @@ from bot.service.source import ServiceSource
 from bot.sobriety import commands as sobriety
 from bot.supporters import commands as supporters
 from bot.supporters.source import SupporterSource
+from bot.urges import commands as urges
 from storage.base import Store
 
 FEATURES: Sequence[Routes] = (
@@ -55,6 +58,8 @@ FEATURES: Sequence[Routes] = (
     resources.ROUTES,
     events.ROUTES,
     service.ROUTES,
+    urges.ROUTES,
+    announcements.ROUTES,
 )
 
 
@@ -79,6 +84,7 @@ def build_sources(store: Store, settings: Settings) -> list[Source]:
         ResourceReviewSource(store),
         EventSource(store, settings.community.timezone, settings.community.language),
         ServiceSource(store),
+        AnnouncementSource(store, settings.community.timezone, settings.community.language),
         SourceSweep(store, settings),  # last: a sync downloads, the others only plan
     ]
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from storage.announcements_base import AnnouncementStore
 from storage.events_base import EventStore
 from storage.meetings_base import MeetingStore
 from storage.mentors_base import MentorStore
+from storage.recovery_base import RecoveryStore
 from storage.resources_base import ResourceStore
 from storage.rows import (
     Advance,
@@ -381,6 +383,12 @@ class Store(Protocol):
 
     @property
     def leases(self) -> LeaseStore: ...
+
+    @property
+    def recovery(self) -> RecoveryStore: ...
+
+    @property
+    def announcements(self) -> AnnouncementStore: ...
 
     @property
     def backend(self) -> str:

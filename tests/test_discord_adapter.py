@@ -817,7 +817,7 @@ def test_the_invite_asks_for_what_harbor_needs_and_nothing_more() -> None:
     assert needed.read_message_history and needed.embed_links and needed.view_channel
     assert needed.use_application_commands
     assert not needed.manage_guild and not needed.administrator and not needed.add_reactions
-    readme = Path(__file__).resolve().parent.parent / "docs" / "readme" / "adapters.md"
+    readme = Path(__file__).resolve().parent.parent / "README.md"
     assert "permissions=277025508352" in readme.read_text(encoding="utf-8")
     assert "274877908320" not in readme.read_text(encoding="utf-8")
     assert needed.value == dc.INVITE_PERMISSIONS

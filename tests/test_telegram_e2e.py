@@ -164,10 +164,14 @@ async def test_milestone_post_delivered_to_the_group(
     await fake.wait_for_call("sendMessage", to(11, "alcohol: 55 days"), within=WAIT)
     clock.set(clock.now() + timedelta(days=5))  # 2026-11-30 12:00 UTC, after 09:00 UTC
     await bot.tick()
+    # The post carries its milestone card (#19): a photo, the words as its caption.
     post = await fake.wait_for_call(
-        "sendMessage", to(GROUP["id"], "celebrates 60 days"), within=WAIT
+        "sendPhoto",
+        lambda c: str(c.params.get("chat_id")) == str(GROUP["id"])
+        and "celebrates 60 days" in str(c.params.get("caption")),
+        within=WAIT,
     )
-    assert "alcohol" not in post.params["text"]
+    assert "alcohol" not in post.params["caption"]
 
 
 async def test_blocked_member_is_paused(

@@ -23,7 +23,9 @@ from bot.kernel.hhmm import parse_hhmm
 from bot.kernel.i18n import Translator, translator
 from bot.kernel.outbox import planned, private_to
 from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes
-from bot.kernel.types import Button, Buttons, Priority
+from bot.kernel.types import Button, Buttons, EventKind, Form, Priority
+from bot.urges.commands import progress_line as urge_progress_line
+from bot.urges.commands import urge_button
 from storage.base import CheckinPlan, CheckinRow, MemberRow, OutboxItem, PromptAdvance, Store
 from storage.rows import CheckinValues
 
@@ -195,11 +197,26 @@ async def checkin_button(ctx: Context) -> None:
         await ctx.store.conversations.set(
             ctx.member.id, f"{ASKED_NOTE}{day}", {}, ctx.now_ts() + 3600
         )
+        done: list[tuple[Button, ...]] = [
+            (Button(ctx.text("checkin.no_note"), f"{CHECKIN_BUTTON}:done:{day}:-"),)
+        ]
+        if ctx.capabilities.forms:  # the note goes in a private form, never in a channel
+            done.insert(0, (Button(ctx.text("note.button"), f"{CHECKIN_BUTTON}:noteform:{day}:-"),))
+        done.append((urge_button(ctx),))
+        ctx.whisper(await _done_text(ctx, row), tuple(done), edit=True)
+    elif step == "noteform":
         ctx.whisper(
-            await _done_text(ctx, row),
-            ((Button(ctx.text("checkin.no_note"), f"{CHECKIN_BUTTON}:done:{day}:-"),),),
-            edit=True,
+            ctx.text("note.form_fallback"),
+            form=Form(
+                data=f"{CHECKIN_BUTTON}:note:{day}:-",
+                title=ctx.text("note.form_title"),
+                label=ctx.text("note.form_label"),
+                placeholder=ctx.text("note.form_placeholder"),
+                max_length=MAX_NOTE,
+            ),
         )
+    elif step == "note" and ctx.event.kind is EventKind.FORM:
+        await _save_note(ctx, day, ctx.event.text.strip())
     elif step == "done":
         await ctx.store.conversations.clear(ctx.member.id)
         ctx.whisper(ctx.text("checkin.saved_no_note"), edit=True)
@@ -220,6 +237,8 @@ async def _done_text(ctx: Context, row: CheckinRow) -> str:
         text += "\n\n" + ctx.text("checkin.setback_offer")
     if streak > 1:
         text += "\n\n" + ctx.tr.n("checkin.streak", streak)
+    if ctx.capabilities.forms:
+        return text + "\n\n" + ctx.text("note.ask_form", max=MAX_NOTE)
     return text + "\n\n" + ctx.text("checkin.ask_note", max=MAX_NOTE)
 
 
@@ -235,14 +254,18 @@ async def note_reply(ctx: Context) -> bool:
     if convo is None:
         return False
     day = convo.state.rsplit(":", 1)[1]
-    note = ctx.event.text.strip()
+    await _save_note(ctx, day, ctx.event.text.strip())
+    return True
+
+
+async def _save_note(ctx: Context, day: str, note: str) -> None:
+    """The optional private note, typed in the private chat or in a private form."""
     if len(note) > MAX_NOTE:
         ctx.whisper(ctx.text("checkin.note_too_long", max=MAX_NOTE))
-        return True
+        return
     await ctx.store.checkins.record(ctx.member.id, day, ctx.now_ts(), CheckinValues(note=note))
     await ctx.store.conversations.clear(ctx.member.id)
     ctx.whisper(ctx.text("checkin.note_saved"))
-    return True
 
 
 async def _maybe_alert_buddy(ctx: Context, row: CheckinRow) -> None:
@@ -275,12 +298,15 @@ async def progress(ctx: Context) -> None:
     today = _today(ctx)
     first = today - timedelta(days=days - 1)
     rows = await ctx.store.checkins.since(ctx.member.id, first.isoformat())
+    urges = await urge_progress_line(ctx, first)  # urges weathered (recovery tools, #19)
     if not rows:
-        ctx.whisper(ctx.text("progress.none"))
+        ctx.whisper(ctx.text("progress.none") + (f"\n\n{urges}" if urges else ""))
         return
     points = [CheckinPoint(date.fromisoformat(r.day), r.mood, r.cravings) for r in rows]
     found = summarize(points, days)
     summary = summary_text(ctx.tr, found) if found else ctx.text("progress.little_data")
+    if urges:
+        summary += "\n" + urges
     count = ctx.tr.n("progress.checkins", len(rows))
     header = ctx.text("progress.header", days=days, count=count)
     if as_text:

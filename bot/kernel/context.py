@@ -15,7 +15,16 @@ from bot.kernel.i18n import Translator
 from bot.kernel.outbox import planned, private_to
 from bot.kernel.ports import Capabilities
 from bot.kernel.services import Services
-from bot.kernel.types import Buttons, Document, Incoming, Member, Priority, Reply
+from bot.kernel.types import (
+    Buttons,
+    Document,
+    EventKind,
+    Form,
+    Incoming,
+    Member,
+    Priority,
+    Reply,
+)
 from storage.base import CommunityRow, MemberRow, Store
 
 
@@ -46,6 +55,16 @@ class Context:
     @property
     def lang(self) -> str:
         return self.tr.lang
+
+    @property
+    def forms_here(self) -> bool:
+        """Whether a private form (a Discord modal) can answer this event: the platform has
+        forms and the event is an interaction that is not itself a form's answer."""
+        return (
+            self.capabilities.forms
+            and self.event.interaction is not None
+            and self.event.kind is not EventKind.FORM
+        )
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -118,20 +137,25 @@ class Context:
         image: bytes | None = None,
         document: Document | None = None,
         edit: bool = False,
+        form: Form | None = None,
+        image_alt: str = "",
     ) -> None:
         """Answer privately: the member's private chat (or an ephemeral answer), never a
-        group. From a group, the delivery step posts a short public notice."""
+        group. From a group, the delivery step posts a short public notice. With `form`, a
+        private form opens where `forms_here`; `text` is shown where it can't."""
         self.replies.append(
             Reply(
                 chat=self.event.chat,
                 text=text,
                 buttons=buttons,
                 image=image,
+                image_alt=image_alt,
                 document=document,
                 private=True,
                 member=self.event.member,
                 edit_message_id=self.event.message_id if edit and self.in_private else None,
                 resume=self.event.command,
+                form=form if self.forms_here else None,
             )
         )
 

@@ -135,7 +135,7 @@ class Core:
 
     async def _within_limits(self, event: Incoming) -> bool:
         """Crisis words and /crisis never get here (the guard answered them)."""
-        if event.kind not in (EventKind.MESSAGE, EventKind.BUTTON):
+        if event.kind not in (EventKind.MESSAGE, EventKind.BUTTON, EventKind.FORM):
             return True
         who = (event.member.platform, event.member.user_id)
         allowed, first = self.buckets.take(who, self.clock.now().timestamp())
@@ -165,7 +165,7 @@ class Core:
             return True
 
     def answers_privately(self, event: Incoming) -> bool:
-        if event.chat.private or event.kind is EventKind.BUTTON:
+        if event.chat.private or event.kind in (EventKind.BUTTON, EventKind.FORM):
             return True
         cmd = self.router.command(event.command or "")
         if cmd is None or not cmd.public:
@@ -278,7 +278,8 @@ class Core:
             await self.store.outbox.hold_member(ctx.member.id)
         elif kind is EventKind.UNBLOCKED:
             pass  # _context resumed them: they can be written to again
-        elif kind is EventKind.BUTTON and event.button:
+        elif kind in (EventKind.BUTTON, EventKind.FORM) and event.button:
+            # A form's answer is routed like the button that opened it, by its data.
             route = self.router.button(event.button)
             if route is None:
                 ctx.whisper(ctx.text("core.stale_button"))

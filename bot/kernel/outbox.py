@@ -33,6 +33,8 @@ def encode(reply: Reply) -> str:
         ]
     if reply.image is not None:
         body["image"] = base64.b64encode(reply.image).decode("ascii")
+        if reply.image_alt:
+            body["image_alt"] = reply.image_alt
     if reply.document is not None:
         body["document"] = {
             "filename": reply.document.filename,
@@ -76,6 +78,7 @@ def reply_for(row: OutboxRow) -> Reply:
         text=str(body.get("text", "")),
         buttons=tuple(tuple(_button(b) for b in r) for r in body.get("buttons", [])),
         image=base64.b64decode(body["image"]) if "image" in body else None,
+        image_alt=str(body.get("image_alt", "")),  # rows written before it existed: none
         document=document,
         private=row.private,
         member=member,

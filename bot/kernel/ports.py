@@ -45,6 +45,9 @@ class Capabilities:
     dm_first: bool = True
     # The platform shows a timestamp in each reader's own zone (Discord's <t:UNIX:t>).
     timestamps: bool = False
+    # An interaction can be answered with a private form (Discord's modals): private text is
+    # typed there, never in a channel. See types.Form.
+    forms: bool = False
 
 
 class Adapter(Protocol):

@@ -15,6 +15,7 @@ __all__ = [
     "Document",
     "EventKind",
     "Fallback",
+    "Form",
     "Incoming",
     "Member",
     "Priority",
@@ -70,9 +71,25 @@ class Document:
     mime: str = "application/octet-stream"
 
 
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A private form with one text field (a Discord modal): what a member types there is
+    never seen in the channel. It comes back as an EventKind.FORM event whose `button` is
+    `data` (routed like a button) and whose `text` is what they typed."""
+
+    data: str  # routed like a button's callback data ("<prefix>:<rest>")
+    title: str
+    label: str
+    placeholder: str = ""
+    max_length: int = 1000
+    multiline: bool = True
+    value: str = ""  # pre-filled text
+
+
 class EventKind(Enum):
     MESSAGE = "message"  # text or command
     BUTTON = "button"  # an inline button was pressed
+    FORM = "form"  # a private form (Form) was sent: `button` is its data, `text` the answer
     JOINED_GROUP = "joined_group"  # the bot was added to a group
     LEFT_GROUP = "left_group"  # the bot was removed from a group
     GROUP_MOVED = "group_moved"  # the group got a new id (Telegram supergroup); text = new id
@@ -129,6 +146,7 @@ class Reply:
     text: str
     buttons: Buttons = ()  # rows of buttons
     image: bytes | None = None  # PNG
+    image_alt: str = ""  # what the image shows, for screen readers where the platform has alt text
     document: Document | None = None
     private: bool = False
     member: Member | None = None  # the recipient of a private reply
@@ -149,6 +167,9 @@ class Reply:
     # The payload of a link that opens the private chat and continues there ("crisis",
     # "checkin", "meeting-12"): used by the fallback when the member has no private chat.
     resume: str | None = None
+    # Open this private form instead, where the platform has forms and the reply answers an
+    # interaction (Capabilities.forms); elsewhere `text` is shown (say where to type instead).
+    form: Form | None = None
 
 
 class SendStatus(Enum):

@@ -15,11 +15,12 @@ from bot.kernel.context import Context
 from bot.kernel.hhmm import parse_hhmm
 from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes, Where
 from bot.kernel.types import Button, EventKind
-from bot.sobriety import sharing
+from bot.sobriety import savings_commands, sharing
 from bot.sobriety.milestones import Milestone, get_milestone, milestones_between
 from bot.sobriety.model import clean_duration, days_clean, days_since, start_instant
 from bot.sobriety.source import MilestoneSource
 from bot.sobriety.texts import adjective, celebration_at, label, reached_at
+from bot.urges.commands import urge_button
 from storage.base import CounterRow, StreakRow
 
 __all__ = ["ROUTES", "MilestoneSource", "follow_zone", "plan_next"]
@@ -133,6 +134,9 @@ async def sober(ctx: Context) -> None:
     if head.casefold() in ("remove", "delete"):
         await _remove(ctx, rest)
         return
+    if head.casefold() in savings_commands.KINDS:
+        await savings_commands.set_rate(ctx, head.casefold(), rest)
+        return
     await _set(ctx, args)
 
 
@@ -142,7 +146,14 @@ async def _list(ctx: Context) -> None:
         ctx.whisper(ctx.text("sober.none"))
         return
     now = ctx.now()
-    ctx.whisper("\n\n".join(status_line(ctx, c, now) for c in counters))
+    saved = await ctx.store.recovery.savings(ctx.member.id)
+    ctx.whisper(
+        "\n\n".join(
+            status_line(ctx, c, now) + savings_commands.status_suffix(ctx, c, saved.get(c.id))
+            for c in counters
+        ),
+        ((urge_button(ctx),),),
+    )
     if not ctx.in_private and ctx.community is not None:
         shared = await ctx.store.sobriety.sharing(ctx.member.id, ctx.community.id)
         if shared.share_days:

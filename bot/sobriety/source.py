@@ -13,6 +13,7 @@ later, perhaps while the member stepped away, is not what they chose.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from bot.kernel.hhmm import parse_hhmm
 from bot.kernel.i18n import Translator, translator
 from bot.kernel.outbox import planned, private_to
 from bot.kernel.types import ChatRef, Fallback, Priority, Reply
+from bot.sobriety.milestone_extras import CardPainter, Extras, milestone_extras
 from bot.sobriety.milestones import Milestone, get_milestone, milestone_meaning, milestones_between
 from bot.sobriety.texts import adjective, celebration_at, label
 from storage.base import Advance, OutboxItem, Store
@@ -40,11 +42,13 @@ class MilestoneSource:
         self.store = store
         self.celebrate_at = celebrate_at
         self.default_program = default_program
+        self.cards = CardPainter()
 
     async def sweep(self, now: datetime, limit: int) -> int:
         due = await self.store.sobriety.due(int(now.timestamp()), limit)
         items: list[OutboxItem] = []
         advances: list[Advance] = []
+        chosen: list[tuple[DueMilestone, Milestone, datetime, bool]] = []
         for d in due:
             c = d.counter
             if c.next_key is None or c.next_at is None:
@@ -54,9 +58,15 @@ class MilestoneSource:
             start_time = _time(c.start_time)
             milestone, at = self._latest_reached(c.next_key, start, start_time, tz, now)
             late = now.astimezone(tz).date() > at.date()
-            items.extend(self._messages(d, milestone, at, late, now))
+            chosen.append((d, milestone, at, late))
             nxt_key, nxt_at = self._after(milestone, start, start_time, tz)
             advances.append(Advance(c.id, c.next_key, nxt_key, nxt_at, c.next_at))
+        # Savings and milestone cards (recovery tools, #19): drawn off the loop, per batch.
+        extras = await milestone_extras(
+            self.store, [(d, m) for d, m, _, _ in chosen], self.default_program, self.cards, now
+        )
+        for d, milestone, at, late in chosen:
+            items.extend(self._messages(d, milestone, at, late, now, extras.get(d.counter.id)))
         if advances:
             await self.store.sobriety.plan(items, advances)
         return len(due)
@@ -88,7 +98,13 @@ class MilestoneSource:
         return None, None
 
     def _messages(
-        self, d: DueMilestone, m: Milestone, at: datetime, late: bool, now: datetime
+        self,
+        d: DueMilestone,
+        m: Milestone,
+        at: datetime,
+        late: bool,
+        now: datetime,
+        extra: Extras | None = None,
     ) -> list[OutboxItem]:
         c, member = d.counter, d.member
         tr = translator(member.lang)
@@ -107,10 +123,15 @@ class MilestoneSource:
                 )
             else:
                 text = tr("milestone.private", meaning=meaning, name=c.name)
+            if extra is not None and extra.savings_line:
+                text += "\n\n" + extra.savings_line
             due_at = int(now.timestamp()) if late else int(at.timestamp())
+            note = private_to(member, text)
+            if extra is not None and extra.private_card is not None:
+                note = replace(note, image=extra.private_card, image_alt=extra.alt)
             out.append(
                 planned(
-                    private_to(member, text),
+                    note,
                     key=base,
                     kind="milestone",
                     due=due_at,
@@ -124,13 +145,17 @@ class MilestoneSource:
             mine = d.sharing.get(community.id, Sharing())
             if not (mine.celebrate and community.allow_celebrations and community.announce_chat_id):
                 continue
-            out.append(self._post(tr, d, m, community.id, mine, base, int(at.timestamp())))
+            card = extra.group_cards.get(community.id) if extra is not None else None
+            alt = extra.alt if extra is not None else ""
+            out.append(
+                self._post(tr, d, m, community.id, mine, base, int(at.timestamp()), card, alt)
+            )
         return out
 
     @staticmethod
     def _post(
         tr: Translator, d: DueMilestone, m: Milestone, community_id: int, mine: Sharing,
-        base: str, due: int,
+        base: str, due: int, card: bytes | None = None, alt: str = "",
     ) -> OutboxItem:  # fmt: skip
         community = next(x for x in d.communities if x.id == community_id)
         assert community.announce_chat_id is not None
@@ -143,6 +168,8 @@ class MilestoneSource:
                 thread_id=community.announce_thread_id,
             ),
             text=tr(key, name=d.member.display_name, label=label(tr, m), counter=d.counter.name),
+            image=card,
+            image_alt=alt if card is not None else "",
             fallback=Fallback.DROP,
             priority=Priority.TIMELY,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from storage.base import Store
 from storage.database import Database
+from storage.sql.announcements import SQLAnnouncements
 from storage.sql.checkins import SQLCheckins
 from storage.sql.coordination import SQLLeases, SQLProcessedEvents
 from storage.sql.crisis import SQLCrisis
@@ -18,6 +19,7 @@ from storage.sql.members import (
 from storage.sql.mentors import SQLMentors
 from storage.sql.outbox import SQLOutbox
 from storage.sql.privacy import SQLPrivacy
+from storage.sql.recovery import SQLRecovery
 from storage.sql.resources import SQLResources
 from storage.sql.service import SQLService
 from storage.sql.sobriety import SQLSobriety
@@ -44,6 +46,8 @@ class SQLStore:
         self.service = SQLService(db)
         self.processed = SQLProcessedEvents(db)
         self.leases = SQLLeases(db)
+        self.recovery = SQLRecovery(db)
+        self.announcements = SQLAnnouncements(db)
 
     @property
     def backend(self) -> str:

@@ -17,7 +17,8 @@ It also knows Discord's refusals: the bot token (REST 401; gateway close 4004, a
 (`message_content_enabled = False`: identify closes with 4014), any close code
 (`close_gateway(code)`, after which discord.py resumes or gives up as Discord's rules say),
 50007 (DMs closed), 40003 (opening DMs too fast), 10062 (an interaction answered too late),
-10003 (a DM channel that no longer exists), guild-scoped command syncs, autocomplete.
+10003 (a DM channel that no longer exists), guild-scoped command syncs, autocomplete, and
+modals (callback type 9) with their submissions (`modal_submit()`).
 """
 
 from __future__ import annotations
@@ -751,3 +752,25 @@ def autocomplete(
         "options": [{"name": "args", "type": 3, "value": typed, "focused": True}],
     }
     return _interaction(fake, 4, data, user_id=user_id, guild=guild, permissions=SEND_MESSAGES_ETC)
+
+
+def modal_submit(
+    fake: FakeDiscord,
+    custom_id: str,
+    value: str,
+    *,
+    user_id: str = MEMBER_ID,
+    guild: bool = True,
+    permissions: int = SEND_MESSAGES_ETC,
+    layout: str = "row",
+) -> JSONDict:
+    """A member pressed Submit on a modal (interaction type 5) with `value` in its one text
+    input; `layout` "row" (action rows) or "label" (the newer label components)."""
+    field = {"type": 4, "custom_id": "text", "value": value}
+    components = (
+        [{"type": 1, "components": [field]}]
+        if layout == "row"
+        else [{"type": 18, "id": 1, "component": field}]
+    )
+    data = {"custom_id": custom_id, "components": components}
+    return _interaction(fake, 5, data, user_id=user_id, guild=guild, permissions=permissions)

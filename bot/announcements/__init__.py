@@ -1,0 +1,1 @@
+"""Moderators' scheduled posts."""

@@ -1,0 +1,1 @@
+"""Help in the hard minute: urges, reasons, coping steps."""
