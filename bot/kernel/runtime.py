@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -164,7 +165,10 @@ class Harbor:
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,
-            next_run_time=self.clock.now(),
+            # APScheduler ticks on the wall clock, whatever clock Harbor reads: a first run
+            # time from a test's or the console's clock days in the past made it walk every
+            # missed 20 s tick (millions at sweep_seconds=0.02) before the first sweep.
+            next_run_time=datetime.now(UTC),
         )
         try:
             self._receiving = (stop, tasks) if receives else None
