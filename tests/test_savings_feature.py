@@ -123,5 +123,6 @@ async def test_removing_the_counter_removes_its_rates(
 ) -> None:
     await console.push("/sober 2026-10-01")
     await console.push("/sober money 5/day")
-    await console.push("/sober remove clean time")
+    assert await rates(store) != []
+    await console.push("/sober remove recovery")  # the default counter's name
     assert await rates(store) == []

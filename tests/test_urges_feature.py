@@ -157,6 +157,31 @@ async def test_a_strong_craving_20_minutes_later_offers_more_help(console: Conso
     assert "I'm not safe right now" in labels(answer)
 
 
+async def test_a_typed_number_answers_the_follow_up_once_it_was_asked(
+    console: ConsoleAdapter, store: SQLStore
+) -> None:
+    await console.push("/urge")
+    await console.push(":press Check on me in 20 minutes")
+    (early,) = await console.push("4")  # before the question: just a message
+    assert "out of 10" not in early.text
+    await console.push(":advance 21m")
+    (answer,) = await console.push("4/10")
+    assert "4 out of 10" in answer.text
+    row = await store.db.fetchone("SELECT level_after FROM urges")
+    assert row is not None and row["level_after"] == 4
+    (later,) = await console.push("2")  # answered: the next number is just a message
+    assert "out of 10" not in later.text
+
+
+async def test_a_typed_answer_never_takes_over_another_question(console: ConsoleAdapter) -> None:
+    await console.push("/urge")
+    await console.push("/reasons add")  # "what's one reason?" is open
+    (said,) = await console.push(":press Check on me in 20 minutes")
+    assert "20 minutes" in said.text
+    (kept,) = await console.push("my kids")
+    assert "Kept" in kept.text
+
+
 async def test_an_online_meeting_starting_soon_is_offered(
     console: ConsoleAdapter,
 ) -> None:

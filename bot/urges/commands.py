@@ -34,10 +34,12 @@ URGE_BUTTON = "urg"  # urg:start | urg:next:<urge>:<turn> | urg:buddy:<urge> | u
 #                      | urg:lvl:<urge>:<0-10>
 REASON_BUTTON = "rsn"  # rsn:add (the private form's data)
 ASKED_REASON = "urges:reason"
+CHECKING = "urges:check"  # a typed 0-10 answers the follow-up, like its buttons
 CRISIS_BUTTON = "crisis:show"  # answered by the crisis guard, before any feature
 
 CHECK_AFTER = timedelta(minutes=20)
 ASK_TTL = 15 * 60  # a question for a reason stays open this long
+ANSWER_WINDOW = 2 * 3600  # a typed number answers the follow-up this long after it is due
 LEVELS = range(0, 11)
 EASED_AT_MOST = 3
 STRONG_FROM = 8
@@ -175,6 +177,11 @@ async def _check_later(ctx: Context, row: UrgeRow) -> None:
         delay=CHECK_AFTER,
     )
     await ctx.store.recovery.update_urge(row.id, UrgeUpdate(check_at=due))
+    if await ctx.store.conversations.get(ctx.member.id, ctx.now_ts()) is None:
+        # Never over another open question (a check-in, a reason): the buttons still work.
+        await ctx.store.conversations.set(
+            ctx.member.id, CHECKING, {"urge": row.id}, due + ANSWER_WINDOW
+        )
     ctx.whisper(ctx.tr.n("urge.check_set", int(CHECK_AFTER.total_seconds() // 60)))
 
 
@@ -187,8 +194,9 @@ def level_buttons(urge_id: int) -> Buttons:
 
 async def _level(ctx: Context, row: UrgeRow, level: int) -> None:
     await ctx.store.recovery.answer_urge(ctx.member.id, row.id, level, ctx.now_ts())
+    edit = ctx.event.kind is EventKind.BUTTON  # a typed answer gets a new message
     if level <= EASED_AT_MOST:
-        ctx.whisper(ctx.text("urge.level_eased", level=level), edit=True)
+        ctx.whisper(ctx.text("urge.level_eased", level=level), edit=edit)
         return
     buttons: list[tuple[Button, ...]] = [
         (Button(ctx.text("urge.another"), f"{URGE_BUTTON}:next:{row.id}:1"),)
@@ -197,7 +205,27 @@ async def _level(ctx: Context, row: UrgeRow, level: int) -> None:
         buttons.append((Button(ctx.text("urge.tell_buddy"), f"{URGE_BUTTON}:buddy:{row.id}"),))
     buttons.append((Button(ctx.text("urge.not_safe"), CRISIS_BUTTON),))
     key = "urge.level_strong" if level >= STRONG_FROM else "urge.level_still"
-    ctx.whisper(ctx.text(key, level=level), tuple(buttons), edit=True)
+    ctx.whisper(ctx.text(key, level=level), tuple(buttons), edit=edit)
+
+
+async def check_reply(ctx: Context) -> bool:
+    """A number typed after "How's the craving now, 0-10?" ("4", "4/10"). Before the question
+    was sent, or for anything else, the text goes on as usual."""
+    convo = await ctx.store.conversations.get(ctx.member.id, ctx.now_ts())
+    if convo is None or convo.state != CHECKING:
+        return False
+    row = await ctx.store.recovery.urge(ctx.member.id, int(convo.data.get("urge", 0)))
+    if row is None or row.level_after is not None:
+        await ctx.store.conversations.clear(ctx.member.id)
+        return False
+    if row.check_at is None or ctx.now_ts() < row.check_at:
+        return False
+    level = parse_int(ctx.event.text.strip().removesuffix("/10").strip(), 0, 10)
+    if level is None:
+        return False
+    await ctx.store.conversations.clear(ctx.member.id)
+    await _level(ctx, row, level)
+    return True
 
 
 # -- /progress -------------------------------------------------------------------------------
@@ -330,5 +358,8 @@ ROUTES = Routes(
         ButtonRoute(URGE_BUTTON, urge_button_pressed),
         ButtonRoute(REASON_BUTTON, reason_form_sent),
     ],
-    conversations=[ConversationRoute(ASKED_REASON, reason_reply)],
+    conversations=[
+        ConversationRoute(ASKED_REASON, reason_reply),
+        ConversationRoute(CHECKING, check_reply),
+    ],
 )
