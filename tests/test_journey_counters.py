@@ -357,6 +357,23 @@ async def test_milestone_while_blocked_comes_late_after_return(console: ConsoleA
     assert len(found) == 1 and "A little late" in found[0].text
 
 
+async def test_a_congratulation_held_for_days_still_comes_after_return(
+    console: ConsoleAdapter,
+) -> None:
+    """Discord finds closed DMs only when a send fails: the queued congratulation is held,
+    and it must not end as 'stale' however long the member was away."""
+    await console.push("/settings tz America/Chicago")
+    await console.push("/sober 2026-10-01 alcohol")
+    console.state.blocked.add("alex")  # DMs closed: found only when a send fails
+    assert celebrations(await console.push(":time 2026-11-30T12:00-06:00")) == []
+    assert celebrations(await console.push(":advance 3d")) == []
+    console.state.blocked.discard("alex")
+    await console.push("hi")  # writing again is how Harbor learns they are back
+    found = celebrations(await console.push(":advance 1m"))
+    assert len(found) == 1 and "A little late" in found[0].text
+    assert celebrations(await console.push(":advance 2d")) == []  # once
+
+
 async def test_on_time_milestone_is_not_called_late(console: ConsoleAdapter) -> None:
     await console.push("/settings tz America/Chicago")
     await console.push("/sober 2026-10-01 alcohol")

@@ -20,7 +20,7 @@ import os
 import random
 import socket
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.kernel.clock import Clock
 from bot.kernel.config import SchedulerSettings
@@ -162,10 +162,13 @@ class Dispatcher:
     async def _send_row(self, row: OutboxRow, stats: DispatchStats) -> None:
         outbox = self.store.outbox
         ts = int(self.clock.now().timestamp())
+        reply = reply_for(row)
         if row.stale_at is not None and ts > row.stale_at:
-            await outbox.mark_skipped(row.id, "stale: planned before downtime")
-            stats.skipped += 1
-            return
+            if reply.late_text is None:
+                await outbox.mark_skipped(row.id, "stale: planned before downtime")
+                stats.skipped += 1
+                return
+            reply = replace(reply, text=reply.late_text)  # late, and it says so
         if row.platform not in self.delivery.adapters:
             await outbox.retry_later(
                 row.id,
@@ -175,7 +178,6 @@ class Dispatcher:
             )
             stats.retried += 1
             return
-        reply = reply_for(row)
         pacer = self.delivery.pacers.get(row.platform)
         if pacer is not None:
             wait = pacer.wait_for(*chat_key(reply))

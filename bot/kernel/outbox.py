@@ -41,6 +41,8 @@ def encode(reply: Reply) -> str:
             "mime": reply.document.mime,
             "content": base64.b64encode(reply.document.content).decode("ascii"),
         }
+    if reply.late_text is not None:
+        body["late_text"] = reply.late_text
     if reply.fallback is not Fallback.DROP:
         body["fallback"] = reply.fallback.value
     if reply.moderator_of is not None:
@@ -86,6 +88,7 @@ def reply_for(row: OutboxRow) -> Reply:
         fallback=Fallback(body.get("fallback", Fallback.DROP.value)),
         moderator_of=body.get("moderator_of"),
         priority=row.priority,
+        late_text=body.get("late_text"),
     )
 
 

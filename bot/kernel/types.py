@@ -167,6 +167,10 @@ class Reply:
     # The payload of a link that opens the private chat and continues there ("crisis",
     # "checkin", "meeting-12"): used by the fallback when the member has no private chat.
     resume: str | None = None
+    # A scheduled message that goes out after its stale time says this instead (a
+    # congratulation held while the member's DMs were closed arrives "a little late");
+    # without it a stale row is skipped.
+    late_text: str | None = None
     # Open this private form instead, where the platform has forms and the reply answers an
     # interaction (Capabilities.forms); elsewhere `text` is shown (say where to type instead).
     form: Form | None = None

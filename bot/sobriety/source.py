@@ -29,6 +29,7 @@ from storage.rows import DueMilestone, Sharing
 
 HORIZON = timedelta(days=366 * 3)
 STALE = timedelta(hours=24)
+HELD_LIFE = timedelta(days=30)  # a private congratulation waits this long for its member
 
 
 def _time(text: str | None) -> time | None:
@@ -113,20 +114,21 @@ class MilestoneSource:
         meaning = milestone_meaning(m, program)
         out: list[OutboxItem] = []
         if not member.paused:
-            if late:
-                text = tr(
-                    "milestone.belated",
-                    milestone=adjective(tr, m),
-                    date=at.date().isoformat(),
-                    meaning=meaning,
-                    name=c.name,
-                )
-            else:
-                text = tr("milestone.private", meaning=meaning, name=c.name)
+            belated = tr(
+                "milestone.belated",
+                milestone=adjective(tr, m),
+                date=at.date().isoformat(),
+                meaning=meaning,
+                name=c.name,
+            )
+            text = belated if late else tr("milestone.private", meaning=meaning, name=c.name)
             if extra is not None and extra.savings_line:
                 text += "\n\n" + extra.savings_line
+                belated += "\n\n" + extra.savings_line
             due_at = int(now.timestamp()) if late else int(at.timestamp())
-            note = private_to(member, text)
+            # Held while their DMs were closed, or planned before downtime: it goes out late,
+            # saying so, when they are back (within HELD_LIFE), never silently dropped.
+            note = replace(private_to(member, text), late_text=belated)
             if extra is not None and extra.private_card is not None:
                 note = replace(note, image=extra.private_card, image_alt=extra.alt)
             out.append(
@@ -137,6 +139,7 @@ class MilestoneSource:
                     due=due_at,
                     recipient_id=member.id,
                     stale_after=STALE,
+                    life=HELD_LIFE,
                 )
             )
         if late:
