@@ -30,6 +30,19 @@ EXPECTED = {
         "/slip logs it and keeps your date, or /reset starts a new count",
         "Your daily check-in is now at 19:00", "Your last 7 days (1 check-in):",
     ],
+    "meetings.txt": [
+        "⏰ Tuesday Night starts in 1 hour: Tue 1 Dec 19:00 (America/New_York).",
+        "starts in 30 minutes, at Wed 2 Dec 00:00 your time (Europe/London)",
+        "Logged: Tuesday Night on 2026-12-01.", "(1 meeting) for Sam", "[file: attendance.csv",
+        "[file: meetings.ics", "── to Alex (private) ─", "Meetings of recovery (1):",
+        "private reminders: 1",
+    ],
+    "recovery_tools.txt": [
+        "Saved so far: £", "• Being there for my daughter", "One thing to try now:",
+        "How's the craving now", "3 out of 10. It eased", "Urges weathered: 1",
+        "Scheduled #1: weekly mon 09:00 (Europe/London)", "That's £750.00 you've kept",
+        "────\nNew week, one day at a time. Meetings: /meetings",
+    ],
     "buddy_journey.txt": [
         "You and Sam are now buddies.", "Alex checked in and is having a hard day.",
         "I've taken back your invitation to Kim.", "• Sam: buddies",

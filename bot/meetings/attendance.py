@@ -69,7 +69,7 @@ async def attendance(ctx: Context) -> None:
         writer.writerow([r.day, _csv_safe(r.meeting_name), stamp])
     doc = Document("attendance.csv", out.getvalue().encode("utf-8"), "text/csv")
     ctx.whisper(
-        ctx.text("attend.export", count=len(rows), name=ctx.member.display_name), document=doc
+        ctx.tr.n("attend.export", len(rows), name=ctx.member.display_name), document=doc
     )
 
 
