@@ -454,9 +454,12 @@ async def test_example_script(console: ConsoleAdapter) -> None:
     for line in (ROOT / "examples/meetings.txt").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             said += await console.push(line)
-    announcement, reminder = said[-2:]
-    assert announcement.to == "group recovery" and "starts in 1 hour" in announcement.text
+    (announcement,) = [s for s in said if "starts in 1 hour" in s.text]
+    assert announcement.to == "group recovery"
+    (reminder,) = [s for s in said if "Reminder: Tuesday Night" in s.text]
     assert reminder.to == "Sam (private)" and "Wed 2 Dec 00:00 your time" in reminder.text
+    (listing,) = [s for s in said if s.text.startswith("Meetings of recovery")]
+    assert listing.to == "Alex (private)" and "private reminders: 1" in listing.text
 
 
 async def test_group_listing_does_not_reveal_a_members_time_zone(console: ConsoleAdapter) -> None:
