@@ -36,6 +36,19 @@ async def test_not_sober_today_offers_slip_and_reset_gently(console: ConsoleAdap
     assert "doesn't erase" in said[0].text
 
 
+async def test_a_hard_check_in_offers_an_online_meeting_starting_soon(
+    console: ConsoleAdapter,
+) -> None:
+    await console.push(":group recovery")
+    await console.push(":mod on")
+    await console.push("/meeting add Lunch Online | wed | 12:30 | UTC | 60 | https://zoom.us/j/1")
+    await console.push(":dm")
+    (easy,) = await checkin(console, "4", "1", "Yes")
+    assert "Lunch Online" not in easy.text  # only on a hard day
+    (hard,) = await checkin(console, "2", "9", "Yes")
+    assert "Lunch Online" in hard.text and "https://zoom.us/j/1" in hard.text
+
+
 async def test_not_sober_today_without_a_counter_mentions_no_reset(
     console: ConsoleAdapter,
 ) -> None:

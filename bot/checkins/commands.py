@@ -24,6 +24,8 @@ from bot.kernel.i18n import Translator, translator
 from bot.kernel.outbox import planned, private_to
 from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes
 from bot.kernel.types import Button, Buttons, EventKind, Form, Priority
+from bot.meetings.lookup import untagged_language
+from bot.meetings.now_commands import soonest_online
 from bot.urges.commands import progress_line as urge_progress_line
 from bot.urges.commands import urge_button
 from storage.base import CheckinPlan, CheckinRow, MemberRow, OutboxItem, PromptAdvance, Store
@@ -235,11 +237,20 @@ async def _done_text(ctx: Context, row: CheckinRow) -> str:
     if row.sober == "no" and await ctx.store.sobriety.counters(ctx.member.id):
         # Gently, and only as an offer: the counter is theirs to change, or not.
         text += "\n\n" + ctx.text("checkin.setback_offer")
+    hard_day = (row.cravings is not None and row.cravings >= ALERT_CRAVINGS) or row.sober == "no"
+    if hard_day and (meeting := await _meeting_now(ctx)) is not None:
+        text += "\n\n" + meeting  # "There's an online meeting starting in 12 minutes: …"
     if streak > 1:
         text += "\n\n" + ctx.tr.n("checkin.streak", streak)
     if ctx.capabilities.forms:
         return text + "\n\n" + ctx.text("note.ask_form", max=MAX_NOTE)
     return text + "\n\n" + ctx.text("checkin.ask_note", max=MAX_NOTE)
+
+
+async def _meeting_now(ctx: Context) -> str | None:
+    return await soonest_online(
+        ctx.store, ctx.community, ctx.now(), ctx.lang, untagged=untagged_language(ctx)
+    )
 
 
 async def _streak(ctx: Context) -> int:
