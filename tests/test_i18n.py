@@ -22,6 +22,8 @@ from bot.kernel.i18n import (
     plural_categories,
     translator,
 )
+from bot.sobriety.milestones import get_milestone, milestone_meaning, packaged_meanings
+from bot.urges.coping import MAX_TEXT, coping_steps
 
 FORMATTER = string.Formatter()
 
@@ -39,9 +41,15 @@ def test_every_shipped_language_has_every_key(lang: str) -> None:
     assert missing == [], f"{lang} lacks {missing[:10]}"
 
 
+def packaged_english() -> dict[str, str]:
+    """Texts that ship as data, in English (coping steps, milestone meanings); a catalog may
+    translate them under these keys."""
+    return {s.text_key: s.text for s in coping_steps()} | packaged_meanings()
+
+
 @pytest.mark.parametrize("lang", available())
 def test_placeholders_and_plural_forms_agree_with_english(lang: str) -> None:
-    english = catalog(DEFAULT_LANG)
+    english = catalog(DEFAULT_LANG) | packaged_english()
     for key, template in catalog(lang).items():
         assert key in english, f"{lang}: {key} is not an English key"
         assert placeholders(template) <= placeholders(english[key]) | {"n"}, (lang, key)
@@ -103,6 +111,10 @@ def test_a_complete_language_says_exactly_what_english_says(lang: str) -> None:
         elif isinstance(theirs, dict):
             assert key in PLURAL_ONLY_ELSEWHERE, f"{lang}: {key} is read as one text"
             assert needed <= set(theirs), (lang, key)
+    for key, text in packaged_english().items():
+        if key in mine:
+            assert isinstance(mine[key], str), (lang, key)
+            assert placeholders(mine[key]) == placeholders(text), (lang, key)
 
 
 @pytest.mark.parametrize("lang", [lang for lang in complete() if lang != DEFAULT_LANG] or ["-"])
@@ -112,14 +124,27 @@ def test_a_complete_language_mirrors_the_english_files(lang: str) -> None:
     if lang == "-":
         pytest.skip("English is the only complete language so far")
     assert set(_files(lang)) - {"_meta.toml"} == set(_files(DEFAULT_LANG))
+    data = set(packaged_english())
     for name, tree in _files(DEFAULT_LANG).items():
-        assert _keys(_files(lang)[name]) == _keys(tree), (lang, name)
+        assert _keys(_files(lang)[name]) - data == _keys(tree), (lang, name)
+
+
+def test_spanish_translates_the_packaged_texts_too() -> None:
+    """A Spanish member's /urge step and milestone line are Spanish, and short enough."""
+    es = catalog("es")
+    missing = sorted(set(packaged_english()) - set(es))
+    assert missing == [], missing[:10]
+    assert all(len(str(es[s.text_key])) <= MAX_TEXT for s in coping_steps())
+    year = get_milestone("1y")
+    assert milestone_meaning(year, "AA", translator("es")).startswith("1 año. ")
+    assert milestone_meaning(get_milestone("5y"), "NA", translator("es")).startswith("5 años. ")
+    assert milestone_meaning(year, "AA", translator("en")) == milestone_meaning(year, "AA")
 
 
 def test_commands_and_markup_stay_as_typed() -> None:
     """Command names, /settings words and {placeholders} are typed as English; a translation
     keeps every /command its English text names (and adds none)."""
-    english = catalog(DEFAULT_LANG)
+    english = catalog(DEFAULT_LANG) | packaged_english()
     for lang in complete():
         for key, template in catalog(lang).items():
             assert _commands(template) == _commands(english[key]), (lang, key)

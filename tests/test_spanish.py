@@ -1,10 +1,12 @@
 """A member who chooses Spanish hears Harbor in Spanish everywhere, through the console
-adapter: the answer to the choice itself, /help, a check-in with its buttons, a counter and
-the milestone that arrives on its own later."""
+adapter: the answer to the choice itself, /help, a check-in with its buttons, a counter, the
+milestone (and its card) that arrives on its own later, and /urge's coping step."""
 
 from __future__ import annotations
 
 from adapters.console import ConsoleAdapter, Said
+from bot.kernel.i18n import catalog
+from bot.urges.coping import coping_steps
 from storage.sql.store import SQLStore
 
 
@@ -44,9 +46,19 @@ async def test_a_member_chooses_spanish_and_hears_it_everywhere(
     assert "Próximo logro: 30 días" in said[0].text
     said = await console.push(":time 2026-11-26T09:30-06:00")
     (note,) = [s for s in said if s.to == "Alex (private)" and "¡Felicidades!" in s.text]
-    assert note.text.startswith("🎉 ¡Felicidades!")
-    assert '(Tu contador "' in note.text
-    assert note.image_alt.startswith("Una tarjeta de logro: 30 días.")
+    assert note.text.startswith(
+        "🎉 ¡Felicidades! 30 días. Un mes entero eligiendo tu recuperación, un día a la vez."
+    )
+    assert note.text.endswith('(Tu contador "recuperación".)')  # its default name, in Spanish
+    assert note.image is not None
+    assert note.image_alt == (
+        "Una tarjeta de logro: 30 días. Un mes entero eligiendo tu recuperación, un día a la vez."
+    )
+
+    (urge,) = private(await console.push("/urge"))
+    assert urge.startswith("Te acercaste, y eso importa.")
+    step = urge.split("Algo que puedes probar ahora:\n", 1)[1]
+    assert step in {str(catalog("es")[s.text_key]) for s in coping_steps()}
 
 
 async def test_spanish_words_are_read_where_spanish_is_shown(console: ConsoleAdapter) -> None:
