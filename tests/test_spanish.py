@@ -86,3 +86,13 @@ async def test_language_choices_and_the_way_back(console: ConsoleAdapter, store:
     assert said[0].text.startswith("Okay: from now on I'll talk with you in English.")
     (help_text,) = private(await console.push("/help"))
     assert help_text.startswith("Here's what I can do:")
+
+
+async def test_crisis_lines_in_spanish_for_a_member_who_chose_it(console: ConsoleAdapter) -> None:
+    """Never a lecture: not alone, and a number to call or text now."""
+    await console.push("/settings language es")
+    await console.push("/settings country MX")
+    (reply,) = private(await console.push("/crisis"))
+    assert reply.startswith("No estás solo/a.")
+    assert "Líneas de crisis (" in reply
+    assert any(ch.isdigit() for ch in reply.split("Líneas de crisis (", 1)[1])
