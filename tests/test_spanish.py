@@ -5,7 +5,8 @@ milestone (and its card) that arrives on its own later, and /urge's coping step.
 from __future__ import annotations
 
 from adapters.console import ConsoleAdapter, Said
-from bot.kernel.i18n import catalog
+from bot.kernel.i18n import catalog, translator
+from bot.kernel.runtime import Harbor
 from bot.urges.coping import coping_steps
 from storage.sql.store import SQLStore
 
@@ -96,3 +97,12 @@ async def test_crisis_lines_in_spanish_for_a_member_who_chose_it(console: Consol
     assert reply.startswith("No estás solo/a.")
     assert "Líneas de crisis (" in reply
     assert any(ch.isdigit() for ch in reply.split("Líneas de crisis (", 1)[1])
+
+
+def test_command_menus_fit_where_english_fits(harbor: Harbor) -> None:
+    """Discord cuts a command's description at 100 characters: a Spanish one is never cut
+    where the English one is whole."""
+    en, es = translator("en"), translator("es")
+    for cmd in harbor.core.router.commands:
+        if len(en(cmd.help_key)) <= 100:
+            assert len(es(cmd.help_key)) <= 100, (cmd.name, es(cmd.help_key))
