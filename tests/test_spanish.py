@@ -4,9 +4,12 @@ milestone (and its card) that arrives on its own later, and /urge's coping step.
 
 from __future__ import annotations
 
+from datetime import date
+
 from adapters.console import ConsoleAdapter, Said
 from bot.kernel.i18n import catalog, translator
 from bot.kernel.runtime import Harbor
+from bot.meetings.attendance import _split_day
 from bot.urges.coping import coping_steps
 from storage.sql.store import SQLStore
 
@@ -106,3 +109,10 @@ def test_command_menus_fit_where_english_fits(harbor: Harbor) -> None:
     for cmd in harbor.core.router.commands:
         if len(en(cmd.help_key)) <= 100:
             assert len(es(cmd.help_key)) <= 100, (cmd.name, es(cmd.help_key))
+
+
+def test_attended_reads_hoy_and_ayer() -> None:
+    today = date(2026, 11, 25)
+    assert _split_day("Grupo del domingo ayer", today) == ("Grupo del domingo", date(2026, 11, 24))
+    assert _split_day("3 hoy", today) == ("3", today)
+    assert _split_day("3 yesterday", today) == ("3", date(2026, 11, 24))
