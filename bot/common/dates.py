@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Mapping
 from datetime import date, time, timedelta
 
 __all__ = [
@@ -86,6 +87,8 @@ _RELATIVE = {
     "today": 0, "heute": 0, "aujourd'hui": 0, "hoy": 0,
     "yesterday": 1, "gestern": 1, "hier": 1, "ayer": 1,
 }  # fmt: skip
+# "today" and "yesterday" in the catalog languages, for commands that take a day (public).
+RELATIVE_DAYS: Mapping[str, int] = _RELATIVE
 
 _MONTH_NAMES: dict[str, int] = {}
 for _number, _names in enumerate(

@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta
 
+from bot.common.dates import RELATIVE_DAYS
 from bot.kernel.context import Context
 from bot.kernel.types import Document
 from bot.meetings.lookup import resolve_meeting, visible_communities
@@ -19,9 +20,8 @@ from bot.meetings.occurrences import last_occurrence
 def _split_day(args: str, today: date) -> tuple[str, date | None]:
     """'/attended 3 2026-11-20' -> ('3', date); no date given -> None."""
     words = args.split()
-    if words and words[-1].casefold() in ("today", "yesterday"):
-        back = 1 if words[-1].casefold() == "yesterday" else 0
-        return " ".join(words[:-1]), today - timedelta(days=back)
+    if words and words[-1].casefold() in RELATIVE_DAYS:  # today, yesterday, hoy, ayer, ...
+        return " ".join(words[:-1]), today - timedelta(days=RELATIVE_DAYS[words[-1].casefold()])
     if words:
         try:
             return " ".join(words[:-1]), date.fromisoformat(words[-1])

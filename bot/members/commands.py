@@ -17,6 +17,7 @@ from bot.common.timezones import ZoneAnswer, has_summer_time, resolve_zone
 from bot.kernel.context import Context
 from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes, Where
 from bot.kernel.types import Button, Document
+from bot.members.language import language_name, set_language
 from bot.sobriety.commands import follow_zone
 from storage.rows import MemberUpdate
 
@@ -38,9 +39,29 @@ QUICK_ZONES = (
 QUICK_COUNTRIES = ("US", "GB", "CA", "AU", "IE", "NZ")
 OTHER_COUNTRY = "other"
 # /start <payload>: a deep link from a group continues with these in the private chat.
-RESUMABLE = frozenset({"sober", "reset", "slip", "history", "celebrate", "share", "checkin",
-                       "progress", "buddy", "settings", "privacy", "mydata", "remind",
-                       "attended", "attendance", "meetings", "meeting", "going", "help"})
+RESUMABLE = frozenset(
+    {
+        "sober",
+        "reset",
+        "slip",
+        "history",
+        "celebrate",
+        "share",
+        "checkin",
+        "progress",
+        "buddy",
+        "settings",
+        "privacy",
+        "mydata",
+        "remind",
+        "attended",
+        "attendance",
+        "meetings",
+        "meeting",
+        "going",
+        "help",
+    }
+)
 
 
 # A deep link's payload: a command name and at most an id (`meeting-12`), never other
@@ -141,6 +162,7 @@ async def _settings_summary(ctx: Context) -> str:
         tz=m.tz or f"{unset} ({ctx.tz_name()})",
         country=m.country or unset,
         locale=m.date_locale or ctx.settings.community.date_locale,
+        language=language_name(ctx.lang),
         checkin=checkin,
     )
 
@@ -169,6 +191,8 @@ async def settings(ctx: Context) -> None:
         await set_locale(ctx, value)
     elif key in ("checkin", "check-in"):
         await set_checkin_time(ctx, value)
+    elif key in ("language", "lang", "idioma"):
+        await set_language(ctx, value)
     else:
         ctx.whisper(ctx.text("settings.unknown_key", key=key[:20]))
 
@@ -225,8 +249,10 @@ async def set_country(ctx: Context, value: str, *, typed: bool = False) -> bool:
     await _answered(ctx, ASKED_COUNTRY)
     ctx.member = dataclasses.replace(ctx.member, country=code)
     name = country_name(code, ctx.lang)
-    key = "settings.country_set" if ctx.services.helplines.known(code) else (
-        "settings.country_set_no_lines"
+    key = (
+        "settings.country_set"
+        if ctx.services.helplines.known(code)
+        else ("settings.country_set_no_lines")
     )
     ctx.whisper(ctx.text(key, country=name))
     return True
@@ -360,9 +386,7 @@ ROUTES = Routes(
     commands=[
         Command(name="start", handler=start, help_key="help.start"),
         Command(name="help", handler=help_, help_key="help.help"),
-        Command(
-            name="settings", handler=settings, help_key="help.settings", suggest=suggest_zone
-        ),
+        Command(name="settings", handler=settings, help_key="help.settings", suggest=suggest_zone),
         Command(name="privacy", handler=privacy, help_key="help.privacy"),
         Command(name="mydata", handler=mydata, help_key="help.mydata", where=Where.PRIVATE),
         Command(name="forget", handler=forget, help_key="help.forget", where=Where.PRIVATE),

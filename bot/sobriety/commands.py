@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from bot.common.dates import DateInputError, parse_start
 from bot.common.parsing import parse_int
 from bot.kernel.context import Context
 from bot.kernel.hhmm import parse_hhmm
+from bot.kernel.i18n import available, t
 from bot.kernel.router import ButtonRoute, Command, ConversationRoute, Routes, Where
 from bot.kernel.types import Button, EventKind
 from bot.sobriety import savings_commands, sharing
@@ -213,6 +215,14 @@ def _next_line(
     )
 
 
+def _default_name(ctx: Context, existing: Sequence[CounterRow]) -> str:
+    """The default name ("recovery") in the member's language; a default counter made in
+    another language keeps its name (a date without a name still means that counter)."""
+    defaults = {DEFAULT_NAME} | {clean_name(t("sober.default_name", lang)) for lang in available()}
+    made = next((c.name for c in existing if c.name in defaults), None)
+    return made or clean_name(ctx.text("sober.default_name")) or DEFAULT_NAME
+
+
 async def _set(ctx: Context, args: str) -> None:
     tz = ctx.tz()
     now_local = ctx.now().astimezone(tz)
@@ -223,11 +233,11 @@ async def _set(ctx: Context, args: str) -> None:
     except DateInputError as exc:
         ctx.whisper(ctx.text(exc.key) + "\n" + ctx.text("sober.example"))
         return
-    name = clean_name(name_text) if name_text else DEFAULT_NAME
+    existing = await ctx.store.sobriety.counters(ctx.member.id)
+    name = clean_name(name_text) if name_text else _default_name(ctx, existing)
     if name is None:
         ctx.whisper(ctx.text("sober.bad_name", max=MAX_NAME))
         return
-    existing = await ctx.store.sobriety.counters(ctx.member.id)
     same = next((c for c in existing if c.name == name), None)
     if same is not None:
         await _change_date(ctx, same, day, at)

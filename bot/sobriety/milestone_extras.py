@@ -97,7 +97,8 @@ class CardPainter:
 
 
 def card_request(tr: Translator, m: Milestone, program: str, name: str | None) -> CardRequest:
-    return CardRequest(m.key, label(tr, m), program, milestone_meaning(m, program), name, tr.lang)
+    wording = milestone_meaning(m, program, tr)
+    return CardRequest(m.key, label(tr, m), program, wording, name, tr.lang)
 
 
 def card_alt(tr: Translator, request: CardRequest) -> str:

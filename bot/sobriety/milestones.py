@@ -18,6 +18,8 @@ from functools import cache
 from importlib import resources
 from itertools import count
 
+from bot.kernel.i18n import Translator
+
 __all__ = [
     "PROGRAMS",
     "Milestone",
@@ -121,14 +123,28 @@ def _meanings() -> dict[str, dict[str, str]]:
     return {program: dict(data[program]) for program in PROGRAMS}
 
 
-def milestone_meaning(m: Milestone, program: str) -> str:
-    """One short warm line for milestone `m` in the style of `program` (one of PROGRAMS).
+def packaged_meanings() -> dict[str, str]:
+    """The English lines by the catalog key a translation gives them under
+    (`milestone.meaning.<program>.<key>`, e.g. milestone.meaning.NA.30d)."""
+    return {
+        f"milestone.meaning.{program}.{key}": text
+        for program, lines in _meanings().items()
+        for key, text in lines.items()
+    }
+
+
+def milestone_meaning(m: Milestone, program: str, tr: Translator | None = None) -> str:
+    """One short warm line for milestone `m` in the style of `program` (one of PROGRAMS), in
+    `tr`'s language when its catalog translates the line, else the packaged English.
 
     Multi-year milestones share the program's "yearly" line, with {years} filled in.
     """
     if program not in PROGRAMS:
         raise ValueError(f"unknown program {program!r}; expected one of {PROGRAMS}")
     lines = _meanings()[program]
-    if m.key in lines:
-        return lines[m.key]
-    return lines["yearly"].format(years=m.months // 12)
+    key = m.key if m.key in lines else "yearly"
+    years = m.months // 12
+    translated = f"milestone.meaning.{program}.{key}"
+    if tr is not None and tr.has(translated):
+        return tr(translated, years=years)
+    return lines[key].format(years=years) if key == "yearly" else lines[key]

@@ -111,7 +111,7 @@ class MilestoneSource:
         tr = translator(member.lang)
         program = next((x.program for x in d.communities), self.default_program)
         base = f"milestone:{c.id}:{c.start_date}:{m.key}"
-        meaning = milestone_meaning(m, program)
+        meaning = milestone_meaning(m, program, tr)
         out: list[OutboxItem] = []
         if not member.paused:
             belated = tr(
