@@ -22,6 +22,7 @@ from bot.meetings.model import MeetingSpec
 from bot.meetings.now_commands import soonest_online
 from bot.meetings.occurrences import Occurrence
 from bot.meetings.reminders import reminder_text
+from storage.meetings_base import PURPOSE_ONLINE, NewSource
 from storage.sql.store import SQLStore
 from tests.fakes.feed_server import ONLINE_PATH, FakeFeedServer
 
@@ -147,6 +148,26 @@ async def test_the_installations_online_feed_serves_everyone(
     await restarted.tick()
     assert int(await store.db.fetchval("SELECT COUNT(*) FROM meeting_sources")) == 0
     assert int(await store.db.fetchval("SELECT COUNT(*) FROM online_meetings")) == 0
+
+
+async def test_before_the_first_sync_it_says_the_list_is_on_its_way(
+    store: SQLStore, clock: ManualClock, feeds: FakeFeedServer
+) -> None:
+    settings = Settings.model_validate(
+        {"meetings": {"allow_private_feed_urls": True, "online_feed": feeds.url(ONLINE_PATH)}}
+    )
+    harbor = build(store, clock, settings)
+    console = ConsoleAdapter(clock=clock, on_time=harbor.tick)
+    harbor.attach(console)
+    await console.start(harbor.core)
+    ts = int(clock.now().timestamp())
+    await store.meetings.add_source(
+        NewSource(None, feeds.url(ONLINE_PATH), "", PURPOSE_ONLINE, ts), ts
+    )  # as the first sweep does, before its fetch came back
+    said = texts(await console.push("/meetings now"))
+    assert "still fetching" in said and "don't know of any" not in said
+    await harbor.tick()
+    assert "London Lunchtime" in texts(await console.push("/meetings now"))
 
 
 async def test_no_feeds_at_all(console: ConsoleAdapter) -> None:

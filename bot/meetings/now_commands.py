@@ -50,6 +50,16 @@ async def now_indexes(
     return indexes
 
 
+async def _feeds_not_yet_read(store: Store, communities: Sequence[CommunityRow]) -> bool:
+    """An online feed is configured but its first sync has not come back yet."""
+    for community_id in [*(c.id for c in communities), None]:
+        for source in await store.meetings.sources(community_id):
+            unread = source.last_synced is None and not source.failures
+            if source.purpose == PURPOSE_ONLINE and unread:
+                return True
+    return False
+
+
 def _spec(hit: NowHit) -> MeetingSpec:
     return hit.meeting.spec if isinstance(hit.meeting, FeedMeeting) else hit.meeting
 
@@ -83,7 +93,8 @@ async def meetings_now_cmd(ctx: Context, arg: str) -> None:
     now = ctx.now()
     indexes = await now_indexes(ctx.store, await visible_communities(ctx), untagged_language(ctx))
     if not any(index.size for index in indexes):
-        ctx.whisper(ctx.text("meetings.now_no_feeds"))
+        pending = await _feeds_not_yet_read(ctx.store, await visible_communities(ctx))
+        ctx.whisper(ctx.text("meetings.now_fetching" if pending else "meetings.now_no_feeds"))
         return
     hits = starting_soon(indexes, now, language)
     if not hits:
