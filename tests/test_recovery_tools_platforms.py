@@ -187,6 +187,27 @@ async def test_discord_urge_and_its_follow_up_by_dm(
     assert row is not None and row["level_after"] == 1
 
 
+async def test_discord_sober_money_in_the_channel_is_answered_only_to_the_member(
+    discord_fake: FakeDiscord, discord_bot: Harbor, store: SQLStore
+) -> None:
+    fake = discord_fake
+    started = await interact(fake, fd.slash_command(fake, "sober", "2026-10-27"))
+    assert flags(started) & 64 and "29 days" in content(started)
+    money = await interact(fake, fd.slash_command(fake, "sober", "money 10/day"))
+    assert flags(money) & 64 and "£290.00" in content(money)  # GB: pounds, from the locale
+    shown = await interact(fake, fd.slash_command(fake, "sober"))
+    assert flags(shown) & 64 and "29 days" in content(shown) and "£290.00" in content(shown)
+    refused = await interact(fake, fd.slash_command(fake, "sober", "money -5/day"))
+    assert flags(refused) & 64 and "can't be negative" in content(refused)
+    await settled(discord_bot)
+    rate = await store.db.fetchval("SELECT money_rate FROM counter_savings")
+    assert rate is not None and "10" in str(rate)  # the refused -5 changed nothing
+    # Nothing reached the channel (or a DM): only the interaction answers, seen by her alone.
+    assert not fake.requests_to("POST", CHANNEL_POST)
+    assert not fake.requests_to("POST", DM_POST)
+    assert all(flags(c) & 64 for c in fake.requests_to("POST", r"^/webhooks/"))
+
+
 async def test_discord_card_is_an_attachment_with_alt_text(
     discord_fake: FakeDiscord, discord_bot: Harbor, clock: ManualClock
 ) -> None:

@@ -214,3 +214,59 @@ def test_cli_parser_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str
     bad = tmp_path / "bad.csv"
     bad.write_text("nothing,useful\n", encoding="utf-8")
     assert main(["resources", "import", str(bad), "--community", "7", "--db", str(db)]) == 1
+
+
+async def test_a_family_group_points_its_members_to_family_support(
+    console: ConsoleAdapter,
+) -> None:
+    """What `/resources settings family on` changes, and all it changes: the group's
+    /resources overview gains a line pointing families and friends to /resources family.
+    /resources family itself (the group's own family entries, then the packaged, sourced
+    family resources) answers in every group, marked or not."""
+    line = "families is a group for families and friends: /resources family lists support"
+    await console.push(":group families")
+    await console.push(":mod on")
+    await console.push("hello")
+    await console.push("/resources add family | Riverside Al-Anon | https://example.org/alanon")
+    await console.push("/resources add housing | Hope House | 555 0100")
+    await console.push(":group recovery")  # Alex moderates a second, ordinary group
+    await console.push("hello")
+    await console.push(":as Sam")  # Sam, a parent, is only in the family group
+    await console.push(":group families")
+    await console.push("hi")
+    before = await console.push("/resources")
+    assert "• Family and friends: 1" in before[0].text and line not in before[0].text
+    await console.push(":as Alex")
+    await console.push(":group families")
+    said = await console.push("/resources settings family on")
+    assert "families and friends: yes" in said[0].text
+    await console.push(":as Sam")
+    await console.push(":group families")
+    said = await console.push("/resources")
+    assert said[0].to == "Sam (private)" and line in said[0].text
+    # The one line is all that changed; the group itself sees only the neutral pointer.
+    shown = [t for t in said[0].text.split("\n") if not t.startswith("families is a group")]
+    assert shown == before[0].text.split("\n")
+    assert [s.text for s in said if s.to == "group families"] == [
+        "I've sent you a private message."
+    ]
+    said = await console.push("/resources family")
+    own, packaged = to(said, "Sam")
+    assert "#1 Riverside Al-Anon: https://example.org/alanon" in own and "Hope House" not in own
+    assert "Al-Anon Family Groups" in packaged and "Checked 2026-12" in packaged
+    # A member of the ordinary group gets no such line, yet /resources family answers there.
+    await console.push(":as Kim")
+    await console.push(":group recovery")
+    await console.push("hi")
+    said = await console.push("/resources")
+    assert "is a group for families" not in said[0].text
+    said = await console.push("/resources family")
+    nothing, packaged = to(said, "Kim")
+    assert "nothing listed yet" in nothing and "Al-Anon Family Groups" in packaged
+    # Switched off, the line goes.
+    await console.push(":as Alex")
+    await console.push(":group families")
+    await console.push("/resources settings family off")
+    await console.push(":as Sam")
+    said = await console.push("/resources")
+    assert said[0].text == before[0].text

@@ -1,12 +1,18 @@
-"""Words that reduce stigma. Harbor's own texts (every catalog, in every language, and the
-packaged family resources) use person-first, non-judgmental language: no "addict" or
-"junkie" as a label for a person, no "abuser", no "clean" or "dirty" for people or tests.
-A member's own words are theirs: Harbor shows them as written and never corrects them."""
+"""Words that reduce stigma. Harbor's own texts (every catalog, in every language, every
+packaged TOML file under bot/ (milestone lines, coping steps, ...), and the packaged family
+resources and helplines) use person-first, non-judgmental language: no "addict" or "junkie"
+as a label for a person, no "abuser", no "clean" or "dirty" for people or tests. A member's
+own words are theirs: Harbor shows them as written and never corrects them."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+import tomllib
+from collections.abc import Iterator
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 import pytest
 
@@ -36,6 +42,12 @@ BY_LANGUAGE: dict[str, tuple[tuple[str, str, str], ...]] = {
 # Keys whose wording is waiting for a change (the second test fails once one is reworded).
 PENDING: dict[str, str] = {}
 
+# Proper names Harbor may print as they are, though they contain a checked word, each with
+# why: an organisation's or a helpline's own name is how people find it (say, the "Substance
+# Abuse and Mental Health Services Administration"). Only whole names are spared, never the
+# word elsewhere; an entry no packaged text uses any more fails test_proper_names_are_in_use.
+PROPER_NAMES: dict[str, str] = {}
+
 
 def _patterns(lang: str) -> list[tuple[re.Pattern[str], str, str]]:
     return [
@@ -44,8 +56,13 @@ def _patterns(lang: str) -> list[tuple[re.Pattern[str], str, str]]:
     ]
 
 
-def stigmatising(text: str, lang: str = "en") -> list[tuple[str, str, str]]:
-    """(word found, why it hurts, what to say instead) for each hit in `text`."""
+def stigmatising(
+    text: str, lang: str = "en", spared: dict[str, str] | None = None
+) -> list[tuple[str, str, str]]:
+    """(word found, why it hurts, what to say instead) for each hit in `text`, once the
+    proper names in `spared` (default PROPER_NAMES) are set aside."""
+    for name in PROPER_NAMES if spared is None else spared:
+        text = re.sub(re.escape(name), " ", text, flags=re.IGNORECASE)
     found = []
     for pattern, why, instead in _patterns(lang):
         for match in pattern.finditer(text):
@@ -64,6 +81,57 @@ def catalog_hits() -> dict[str, list[tuple[str, str, str]]]:
     return hits
 
 
+def toml_texts(raw: str) -> Iterator[tuple[str, str]]:
+    """(dotted key, text) for every string in a TOML document, in tables, arrays of tables
+    and lists alike."""
+
+    def walk(node: object, where: str) -> Iterator[tuple[str, str]]:
+        if isinstance(node, str):
+            yield where, node
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                yield from walk(value, f"{where}.{key}" if where else str(key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from walk(value, f"{where}[{index}]")
+
+    yield from walk(tomllib.loads(raw), "")
+
+
+def packaged_tomls(
+    folder: Traversable | None = None, prefix: str = ""
+) -> Iterator[tuple[str, Traversable]]:
+    """Every TOML file inside the bot package (bot/data, bot/*/data, bot/locale/*, and any
+    added later), as (path below bot/, file)."""
+    folder = folder or resources.files("bot")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.is_dir() and entry.name != "__pycache__":
+            yield from packaged_tomls(entry, f"{prefix}{entry.name}/")
+        elif entry.name.endswith(".toml"):
+            yield f"{prefix}{entry.name}", entry
+
+
+def _lang_of(path: str) -> str:
+    parts = path.split("/")
+    return parts[1] if parts[0] == "locale" and len(parts) > 2 else "en"
+
+
+def packaged_text_hits(spared: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """'file: key' -> the words found, over every packaged TOML text and the packaged
+    helplines' names and notes (what Harbor prints from them)."""
+    hits: dict[str, list[str]] = {}
+    for path, entry in packaged_tomls():
+        for key, text in toml_texts(entry.read_text(encoding="utf-8")):
+            if found := stigmatising(text, _lang_of(path), spared):
+                hits[f"{path}: {key}"] = [w for w, _, _ in found]
+    raw = resources.files("bot").joinpath("data/helplines.csv").read_text(encoding="utf-8")
+    for row in csv.DictReader(io.StringIO(raw)):
+        for column in ("service", "focus", "notes"):
+            if found := stigmatising(row[column], "en", spared):
+                hits[f"data/helplines.csv: {row['service']}.{column}"] = [w for w, _, _ in found]
+    return hits
+
+
 def test_the_check_itself() -> None:
     assert [w for w, _, _ in stigmatising("Total clean days for every addict")] == [
         "addict",
@@ -72,6 +140,17 @@ def test_the_check_itself() -> None:
     assert stigmatising("Addiction is a health condition; people in recovery") == []
     assert stigmatising("a substance abuser, a dirty test, junkies") != []
     assert [w for w, _, _ in stigmatising("no es un drogadicto", "es")] == ["drogadicto"]
+    # A spared proper name is set aside whole; the same word elsewhere is still caught.
+    agency = {"Substance Abuse and Mental Health Services Administration": "a US agency"}
+    text = "Call the Substance Abuse and Mental Health Services Administration, not a junkie"
+    assert sorted(w for w, _, _ in stigmatising(text)) == ["Substance Abuse", "junkie"]
+    assert [w for w, _, _ in stigmatising(text, spared=agency)] == ["junkie"]
+
+
+def test_the_toml_scan_reads_every_string() -> None:
+    raw = 'a = "fine"\n[t]\nx = ["ok", "two months clean"]\n[[step]]\ntext = "a dirty test"\n'
+    found = {key: [w for w, _, _ in stigmatising(text)] for key, text in toml_texts(raw)}
+    assert {k: v for k, v in found.items() if v} == {"t.x[1]": ["clean"], "step[0].text": ["dirty"]}
 
 
 def test_catalogs_use_person_first_language() -> None:
@@ -94,6 +173,30 @@ def test_packaged_family_resources_use_person_first_language() -> None:
     for row in family_resources():
         for text in (row.name, row.for_whom, row.notes):
             assert stigmatising(text) == [], (row.name, text)
+
+
+def test_packaged_toml_files_use_person_first_language() -> None:
+    hits = packaged_text_hits()
+    report = "\n".join(f"{where}: {', '.join(words)}" for where, words in sorted(hits.items()))
+    assert not hits, f"stigmatising words in packaged data:\n{report}"
+
+
+def test_every_kind_of_packaged_toml_is_scanned() -> None:
+    scanned = {path for path, _ in packaged_tomls()}
+    # The milestone lines, the coping steps, and the English catalog, at least.
+    assert {"data/milestones.toml", "urges/data/coping.toml", "locale/en/sobriety.toml"} <= scanned
+    assert {p.split("/")[0] for p in scanned} >= {"data", "urges", "locale"}
+
+
+def test_proper_names_are_in_use() -> None:
+    """A spared name that nothing packaged prints any more is taken off PROPER_NAMES."""
+    everything = " ".join(
+        text
+        for _, entry in packaged_tomls()
+        for _, text in toml_texts(entry.read_text(encoding="utf-8"))
+    ) + resources.files("bot").joinpath("data/helplines.csv").read_text(encoding="utf-8")
+    unused = [n for n in PROPER_NAMES if n.casefold() not in everything.casefold()]
+    assert not unused, f"no longer printed, so take them off PROPER_NAMES: {unused}"
 
 
 def test_catalog_files_are_all_scanned() -> None:

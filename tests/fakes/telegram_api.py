@@ -100,6 +100,7 @@ class Call:
     method: str
     params: JSONDict
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    result: Any = None  # what the server answered (a Message for sends), once answered
 
 
 @dataclass
@@ -348,6 +349,17 @@ class FakeTelegramAPI:
 
         return await asyncio.wait_for(wait(), within)
 
+    async def message_id(self, call: Call, within: float = 5.0) -> int:
+        """The id of the message a recorded send created (to press its buttons: a button's
+        answer edits the very message it was on)."""
+
+        async def wait() -> int:
+            async with self._changed:
+                await self._changed.wait_for(lambda: isinstance(call.result, dict))
+            return int(call.result["message_id"])
+
+        return await asyncio.wait_for(wait(), within)
+
     async def wait_until_consumed(self, within: float = 5.0) -> None:
         """Until the client confirmed every queued update (asked for a later offset)."""
 
@@ -373,7 +385,8 @@ class FakeTelegramAPI:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
         params, files = await _read_params(request)
-        self.calls.append(Call(method, params, files))
+        call = Call(method, params, files)
+        self.calls.append(call)
         self._notify()
         delay = next((d for d in self._delays if d[0].lower() == method.lower()), None)
         if delay is not None:
@@ -396,6 +409,8 @@ class FakeTelegramAPI:
         result = await handler(params)
         if isinstance(result, web.Response):
             return result
+        call.result = result
+        self._notify()
         return web.json_response({"ok": True, "result": result})
 
     def _take_failure(self, method: str, params: JSONDict) -> _Failure | None:
