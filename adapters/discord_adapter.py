@@ -46,7 +46,8 @@ Message content: with `read_messages=True` the privileged message_content intent
 requested (it must be enabled in the developer portal, or Discord closes the gateway with
 4014) and every guild message reaches the handler, which crisis detection needs. Without it
 Discord sends guild messages with empty text, so only DMs and messages that mention the bot
-are passed on.
+are passed on. Edits (`on_raw_message_edit`) follow the same rule and go to the crisis guard
+only, once per edit; updates that are no edit (a link preview added) are ignored.
 """
 
 from __future__ import annotations
@@ -474,6 +475,7 @@ class DiscordAdapter:
         tree = self._make_tree(client)
         self._tree = tree
         client.event(self.on_message)
+        client.event(self.on_raw_message_edit)
         client.event(self.on_interaction)
         client.event(self.on_guild_join)
         client.event(self.on_guild_remove)
@@ -718,6 +720,22 @@ class DiscordAdapter:
                 await self._handle(incoming, "message")
         except Exception as exc:
             _log.error("message event failed: %s", type(exc).__name__)
+
+    async def on_raw_message_edit(self, update: discord.RawMessageUpdateEvent) -> None:
+        """An edited message is scanned for crisis language again (never re-run). The raw
+        event, because on_message_edit only fires for messages still in discord.py's cache;
+        the same rules as on_message decide whether Harbor may read it."""
+        if self._closing or not update.data.get("edited_timestamp"):
+            return  # an embed unfurled, a pin: not the author's edit
+        self._track()
+        try:
+            async with self._slots:
+                incoming = await self._message_incoming(update.message)
+                edit = convert.edit_of(incoming, update.data)
+                if edit is not None:
+                    await self._handle(edit, "message edit")
+        except Exception as exc:
+            _log.error("message edit event failed: %s", type(exc).__name__)
 
     async def _message_incoming(self, message: discord.Message) -> Incoming | None:
         client = self._client

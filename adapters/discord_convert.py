@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.kernel.types import (
@@ -286,6 +286,30 @@ def incoming_from_message(
             else None
         ),
     )
+
+
+def edit_of(incoming: Incoming | None, update: Payload) -> Incoming | None:
+    """A MESSAGE_UPDATE as a member's edit, for the crisis guard: scanned again, never run
+    as a command. `incoming` is the updated message as MESSAGE_CREATE would give it (None
+    for bots, webhooks, system messages). Updates without `edited_timestamp` are no edit
+    (Discord unfurled an embed, a pin): None. The event id names the message and the edit,
+    so each edit is scanned once, also when Discord later adds embeds to it."""
+    edited_at = update.get("edited_timestamp")
+    if incoming is None or not edited_at or not incoming.text or incoming.message_id is None:
+        return None
+    return replace(
+        incoming,
+        edited=True,
+        command=None,
+        args="",
+        attachment=None,
+        event_id=f"edit:{incoming.message_id}:{edited_at}",
+    )
+
+
+def incoming_from_edit(payload: Payload, *, bot_user_id: str, **kwargs: Any) -> Incoming | None:
+    """A MESSAGE_UPDATE payload (Discord sends the whole message) → an edited Incoming."""
+    return edit_of(incoming_from_message(payload, bot_user_id=bot_user_id, **kwargs), payload)
 
 
 def incoming_from_interaction(

@@ -79,7 +79,7 @@ from bot.kernel.config import TelegramSettings
 from bot.kernel.core import Lanes
 from bot.kernel.ports import Capabilities, CommandInfo, Inbox, Limits
 from bot.kernel.runtime import AdapterError
-from bot.kernel.types import Document, Incoming, Reply, SendResult, SendStatus
+from bot.kernel.types import Document, Incoming, Priority, Reply, SendResult, SendStatus
 
 log = logging.getLogger(__name__)
 
@@ -733,13 +733,14 @@ class TelegramAdapter:
         if not calls:
             return SendResult(SendStatus.REJECTED, detail="nothing to send or no recipient")
         result = SendResult(SendStatus.REJECTED)
+        crisis = reply.priority == Priority.CRISIS  # resent after a timeout: see RETRY_POLICY
         for call in calls:
-            result = await self._call(call)
+            result = await self._call(call, crisis=crisis)
             if not result.ok:
                 break
         return result
 
-    async def _call(self, call: ApiCall) -> SendResult:
+    async def _call(self, call: ApiCall, *, crisis: bool = False) -> SendResult:
         try:
             message = await self._invoke(call)
         except TimedOut as exc:
@@ -750,7 +751,7 @@ class TelegramAdapter:
                     return _failure(again, call)
             else:
                 return timed_out_result(
-                    _API_NAMES[call.method], may_have_arrived=_may_have_arrived(exc)
+                    _API_NAMES[call.method], may_have_arrived=_may_have_arrived(exc), crisis=crisis
                 )
         except BadRequest as exc:
             if call.method != "edit_message_text":

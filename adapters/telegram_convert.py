@@ -19,6 +19,8 @@ Retry policy when a Bot API call times out (`TimedOut`), per method (RETRY_POLIC
   for a free connection) is FAILED, which the kernel retries (outbox; in memory for crisis
   replies). The outbox's dedupe keys guard against planning a message twice, not against a
   lost answer, so this is the rule that keeps a member from getting the same message twice.
+  Crisis replies are the exception: for them a duplicate beats a loss, so a send that may
+  have arrived is FAILED too and the kernel sends it again.
 """
 
 from __future__ import annotations
@@ -500,10 +502,13 @@ RETRY_POLICY: dict[str, int] = {
 _SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 
 
-def timed_out_result(method: str, *, may_have_arrived: bool) -> SendResult:
+def timed_out_result(method: str, *, may_have_arrived: bool, crisis: bool = False) -> SendResult:
     """The neutral result of a send that timed out. A send that may have reached Telegram
-    is never resent (REJECTED); one that provably never left is FAILED (retried)."""
+    is never resent (REJECTED), unless it is a crisis reply (`crisis`: a second copy is
+    better than none); one that provably never left is FAILED (retried)."""
     detail = f"{method}: timed out"
+    if method in _SENDS and may_have_arrived and crisis:
+        return SendResult(SendStatus.FAILED, detail=f"{detail}; a crisis reply: resent")
     if method in _SENDS and may_have_arrived:
         return SendResult(
             SendStatus.REJECTED, detail=f"{detail}; may have been delivered, not resent"

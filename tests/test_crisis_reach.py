@@ -182,6 +182,42 @@ async def test_follow_ups_get_the_emergency_number_never_the_generic_reply(
     assert "Numbers checked" in said[0].text
 
 
+HELPER = "my brother says he wants to kill himself"
+
+
+async def test_a_helper_who_then_speaks_of_themselves_gets_the_full_lines_for_themselves(
+    make: MakeConsole,
+) -> None:
+    console = await make()
+    await console.push("/settings country US")
+    helper = await console.push(HELPER)
+    assert helper[0].text.startswith(t("crisis.helper_opening"))
+    said = await console.push("I want to die")  # within the window, now about themselves
+    assert said[0].text.startswith(t("crisis.opening_auto"))
+    assert "Numbers checked" in said[0].text and "988" in said[0].text
+    assert t("crisis.still_here") not in said[0].text
+    said = await console.push("I really mean it, I want to die tonight")  # same kind again
+    assert said[0].text.startswith(t("crisis.still_here")) and "911" in said[0].text
+
+
+async def test_someone_who_then_worries_about_another_gets_the_helpers_reply(
+    make: MakeConsole,
+) -> None:
+    console = await make()
+    await console.push("/settings country US")
+    await console.push("I want to die")
+    said = await console.push(HELPER)  # within the window, now about someone else
+    text = said[0].text
+    assert text.startswith(t("crisis.helper_opening")) and "ask them directly" in text
+    assert "Numbers checked" in text and "988" in text
+    # A further message about them: the short reply, in the helper's words.
+    said = await console.push("my sister told me she wants to end her life")
+    text = said[0].text
+    assert text.startswith(t("crisis.still_here")) and "988" in text
+    assert "If they are in immediate danger, call 911 now." in text
+    assert "If you are in immediate danger" not in text
+
+
 async def test_the_country_follows_the_member_and_none_means_international_with_choices(
     make: MakeConsole,
 ) -> None:
@@ -220,6 +256,16 @@ async def test_spanish_end_to_end(make: MakeConsole) -> None:
     assert "call" not in text and "United Kingdom" not in text and " or " not in text
 
 
+async def test_spanish_without_a_country_names_the_local_emergency_number(
+    make: MakeConsole,
+) -> None:
+    console = await make()
+    said = await console.push("ya no aguanto más, quiero morirme")
+    text = said[0].text
+    assert "Si estás en peligro inmediato, llama ahora al número local de emergencias." in text
+    assert "al tu " not in text
+
+
 async def test_the_crisis_reply_waits_for_no_write_lock(
     make: MakeConsole, store: SQLStore, tmp_path: Path
 ) -> None:
@@ -251,7 +297,7 @@ async def test_moderators_see_whether_detection_can_work_in_their_group(
     said = await console.push("/community")
     assert "LIMITED" in said[0].text and "/setprivacy" in said[0].text
     said = await console.push("/community escalate 5")
-    assert "Saved" in said[0].text
+    assert said[0].text == "Saved: escalate = 5 minutes."
     assert "widened after 5 min" in (await console.push("/community"))[0].text
 
 

@@ -95,6 +95,19 @@ def test_ignored_messages(extra: dict[str, Any]) -> None:
     assert dc.incoming_from_message(message("x", **extra), bot_user_id=BOT) is None
 
 
+def test_an_edit_is_scanned_once_per_edit_and_never_run() -> None:
+    edited = {"edited_timestamp": "2026-11-25T12:01:00+00:00"}
+    incoming = dc.incoming_from_edit(message("/forget now", **edited), bot_user_id=BOT)
+    assert incoming is not None and incoming.edited and incoming.text == "/forget now"
+    assert incoming.command is None and incoming.attachment is None
+    assert incoming.event_id == "edit:500:2026-11-25T12:01:00+00:00"
+    # Discord unfurling a link's preview is no edit; nor is anything a bot wrote.
+    assert dc.incoming_from_edit(message("x", edited_timestamp=None), bot_user_id=BOT) is None
+    bot_author = {**USER, "bot": True}
+    assert dc.incoming_from_edit(message("x", author=bot_author, **edited), bot_user_id=BOT) is None
+    assert dc.incoming_from_edit(message("", **edited), bot_user_id=BOT) is None
+
+
 def test_thread_message_keeps_parent_and_thread() -> None:
     incoming = dc.incoming_from_message(
         message("in a thread"), bot_user_id=BOT, parent_channel_id="301"

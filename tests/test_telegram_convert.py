@@ -393,3 +393,9 @@ def test_timed_out_sends_are_not_resent_when_they_may_have_arrived() -> None:
     assert never_left.status is SendStatus.FAILED
     assert timed_out_result("editMessageText", may_have_arrived=True).status is SendStatus.FAILED
     assert RETRY_POLICY["sendMessage"] == 0 and RETRY_POLICY["getChatAdministrators"] > 0
+
+
+def test_a_timed_out_crisis_reply_is_resent_even_if_it_may_have_arrived() -> None:
+    # A second copy of the crisis lines is better than none.
+    crisis = timed_out_result("sendMessage", may_have_arrived=True, crisis=True)
+    assert crisis.status is SendStatus.FAILED

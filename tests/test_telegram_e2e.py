@@ -289,13 +289,24 @@ async def test_group_upgraded_to_supergroup_keeps_its_community(
     assert await tstore.communities.find("telegram", "-4242") is None
 
 
-async def test_direct_reply_waits_out_a_short_retry_after(
-    fake: FakeTelegramAPI, bot: Harbor
+async def test_a_crisis_reply_refused_with_retry_after_is_sent_when_the_wait_is_over(
+    fake: FakeTelegramAPI, bot: Harbor, clock: ManualClock
 ) -> None:
     fake.fail_retry_after("sendMessage", 1, chat_id=11)
     fake.push_message(private_chat(ALICE), ALICE, "/crisis")
-    reply = await fake.wait_for_call("sendMessage", to(11, "988"), within=WAIT)
-    assert "not alone" in reply.params["text"]
+    refused = await fake.wait_for_call("sendMessage", to(11, "988"), within=WAIT)
+
+    async def told_to_wait() -> None:  # the handler never sleeps on it: the pacer holds it
+        while True:
+            if bot.pacers["telegram"].wait_for("dm:11", False) > 0:
+                return
+            await asyncio.sleep(0.01)  # polling an observable state, not a timer
+
+    await asyncio.wait_for(told_to_wait(), WAIT)
+    clock.advance(timedelta(seconds=1))  # pacing follows the injected monotonic clock
+    again = await fake.wait_for_call("sendMessage", lambda c: to(11, "988")(c) and c is not refused,
+                                     within=WAIT)  # fmt: skip
+    assert again.params == refused.params and "not alone" in again.params["text"]
 
 
 # --- deep links ------------------------------------------------------------------------

@@ -143,6 +143,8 @@ def _shown(ctx: Context, column: str, parsed: Any) -> str:
         return f"{country_name(parsed, ctx.lang)} ({parsed})"
     if column == "nudge_after_days":
         return ctx.tr.n("community.days", int(parsed))
+    if column == "escalate_minutes":  # a number, not one of the on/off switches below
+        return ctx.tr.n("community.minutes", int(parsed))
     if isinstance(parsed, int):  # the on/off switches
         return ctx.text("community.on") if parsed else ctx.text("community.off")
     return str(parsed)

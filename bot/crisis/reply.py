@@ -119,14 +119,17 @@ def full_text(
 
 
 def short_text(tr: Translator, lines: CountryLines, situation: Situation) -> str:
-    """A further crisis message soon after the first: the top line and the emergency
-    number again, without repeating the whole list."""
+    """A further crisis message of the same kind soon after the first: the top line and
+    the emergency number again, without repeating the whole list (in the helper's wording
+    when the writer is worried about someone else)."""
     emergency = emergency_numbers(tr, lines)
     top = next(iter(lines.crisis), None)
     first = tr("crisis.still_here")
     if situation.overdose:
         first = tr("crisis.overdose_first", emergency=emergency)
-    text = first + "\n\n" + tr("crisis.danger", emergency=emergency)
+    # Someone writing about another person is told what to do if *they* are in danger.
+    danger = "crisis.helper_danger" if situation.third_party else "crisis.danger"
+    text = first + "\n\n" + tr(danger, emergency=emergency)
     if top is not None:
         text += "\n" + format_line(tr, top)
     return text + "\n\n" + tr("crisis.more", command="/crisis")

@@ -83,9 +83,10 @@ class CrisisResponder:
         self.delivery = delivery
         self.clock = clock
         self.alerts = alerts
-        # In memory, so it works without a database. With several processes a member may
-        # get the full reply once per process: more help, never less.
-        self._last_auto: dict[tuple[str, str], datetime] = {}
+        # member -> when they last had the full automatic reply, and whether it was the
+        # helper's (third party). In memory, so it works without a database. With several
+        # processes a member may get the full reply once per process: more help, never less.
+        self._last_auto: dict[tuple[str, str], tuple[datetime, bool]] = {}
 
     # -- the guard ------------------------------------------------------------------------
     async def __call__(self, event: Incoming) -> bool:
@@ -112,21 +113,24 @@ class CrisisResponder:
                 third_party=detection.third_party,
             ),
             detection=detection,
-            repeat=self._repeat(event),
+            repeat=self._repeat(event, detection.third_party),
         )
         return True  # the crisis reply is the answer: no "send /help" after it
 
-    def _repeat(self, event: Incoming) -> bool:
-        """Whether the member had the full reply within the repeat window (any chat)."""
+    def _repeat(self, event: Incoming, third_party: bool) -> bool:
+        """Whether the member had the full reply of the same kind (about themselves, or
+        about someone else) within the repeat window, in any chat. A change of kind gets
+        the full reply for the new kind: a helper who then writes about themselves needs
+        the lines for themselves, not a short "still here"."""
         key = (event.member.platform, event.member.user_id)
         now = self.clock.now()
         last = self._last_auto.get(key)
         window = timedelta(minutes=self.settings.crisis.repeat_minutes)
-        if last is not None and now - last < window:
+        if last is not None and now - last[0] < window and last[1] == third_party:
             return True
-        self._last_auto[key] = now
+        self._last_auto[key] = (now, third_party)
         if len(self._last_auto) > 50_000:
-            self._last_auto = {k: v for k, v in self._last_auto.items() if now - v < window}
+            self._last_auto = {k: v for k, v in self._last_auto.items() if now - v[0] < window}
         return False
 
     # -- answering ------------------------------------------------------------------------
