@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from bot.community.cli import add_communities_parser, run_communities
 from bot.dbcli import add_db_parser, add_migrate_parser, run_db, run_migrate
-from bot.doctor import add_doctor_parser, run_doctor
+from bot.doctor import add_doctor_parser, run_doctor, safe_url
 from bot.kernel.clock import ManualClock, SystemClock
 from bot.kernel.config import ConfigError, Settings, load_settings, start_up_warnings
 from bot.meetings.cli import add_meetings_parser, run_meetings
@@ -68,13 +68,20 @@ async def _open_store(url: str, *, exclusive: bool = False, migrate: bool = True
     return await open_store(url, exclusive=exclusive, migrate=migrate)
 
 
+def _is_sqlite(url: str) -> bool:
+    """SQLite files migrate themselves on start; PostgreSQL needs `harbor migrate`."""
+    return url.startswith("sqlite") or "://" not in url
+
+
 async def run_console(
     settings: Settings, database: str, script: bool, start: datetime | None = None
 ) -> int:
     from adapters.console import ConsoleAdapter
     from bot.app import build
 
-    store = await _open_store(database, exclusive=True)
+    # PostgreSQL is migrated by `harbor migrate` only, whichever command opens it (as
+    # `harbor run` with a token): a shared database never changes behind the operator's back.
+    store = await _open_store(database, exclusive=True, migrate=_is_sqlite(database))
     clock = ManualClock(start or SystemClock().now())
     harbor = build(store, clock, settings)
 
@@ -128,7 +135,7 @@ async def run_bot(settings: Settings, role: str = "all") -> int:
     from bot.kernel.runtime import AdapterError
 
     url = settings.storage.url
-    sqlite = url.startswith("sqlite") or "://" not in url
+    sqlite = _is_sqlite(url)
     if role != "all" and sqlite:
         raise ConfigError(
             f"--role {role} needs PostgreSQL: SQLite runs one process (use --role all)"
@@ -136,7 +143,7 @@ async def run_bot(settings: Settings, role: str = "all") -> int:
     platforms = configured(settings)
     if not platforms:
         print(
-            f"No Telegram or Discord token configured: starting the console on {url}.",
+            f"No Telegram or Discord token configured: starting the console on {safe_url(url)}.",
             file=sys.stderr,
         )
         return await run_console(settings, url, not sys.stdin.isatty())

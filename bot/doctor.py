@@ -154,7 +154,7 @@ async def check_database(settings: Settings) -> tuple[Known, list[Finding]]:
     needed = len(bundled_migrations(dialect))
     known = Known([], [])
     out: list[Finding] = []
-    where = _safe_url(url)
+    where = safe_url(url)
     if not postgres:
         path = sqlite_path(url)
         if path == ":memory:":
@@ -264,7 +264,7 @@ async def _outbox_findings(store: Any) -> list[Finding]:
     return out
 
 
-def _safe_url(url: str) -> str:
+def safe_url(url: str) -> str:
     """A storage URL without its password."""
     parts = urlsplit(url)
     if parts.password:

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -42,6 +43,40 @@ def test_migrate_then_run_refuses_nothing_but_an_unmigrated_database(tmp_path: P
         assert "migrated the database from schema version 0 to" in done.stdout
         again = harbor("migrate", "--database", url)
         assert again.returncode == 0 and "up to date" in again.stdout
+
+
+def with_password(url: str, password: str) -> str:
+    parts = urlsplit(url)
+    if parts.username is None or parts.password is not None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:{password}@{host}"))
+
+
+def test_run_without_a_token_refuses_an_unmigrated_database_like_with_one() -> None:
+    """The console fallback (no token) and `harbor console` leave PostgreSQL's schema to
+    `harbor migrate` too: an operator's database changes only when they ask for it."""
+    with fresh_database(migrated=False) as plain:
+        url = with_password(plain, "Sekret4")  # trust auth (as here and in CI) ignores it
+        env = {"HARBOR_DATABASE": url, "HARBOR_TELEGRAM_TOKEN": "", "HARBOR_DISCORD_TOKEN": ""}
+        for refused in (harbor("run", env=env), harbor("console", "--db", url, env=env)):
+            assert refused.returncode == 3, refused.stderr
+            last = refused.stderr.strip().splitlines()[-1]
+            assert last.startswith("storage:") and "run `harbor migrate` first" in last
+            assert "Sekret4" not in refused.stderr  # the notice names the database only
+        done = harbor("migrate", env=env)  # nothing was migrated behind the operator's back
+        assert "migrated the database from schema version 0 to" in done.stdout, done.stderr
+        ran = harbor("run", env=env)
+        assert ran.returncode == 0, ran.stderr
+
+
+def test_run_without_a_token_on_a_new_sqlite_file_migrates_it(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    env = {"HARBOR_DATABASE": str(path), "HARBOR_TELEGRAM_TOKEN": "", "HARBOR_DISCORD_TOKEN": ""}
+    ran = harbor("run", env=env)
+    assert ran.returncode == 0, ran.stderr
+    done = harbor("migrate", "--database", str(path))
+    assert done.returncode == 0 and "up to date" in done.stdout
 
 
 def test_roles_other_than_all_need_postgresql(tmp_path: Path) -> None:

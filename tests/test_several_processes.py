@@ -12,6 +12,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,8 @@ async def plan_rows(url: str, n: int) -> None:
 async def start_worker(url: str, log: Path, *extra: str) -> asyncio.subprocess.Process:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.helpers.outbox_worker", url, str(log), *extra,
-        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
     assert proc.stdout is not None
     line = await asyncio.wait_for(proc.stdout.readline(), 60)
     assert line.strip() == b"ready", (line, await proc.stderr.read() if proc.stderr else b"")
@@ -71,7 +73,14 @@ async def finish(proc: asyncio.subprocess.Process) -> None:
 async def test_two_worker_processes_send_every_row_once(pg_url: str, tmp_path: Path) -> None:
     await plan_rows(pg_url, 600)
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
-    workers = [await start_worker(pg_url, log, "--concurrency", "16") for log in logs]
+    # Both are ready before either starts, and each send takes a moment: neither can drain
+    # all 600 before the other begins, however loaded the machine.
+    args = ("--concurrency", "16", "--delay", "0.05", "--wait")
+    workers = [await start_worker(pg_url, log, *args) for log in logs]
+    for w in workers:
+        assert w.stdin is not None
+        w.stdin.write(b"go\n")
+        await w.stdin.drain()
     for w in workers:
         await finish(w)
     sent = Counter(lines(logs[0]) + lines(logs[1]))
@@ -128,6 +137,43 @@ async def test_each_event_is_answered_once_across_gateways(pg_url: str) -> None:
         assert await stores[0].sobriety.counters(
             (await stores[0].members.find("test", "11")).id  # type: ignore[union-attr]
         )
+    finally:
+        for s in stores:
+            await s.close()
+
+
+async def test_a_crisis_follow_up_on_another_gateway_gets_the_full_crisis_reply(
+    pg_url: str,
+) -> None:
+    """The crisis repeat window is per process (safe by design, docs/postgresql.md): a
+    follow-up within it that lands on another gateway gets the whole reply again, with the
+    emergency number, never the generic one; on the same gateway it gets the short one."""
+    clock = ManualClock(START)
+    settings = Settings.model_validate({"community": {"country": "US"}})
+    stores = [await open_store(pg_url) for _ in range(2)]
+    gateways = [build(s, clock, settings) for s in stores]
+    adapters = [ScriptedAdapter() for _ in gateways]
+    for harbor, adapter in zip(gateways, adapters, strict=True):
+        harbor.attach(adapter)
+
+    async def say(gateway: int, update_id: int, text: str) -> str:
+        await gateways[gateway].core.handle(
+            Incoming(member=Member("test", "11", "Alice"), chat=ChatRef("test", "11",
+                     private=True), text=text, event_id=str(update_id)))
+        replies = adapters[gateway].sent
+        assert replies and replies[-1].priority == Priority.CRISIS, replies
+        return replies.pop().text
+
+    try:
+        first = await say(0, 1, "I want to die")
+        assert "Numbers checked" in first and "911" in first
+        clock.advance(timedelta(minutes=5))
+        follow_up = "I really mean it. I have the pills right here and I'm going to take them all"
+        elsewhere = await say(1, 2, follow_up)
+        assert "911" in elsewhere and "988" in elsewhere and "Send /help" not in elsewhere
+        assert "Numbers checked" in elsewhere  # the whole list again: more help, never less
+        same = await say(0, 3, follow_up)
+        assert "911" in same and "Numbers checked" not in same  # the short follow-up
     finally:
         for s in stores:
             await s.close()

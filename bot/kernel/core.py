@@ -34,7 +34,10 @@ log = logging.getLogger("harbor.core")
 Guard = Callable[[Incoming], Awaitable[bool]]
 
 MAX_IN_FLIGHT = 256  # events handled at once; more wait their turn
-DEDUPE_TIMEOUT = 0.25  # seconds: no event, a crisis least of all, waits long for it
+# Seconds a working store is given to record an event id. A loaded machine takes seconds,
+# and giving up means two gateways answer one update; only a store that errs or stays
+# silent this long lets the event through unrecorded. Crisis replies never wait for it.
+DEDUPE_PATIENCE = 10.0
 
 
 def log_failure(where: str, exc: BaseException) -> None:
@@ -109,23 +112,26 @@ class Core:
         self.guards = tuple(guards)
         self.lanes = Lanes()
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._guard_slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self.dedupe_patience = DEDUPE_PATIENCE
         harbor = settings.harbor
         self.buckets = MemberBuckets(harbor.member_burst, harbor.member_per_minute)
         self.platforms = PlatformMemory(store, clock)
 
     # -- the Inbox an adapter hands events to ------------------------------------------------
     async def handle(self, event: Incoming) -> None:
+        # The guards come first, with slots of their own: a crisis reply waits neither for
+        # the de-duplication below nor for slots held by events waiting on the database. An
+        # update delivered to two gateways may so get two crisis replies: more help, never
+        # a late one.
+        async with self._guard_slots:
+            if await self._guarded(event):
+                return
+        if event.edited:
+            return  # an edit is scanned by the guards, never run again
         async with self._slots:
             if event.event_id is not None and not await self._first_time(event):
                 return  # another gateway (or an earlier delivery) handled it already
-            for guard in self.guards:
-                try:
-                    if await guard(event):
-                        return
-                except Exception as exc:  # a guard bug must not stop normal handling
-                    log_failure("guard", exc)
-            if event.edited:
-                return  # an edit is scanned by the guards, never run again
             if not await self._within_limits(event):
                 return
             key = f"{event.chat.platform}:{event.chat.chat_id}:{event.chat.thread_id or ''}"
@@ -151,18 +157,36 @@ class Core:
             await self.delivery.deliver(event, [note], tr)
         return allowed
 
+    async def _guarded(self, event: Incoming) -> bool:
+        """Whether a guard answered the event (then nothing else runs)."""
+        for guard in self.guards:
+            try:
+                if await guard(event):
+                    return True
+            except Exception as exc:  # a guard bug must not stop normal handling
+                log_failure("guard", exc)
+        return False
+
     async def _first_time(self, event: Incoming) -> bool:
-        """Whether no process handled this platform event yet. With the database down or
-        slow the event is answered anyway (the crisis guard comes next and must not wait):
-        a rare double answer beats a missing or late one."""
+        """Whether no process handled this platform event yet. The store is waited for as
+        long as it works (up to `dedupe_patience`); when it fails or stays silent that long
+        the event is answered anyway: a rare double answer beats a missing one."""
         assert event.event_id is not None
         now = int(self.clock.now().timestamp())
         seen = self.store.processed.first_time(event.chat.platform, event.event_id, now)
         try:
-            return await asyncio.wait_for(seen, DEDUPE_TIMEOUT)
-        except (StorageError, TimeoutError) as exc:
-            log.warning("event de-duplication unavailable: %s", type(exc).__name__)
-            return True
+            return await asyncio.wait_for(seen, self.dedupe_patience)
+        except StorageError as exc:
+            why = type(exc).__name__
+        except TimeoutError:
+            why = f"no answer in {self.dedupe_patience:g} s"
+        # No content: the platform and why only.
+        log.warning(
+            "event de-duplication unavailable on %s (%s): answering it anyway",
+            event.chat.platform,
+            why,
+        )
+        return True
 
     def answers_privately(self, event: Incoming) -> bool:
         if event.chat.private or event.kind in (EventKind.BUTTON, EventKind.FORM):

@@ -3,6 +3,10 @@ of a shared database through an adapter that appends each delivered dedupe key t
 (fsync'd: a key in the log was delivered), until no row is left pending.
 
     python -m tests.helpers.outbox_worker DB_URL LOG --lease 2 --concurrency 8 [--delay 0.002]
+
+With --wait, it reads a line from standard input after "ready" before it starts: a test
+starts several workers and lets them go together, so each takes a share however loaded the
+machine is.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 import time
 
 from bot.kernel.clock import SystemClock
@@ -49,6 +54,8 @@ async def main(args: argparse.Namespace) -> None:
     )
     dispatcher.lease_seconds = args.lease
     print("ready", flush=True)
+    if args.wait:
+        await asyncio.to_thread(sys.stdin.readline)
     started = time.monotonic()
     sent = 0
     while True:
@@ -71,4 +78,5 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--delay", type=float, default=0.002)
     parser.add_argument("--platform", default="test")
+    parser.add_argument("--wait", action="store_true", help="start on a line from stdin")
     asyncio.run(main(parser.parse_args()))
