@@ -7,19 +7,24 @@ live once, in the kernel's delivery step; these tests pin them for every platfor
 said is read back from each platform's own record (the console's lines, the fakes' recorded
 requests), as (where, text); a rule that cannot apply to a platform is skipped, saying why.
 
-Each real adapter gets its own fake server per test: starting one takes about a millisecond
-(the adapter's own start, ~0.15-0.5 s, is the cost), and a fresh pair keeps tests apart."""
+Each real adapter and its fake start once for the module (an adapter's start, ~0.15-0.5 s,
+is the cost; a fake's is a millisecond), on the module's event loop; each test hands the
+adapter a kernel of its own (its own database) through a relay, and uses people whose ids no
+other test uses, so nothing one test set on a fake reaches another."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import discord.gateway
 import discord.http
 import pytest
+import pytest_asyncio
 import yarl
 
 from adapters import registry
@@ -34,9 +39,12 @@ from bot.kernel.outbox import planned, private_to
 from bot.kernel.ports import Capabilities, Choice, CommandInfo, Inbox, Limits, PlatformBook
 from bot.kernel.runtime import Harbor
 from bot.kernel.types import ChatRef, Incoming, Member, Reply, SendResult, SendStatus
+from storage import open_store
 from storage.sql.store import SQLStore
 from tests.fakes import discord_api as dc
 from tests.fakes import telegram_api as tg
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # where the shared adapters run
 
 CRISIS = "I can't do this anymore, I want to kill myself"
 WAIT = 5.0  # a bound on waiting for a real adapter, never a duration asserted
@@ -257,6 +265,9 @@ class MemoryKit(Kit):
 
 # --- the real python-telegram-bot against the fake Bot API ------------------------------
 
+# User ids are never reused within the module: what one test set on a shared fake for its
+# people (a refusal, a pending failure) cannot reach another test's people.
+TG_IDS = itertools.count(100)
 TG_GROUP = tg.group_chat(-1001234, "recovery")
 TG_OWNER = tg.user(99, "Owner")  # owns the group, never speaks: the first admin listed
 TG_SENDS = ("sendMessage", "sendPhoto", "sendDocument", "editMessageText")
@@ -286,7 +297,7 @@ class TelegramKit(Kit):
     def _user(self, who: str) -> tg.JSONDict:
         name = who.casefold()
         if name not in self.users:
-            self.users[name] = tg.user(100 + len(self.users), who)
+            self.users[name] = tg.user(next(TG_IDS), who)
             self.names[self.user_id(who)] = name
             self.fake.refuse_chat(self.user_id(who), CANNOT_INITIATE)
         return self.users[name]
@@ -333,12 +344,12 @@ class TelegramKit(Kit):
 
     async def close(self) -> None:
         await super().close()
-        await self.adapter.stop()
-        await self.fake.stop()
+        self.fake.set_admins(int(TG_GROUP["id"]), [])
 
 
 # --- the real discord.py against the fake REST API and gateway ---------------------------
 
+DC_IDS = itertools.count(950_000_000_000_000_001)
 DC_MODERATOR = dc.MANAGE_GUILD | dc.SEND_MESSAGES_ETC
 DC_CALLBACK = re.compile(r"^/interactions/\d+/([^/]+)/callback$")
 DC_WEBHOOK = re.compile(rf"^/webhooks/{dc.APP_ID}/([^/]+)(?:/messages/[^/]+)?$")
@@ -367,7 +378,7 @@ class DiscordKit(Kit):
     def user_id(self, who: str) -> str:
         name = who.casefold()
         if name not in self.ids:
-            self.ids[name] = str(950_000_000_000_000_001 + len(self.ids))
+            self.ids[name] = str(next(DC_IDS))
             self.names[dc.dm_channel_id(self.ids[name])] = name
             self.fake.add_member(self.ids[name], name, [])
         return self.ids[name]
@@ -466,18 +477,91 @@ class DiscordKit(Kit):
 
     async def close(self) -> None:
         await super().close()
-        await asyncio.wait_for(self.adapter.stop(), WAIT)
-        await self.fake.close()
+        await self._settled()
+
+
+class Shared:
+    """The fakes and the real adapters, started on first use and shared by the module's
+    tests (an adapter's start is what costs time, not its fake's); each test hands an
+    adapter its own kernel through the relay."""
+
+    def __init__(self, harbor: Harbor) -> None:
+        self.harbor = harbor  # the kernel the adapters start with
+        self.patches = pytest.MonkeyPatch()
+        self.telegram: tuple[tg.FakeTelegramAPI, TelegramAdapter, Relay] | None = None
+        self.discord: tuple[dc.FakeDiscord, DiscordAdapter, Relay] | None = None
+
+    async def telegram_side(self) -> tuple[tg.FakeTelegramAPI, TelegramAdapter, Relay]:
+        if self.telegram is None:
+            fake = tg.FakeTelegramAPI()
+            await fake.start()
+            relay = Relay(self.harbor.core)
+            adapter = TelegramAdapter(
+                fake.token, self.harbor.command_infos(), base_url=fake.root_url,
+                admin_cache_seconds=0, survey_groups=False,
+            )  # fmt: skip
+            self.telegram = fake, adapter, relay
+            await adapter.start(relay)
+        return self.telegram
+
+    async def discord_side(self) -> tuple[dc.FakeDiscord, DiscordAdapter, Relay]:
+        if self.discord is None:
+            fake = dc.FakeDiscord()
+            await fake.start()
+            self.patches.setattr(discord.http.Route, "BASE", fake.api_base)
+            gateway = yarl.URL(fake.gateway_url)
+            self.patches.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", gateway)
+            relay = Relay(self.harbor.core)
+            adapter = DiscordAdapter(
+                dc.TOKEN, self.harbor.command_infos(), read_messages=True,
+                guild_ready_timeout=0.05, ready_timeout=WAIT,
+            )  # fmt: skip
+            self.discord = fake, adapter, relay
+            await adapter.start(relay)
+        return self.discord
+
+    async def close(self) -> None:
+        if self.telegram is not None:
+            fake, adapter, _ = self.telegram
+            await adapter.stop()
+            await fake.stop()
+        if self.discord is not None:
+            server, bot, _ = self.discord
+            await asyncio.wait_for(bot.stop(), WAIT)
+            await server.close()
+        self.patches.undo()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Shared]:
+    store = await open_store(tmp_path_factory.mktemp("shared") / "start.db")
+    clock = ManualClock(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))  # as conftest's
+    harbor = build(store, clock, Settings(), monotonic=lambda: clock.now().timestamp())
+    running = Shared(harbor)
+    try:
+        yield running
+    finally:
+        await running.close()
+        await store.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def store(tmp_path: Path) -> AsyncIterator[SQLStore]:
+    """conftest's, on the module's loop (where the shared adapters run)."""
+    opened = await open_store(tmp_path / "harbor.db")
+    yield opened
+    await opened.close()
 
 
 KINDS = ("console", "telegram-like", "discord-like", "memory", "telegram", "discord")
 
 
-@pytest.fixture(params=KINDS)
+@pytest_asyncio.fixture(params=KINDS, loop_scope="module")
 async def kit(
     request: pytest.FixtureRequest,
     store: SQLStore,
     clock: ManualClock,
+    shared: Shared,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[Kit]:
     settings = Settings.model_validate({"community": {"country": "US"}})
@@ -493,30 +577,14 @@ async def kit(
         await memory.start(harbor.core)
         made = MemoryKit(harbor, memory)
     elif request.param == "telegram":
-        fake = tg.FakeTelegramAPI()
-        await fake.start()
-        relay = Relay(harbor.core)
-        telegram = TelegramAdapter(
-            fake.token, harbor.command_infos(), base_url=fake.root_url,
-            admin_cache_seconds=0, survey_groups=False,
-        )  # fmt: skip
+        fake, telegram, relay = await shared.telegram_side()
         harbor.attach(telegram)
-        await telegram.start(relay)
+        relay.core = harbor.core
         made = TelegramKit(harbor, fake, telegram, relay)
     elif request.param == "discord":
-        server = dc.FakeDiscord()
-        await server.start()
-        monkeypatch.setattr(discord.http.Route, "BASE", server.api_base)
-        monkeypatch.setattr(
-            discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url)
-        )
-        relay = Relay(harbor.core)
-        bot = DiscordAdapter(
-            dc.TOKEN, harbor.command_infos(), read_messages=True,
-            guild_ready_timeout=0.05, ready_timeout=WAIT,
-        )  # fmt: skip
+        server, bot, relay = await shared.discord_side()
         harbor.attach(bot)
-        await bot.start(relay)
+        relay.core = harbor.core
         made = DiscordKit(harbor, server, bot, relay)
     else:
         console = ConsoleAdapter(
