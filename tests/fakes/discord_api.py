@@ -153,6 +153,7 @@ class Recorded:
     query: dict[str, str]
     body: Any  # the JSON body, or multipart's payload_json
     files: list[tuple[str, bytes]] = field(default_factory=list)
+    status: int = 200  # what the fake answered (an injected failure: its status)
 
 
 @dataclass
@@ -177,6 +178,10 @@ class FakeDiscord:
         self.resumes = 0
         self.downloads: list[str] = []  # paths of attachment downloads, in order
         self._files: dict[str, tuple[bytes, str]] = {}
+        # Members beyond guild_payload()'s four: not in GUILD_CREATE, so discord.py asks
+        # for them over REST each time and sees their roles as they are now.
+        self.more_members: dict[str, JSONDict] = {}
+        self._dms_closed: set[str] = set()  # DM channel ids that answer 50007 for good
         self._failures: list[_Failure] = []
         self._ids = itertools.count(990_000_000_000_000_001)
         self._sockets: list[tuple[web.WebSocketResponse, itertools.count[int]]] = []
@@ -272,6 +277,18 @@ class FakeDiscord:
             403,
             {"code": 50007, "message": "Cannot send messages to this user"},
         )
+
+    def add_member(self, user_id: str, name: str, roles: list[str]) -> None:
+        """A member of the guild (again, with `roles`: a moderator stepping down)."""
+        self.more_members[user_id] = guild_member(user_id, name, roles)
+
+    def close_dms(self, user_id: str, closed: bool = True) -> None:
+        """Every message to the user's DM channel answers 403 / 50007 while `closed`."""
+        channel = dm_channel_id(user_id)
+        if closed:
+            self._dms_closed.add(channel)
+        else:
+            self._dms_closed.discard(channel)
 
     def fail_opening_dms_too_fast(self) -> None:
         """The next DM channel request answers 40003 (opening DMs too fast)."""
@@ -460,13 +477,19 @@ class FakeDiscord:
         elif request.can_read_body:
             raw = await request.read()
             body = json.loads(raw) if raw else None
+        recorded = Recorded(request.method, path, dict(request.query), body, files)
         async with self._changed:
-            self.requests.append(Recorded(request.method, path, dict(request.query), body, files))
+            self.requests.append(recorded)
             self._changed.notify_all()
         for failure in self._failures:
             if failure.method == request.method and failure.pattern.search(path):
                 self._failures.remove(failure)
+                recorded.status = failure.status
                 return _json(failure.body, failure.status, failure.headers)
+        closed = re.match(r"^/channels/(\d+)/messages$", path)
+        if request.method == "POST" and closed and closed.group(1) in self._dms_closed:
+            recorded.status = 403
+            return _json({"code": 50007, "message": "Cannot send messages to this user"}, 403)
         for method, pattern, route in self._routes():
             match = pattern.match(path)
             if method == request.method and match:
@@ -570,7 +593,7 @@ class FakeDiscord:
         return {**self.message(channel_id, body), "id": message_id, "edited_timestamp": TIMESTAMP}
 
     def _get_member(self, _body: JSONDict, guild_id: str, user_id: str) -> JSONDict | None:
-        for member in guild_payload()["members"]:
+        for member in [*self.more_members.values(), *guild_payload()["members"]]:
             if member["user"]["id"] == user_id and guild_id == GUILD_ID:
                 return dict(member)
         raise web.HTTPNotFound(
@@ -583,9 +606,8 @@ class FakeDiscord:
 
     def _create_dm(self, body: JSONDict) -> JSONDict:
         recipient = str(body.get("recipient_id"))
-        # A stable DM channel id per member, as on Discord.
         return {
-            "id": str(800_000_000_000_000_000 + int(recipient) % 10**15),
+            "id": dm_channel_id(recipient),
             "type": 1,
             "recipients": [user(recipient)],
             "last_message_id": None,
@@ -608,6 +630,11 @@ class FakeDiscord:
 
     def _edit_followup(self, body: JSONDict, _app: str, _token: str, message_id: str) -> JSONDict:
         return {**self.message(CHANNEL_ID, body, webhook=True), "id": message_id}
+
+
+def dm_channel_id(user_id: str) -> str:
+    """A stable DM channel id per member, as on Discord (the fake's start with 8)."""
+    return str(800_000_000_000_000_000 + int(user_id) % 10**15)
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

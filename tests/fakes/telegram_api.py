@@ -101,6 +101,7 @@ class Call:
     params: JSONDict
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     result: Any = None  # what the server answered (a Message for sends), once answered
+    status: int = 200  # what the fake answered (an injected refusal: its error code)
 
 
 @dataclass
@@ -138,6 +139,7 @@ class FakeTelegramAPI:
         self._migrated: dict[str, int] = {}  # old chat id -> the supergroup's id
         self._delays: list[tuple[str, float]] = []
         self._bot_status: dict[str, str] = {}  # chat id -> the bot's status there
+        self._refused: dict[str, str] = {}  # chat id -> why every call to it answers 403
         self.webhook_url = ""
         self.unauthorized = 0  # calls refused for a wrong (or revoked) token
         self._changed = asyncio.Condition()
@@ -325,6 +327,14 @@ class FakeTelegramAPI:
         desc = "Forbidden: bot can't initiate conversation with a user"
         self.fail_next(method, status=403, description=desc, **kw)
 
+    def refuse_chat(self, chat_id: int | str, description: str) -> None:
+        """Every call for `chat_id` answers 403 `description` until `allow_chat` (a member
+        who blocked the bot, or never opened its private chat: no count to run out)."""
+        self._refused[str(chat_id)] = description
+
+    def allow_chat(self, chat_id: int | str) -> None:
+        self._refused.pop(str(chat_id), None)
+
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -394,13 +404,19 @@ class FakeTelegramAPI:
             await asyncio.sleep(delay[1])
         moved = self._migrated.get(str(params.get("chat_id", "")))
         if moved is not None:
+            call.status = 400
             return _error(
                 400,
                 "Bad Request: group chat was upgraded to a supergroup chat",
                 {"migrate_to_chat_id": moved},
             )
+        refused = self._refused.get(str(params.get("chat_id", "")))
+        if refused is not None:
+            call.status = 403
+            return _error(403, refused)
         failure = self._take_failure(method, params)
         if failure is not None:
+            call.status = failure.status
             extra = {"retry_after": failure.retry_after} if failure.retry_after else None
             return _error(failure.status, failure.description, extra)
         handler = getattr(self, f"_m_{method.lower()}", None)
