@@ -22,6 +22,7 @@ from typing import TextIO
 
 from bot.kernel.clock import ManualClock
 from bot.kernel.ports import Capabilities, Inbox, Limits
+from bot.kernel.text import clean_text
 from bot.kernel.types import (
     Buttons,
     ChatRef,
@@ -267,7 +268,7 @@ class ConsoleAdapter:
         if line.startswith(":"):
             await self._control(line[1:].strip())
         elif line.strip():
-            await self._message(line.strip())
+            await self._message(clean_text(line.strip()))
         return self.said[mark:]
 
     async def _deliver(self, event: Incoming) -> None:
@@ -306,6 +307,10 @@ class ConsoleAdapter:
     async def _control(self, line: str) -> None:
         verb, _, arg = line.partition(" ")
         verb, arg = verb.casefold(), arg.strip()
+        if verb != "attach":  # a file's path is the file system's, whatever its bytes
+            # What a terminal or a script hands over may hold lone surrogates (Python reads
+            # undecodable bytes as them): names and texts are cleaned like any platform's.
+            arg = clean_text(arg)
         needs_arg = {
             "as": "a name: :as Sam",
             "group": "a name: :group recovery",
@@ -439,7 +444,7 @@ class ConsoleAdapter:
         except OSError as exc:
             self._note(f"cannot read {path}: {exc.strerror}")
             return
-        self.state.attachment = Document(path.name, data)
+        self.state.attachment = Document(clean_text(path.name), data)
         self._note(f"attached {path.name} ({len(data)} bytes) to the next message")
 
     async def _move_time(self, verb: str, arg: str) -> None:

@@ -1,10 +1,11 @@
 """Discord adapter: thin glue between discord.py 2.x and Harbor's neutral ports.
 
 What it does
-- One slash command per CommandInfo in a `discord.app_commands.CommandTree`, each with two
-  optional options: a string "args" (autocompleted for meeting ids, counter names and time
-  zones) and an attachment "file" (e.g. a Meeting Guide feed for /meeting import); usable in
-  servers and in DMs with the bot. Descriptions and option names are localised through an
+- One slash command per CommandInfo in a `discord.app_commands.CommandTree`, each with an
+  optional string "args" (autocompleted for meeting ids, counter names and time zones) and,
+  only for a command that reads a file (`CommandInfo.takes_file`: /meeting, for a Meeting
+  Guide feed with /meeting import), an optional attachment "file"; usable in servers and
+  in DMs with the bot. Descriptions and option names are localised through an
   `app_commands.Translator` (the kernel's translations, and `bot/locale/*/adapters.toml`).
   The tree is synced only when what it would send changed (a hash kept in
   `[discord] commands_hash_file`); `[discord] dev_guild_id` syncs to one server only.
@@ -39,8 +40,9 @@ is retried by the runtime with backoff (discord.py itself resumes ordinary disco
 
 Attachments: the converter only reports a file's metadata and URL. The adapter downloads
 the bytes (a fresh aiohttp session, a timeout, at most `max_attachment_bytes`, 5 MB by
-default) only for a slash command's "file" option and for files sent in a DM. Files on plain
-channel messages (members sharing things with each other) are never downloaded.
+default) only for the "file" option of a command that reads one (`takes_file`); a file sent
+with any other command is dropped unread, so /crisis never waits for a download. Files on
+messages, in a channel or a DM, are never downloaded: no message is a command that reads one.
 
 Message content: with `read_messages=True` the privileged message_content intent is
 requested (it must be enabled in the developer portal, or Discord closes the gateway with
@@ -375,6 +377,8 @@ class DiscordAdapter:
         self._receive = receive
         self._token = token
         self._commands = tuple(commands)
+        # Only these offer a "file" option, and only their files are downloaded.
+        self._file_commands = frozenset(c.name.lower() for c in commands if c.takes_file)
         self._read_messages = read_messages
         # Deprecated global role (a role id is unique to one server, so it never matches
         # elsewhere); communities set their own with /community modrole.
@@ -584,7 +588,7 @@ class DiscordAdapter:
             command: app_commands.Command[Any, ..., None] = app_commands.Command(
                 name=info.name.lower(),
                 description=info.description[:100] or info.name,
-                callback=self._on_slash,
+                callback=self._on_slash_file if info.takes_file else self._on_slash,
                 allowed_contexts=app_commands.AppCommandContext(
                     guild=info.in_group,
                     dm_channel=info.in_private,
@@ -603,16 +607,26 @@ class DiscordAdapter:
 
     @app_commands.describe(
         args=locale_str((_catalog(_ARGS_KEY) or ARGS_DESCRIPTION)[:100], key=_ARGS_KEY),
-        file=locale_str((_catalog(_FILE_KEY) or FILE_DESCRIPTION)[:100], key=_FILE_KEY),
     )
     async def _on_slash(
+        self, interaction: discord.Interaction[discord.Client], args: str | None = None
+    ) -> None:
+        """Every slash command: the options travel in `interaction.data`, converted as
+        one payload (the same for buttons)."""
+        await self._interaction_event(interaction)
+
+    @app_commands.describe(
+        args=locale_str((_catalog(_ARGS_KEY) or ARGS_DESCRIPTION)[:100], key=_ARGS_KEY),
+        file=locale_str((_catalog(_FILE_KEY) or FILE_DESCRIPTION)[:100], key=_FILE_KEY),
+    )
+    async def _on_slash_file(
         self,
         interaction: discord.Interaction[discord.Client],
         args: str | None = None,
         file: discord.Attachment | None = None,
     ) -> None:
-        """Every slash command: the options travel in `interaction.data`, converted as
-        one payload (the same for buttons)."""
+        """A slash command that reads a file (CommandInfo.takes_file): the same, plus the
+        "file" option."""
         await self._interaction_event(interaction)
 
     async def _autocomplete(
@@ -713,10 +727,8 @@ class DiscordAdapter:
                 if incoming is None:
                     return
                 self._note_dm_channel(incoming, message.channel.id)
-                ref = convert.message_attachment(message_payload(message))
-                if ref is not None and incoming.chat.private:
-                    # Only a DM's file is fetched: one shared in a channel is for the members.
-                    incoming = await self._with_download(incoming, ref)
+                # A message's file is never fetched (its name and type travel): no message
+                # is a command that reads one, and none waits for a download.
                 await self._handle(incoming, "message")
         except Exception as exc:
             _log.error("message event failed: %s", type(exc).__name__)
@@ -799,9 +811,7 @@ class DiscordAdapter:
             timer = asyncio.ensure_future(self._defer_in_time(incoming, interaction))
             try:
                 async with self._slots:
-                    ref = convert.interaction_attachment(payload)
-                    if ref is not None:
-                        incoming = await self._with_download(incoming, ref)
+                    incoming = await self._command_file(incoming, payload)
                     await self._handle(incoming, "interaction")
                 if incoming.command == "community" and incoming.chat.guild_id is not None:
                     # It may have set the server's moderator role: use it from now on.
@@ -859,6 +869,17 @@ class DiscordAdapter:
         if result.ok:
             self._answered_ids.add(key)
         return result
+
+    async def _command_file(self, incoming: Incoming, payload: dict[str, Any]) -> Incoming:
+        """A slash command's file, downloaded only for a command that reads one: a file
+        sent with any other (an old command list, a forged request) is dropped unread, so
+        /crisis never waits for a 5 MB download."""
+        if incoming.attachment is None:
+            return incoming
+        ref = convert.interaction_attachment(payload)
+        if ref is None or incoming.command not in self._file_commands:
+            return dataclasses.replace(incoming, attachment=None)
+        return await self._with_download(incoming, ref)
 
     async def _with_download(self, incoming: Incoming, ref: convert.AttachmentRef) -> Incoming:
         """The event with the file's bytes, or with no attachment if they can't be had."""

@@ -21,6 +21,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.kernel.text import clean_text, clean_tree
 from bot.kernel.types import (
     Button,
     ChatRef,
@@ -108,6 +109,7 @@ class AttachmentRef:
 
 
 def _attachment_ref(raw: Payload) -> AttachmentRef:
+    raw = clean_tree(raw)
     try:
         size: int | None = int(raw["size"])
     except (KeyError, TypeError, ValueError):
@@ -237,6 +239,8 @@ def incoming_from_message(
 
     `parent_channel_id` is the parent channel when the message was posted in a thread
     (the payload alone cannot tell)."""
+    # Lone surrogates (half an emoji) in any text would fail storage and sends: cleaned here.
+    payload, channel_title = clean_tree(payload), clean_text(channel_title)
     author = payload.get("author") or {}
     if author.get("bot") or payload.get("webhook_id") or payload.get("type", 0) not in (0, 19):
         return None
@@ -319,6 +323,7 @@ def incoming_from_interaction(
     moderator_roles: Collection[str] = (),
 ) -> Incoming | None:
     """An INTERACTION_CREATE payload (slash command or button press) → Incoming."""
+    payload = clean_tree(payload)  # lone surrogates, as for messages
     guild_member = payload.get("member")
     user = (guild_member or {}).get("user") or payload.get("user")
     if not user:

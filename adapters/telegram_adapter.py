@@ -236,6 +236,8 @@ class TelegramAdapter:
         )
         self._token = token
         self._commands = tuple(commands)
+        # Only a document sent with one of these is downloaded (CommandInfo.takes_file).
+        self._file_commands = frozenset(c.name.lower() for c in commands if c.takes_file)
         # `base_url` is the server root ("https://api.telegram.org" or a fake's address).
         self._base = (base_url or "https://api.telegram.org").rstrip("/")
         self._webhook_url = webhook_url
@@ -591,9 +593,10 @@ class TelegramAdapter:
             else:
                 moderator = event.member.user_id in admins.ids
             changes["is_moderator"] = moderator
-        # Only fetch files the bot was handed: in private, with a command or a mention.
-        # Documents group members share among themselves are none of Harbor's business.
-        wanted = event.chat.private or event.command is not None or event.mentioned
+        # Only fetch a file a command reads (/meeting import): documents members share among
+        # themselves are none of Harbor's business, and any other command (/crisis above
+        # all) must not wait for a download of up to 5 MB.
+        wanted = event.command in self._file_commands
         if converted.document is not None and wanted:
             changes["attachment"] = await self._download(converted)
         return dataclasses.replace(event, **changes) if changes else event

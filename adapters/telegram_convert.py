@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
+from bot.kernel.text import clean_tree
 from bot.kernel.types import (
     Button,
     ChatRef,
@@ -113,6 +114,8 @@ def convert_update(
     """Translate one update; None when it is nothing Harbor acts on (edits, service
     messages, other bots' commands, channel posts, ...)."""
     data: JSON = update.to_dict() if isinstance(update, Update) else update
+    # Lone surrogates (half an emoji) in any text would fail storage and sends: cleaned here.
+    data = clean_tree(data)
     converted = _convert(data, bot_username, bot_id)
     if converted is None or data.get("update_id") is None:
         return converted

@@ -8,7 +8,11 @@ from datetime import timedelta
 import pytest
 
 from adapters.console import ConsoleAdapter, parse_duration, split_command
+from bot.app import build
 from bot.kernel.clock import ManualClock
+from bot.kernel.config import Settings
+from storage.sql.store import SQLStore
+from tests.fakes.console_helpers import console_for
 
 
 def test_durations_and_commands_parse() -> None:
@@ -54,3 +58,18 @@ async def test_privacy_explains_what_is_kept(console: ConsoleAdapter) -> None:
     assert "I don't log what you write" in said[0].text
     assert "/mydata" in said[0].text and "/forget" in said[0].text
     assert said[0].to == "Alex (private)"
+
+
+async def test_privacy_says_how_long_messages_are_kept(
+    console: ConsoleAdapter, store: SQLStore, clock: ManualClock
+) -> None:
+    """Retention (issue 14): a delivered message's text is dropped at once, the finished
+    row deleted after `[retention] sent_days`, and /privacy says so with the configured
+    number."""
+    text = (await console.push("/privacy"))[0].text
+    assert "30 days" in text
+    assert "as soon as it is delivered" in text
+    short = Settings.model_validate({"retention": {"sent_days": 7}})
+    other = await console_for(build(store, clock, short), clock)
+    text = (await other.push("/privacy"))[0].text
+    assert "7 days" in text and "30 days" not in text

@@ -41,6 +41,7 @@ from tests.helpers.inbox import memory, no_suggestions
 COMMANDS = [
     CommandInfo("checkin", "Daily check-in"),
     CommandInfo("announce", "Post an announcement", in_private=False, moderator=True),
+    CommandInfo("meeting", "Meetings", takes_file=True),
 ]
 WAIT = 5.0
 
@@ -113,11 +114,11 @@ async def test_start_syncs_commands_and_identifies(
     fake: FakeDiscord, start_adapter: StartAdapter
 ) -> None:
     await start_adapter()
-    assert [c["name"] for c in fake.commands] == ["checkin", "announce"]
+    assert [c["name"] for c in fake.commands] == ["checkin", "announce", "meeting"]
     checkin = fake.commands[0]
-    assert checkin["options"][0]["name"] == "args"
+    assert [o["name"] for o in checkin["options"]] == ["args"]  # it reads no file
     assert checkin["options"][0]["required"] is False
-    file_option = checkin["options"][1]
+    file_option = fake.commands[2]["options"][1]
     assert (file_option["type"], file_option["name"]) == (11, "file")
     assert file_option["required"] is False
     assert file_option["description"] == discord_adapter.FILE_DESCRIPTION
@@ -461,7 +462,7 @@ async def test_slash_command_file_is_downloaded(
     handler.answer = lambda incoming: [Reply(chat=incoming.chat, text="got it")]
     file = fake.upload("feed.json", FEED)
     await fake.dispatch(
-        "INTERACTION_CREATE", fd.slash_command(fake, "checkin", "import", file=file)
+        "INTERACTION_CREATE", fd.slash_command(fake, "meeting", "import", file=file)
     )
     incoming = await handler.next()
     assert incoming.args == "import"
@@ -471,9 +472,23 @@ async def test_slash_command_file_is_downloaded(
     assert callback.body["data"]["content"] == "got it"
 
 
-async def test_dm_file_is_downloaded_but_not_a_channel_file(
+async def test_a_file_sent_with_a_command_that_reads_none_is_never_downloaded(
     fake: FakeDiscord, start_adapter: StartAdapter
 ) -> None:
+    _, handler = await start_adapter()
+    file = fake.upload("feed.json", FEED)
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin", file=file))
+    incoming = await handler.next()
+    assert incoming.command == "checkin" and incoming.attachment is None
+    assert fake.downloads == []
+
+
+async def test_files_on_messages_are_never_downloaded(
+    fake: FakeDiscord, start_adapter: StartAdapter
+) -> None:
+    """A message is never a command that reads a file (only slash commands are), so neither
+    a file shared in a channel nor one sent in a DM is fetched: the message (crisis words
+    above all) is handled at once, with the file's name and type only."""
     _, handler = await start_adapter(read_messages=True)
     shared = fake.upload("photo.png", b"\x89PNG...", "image/png")
     await fake.dispatch(
@@ -483,13 +498,13 @@ async def test_dm_file_is_downloaded_but_not_a_channel_file(
     assert incoming.attachment == Document("photo.png", b"", "image/png")  # metadata only
     dm_file = fake.upload("feed.json", FEED)
     dm = fd.message_create(
-        fake, "", channel_id="800000000000000009", guild=False, attachments=[dm_file]
+        fake, "hard day", channel_id="800000000000000009", guild=False, attachments=[dm_file]
     )
     await fake.dispatch("MESSAGE_CREATE", dm)
     incoming = await handler.next()
     assert incoming.chat.private
-    assert incoming.attachment == Document("feed.json", FEED, "application/json")
-    assert fake.downloads == [f"/attachments/{dm_file['id']}/feed.json"]  # only the DM's
+    assert incoming.attachment == Document("feed.json", b"", "application/json")
+    assert fake.downloads == []
 
 
 async def test_oversized_files_are_not_attached(
@@ -497,20 +512,20 @@ async def test_oversized_files_are_not_attached(
 ) -> None:
     _, handler = await start_adapter(max_attachment_bytes=100)
     declared = fake.upload("big.json", b"x" * 101)  # Discord says 101 bytes: not fetched
-    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin", file=declared))
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "meeting", file=declared))
     assert (await handler.next()).attachment is None
     assert fake.downloads == []
     # Declared small but bigger when read: the download stops at the cap.
     lying = fake.upload("lying.json", b"x" * 5000, size=10)
-    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin", file=lying))
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "meeting", file=lying))
     assert (await handler.next()).attachment is None
     assert fake.downloads == [f"/attachments/{lying['id']}/lying.json"]
     # A failed download (the file is gone): no attachment, the command still runs.
     gone = {**declared, "url": f"http://127.0.0.1:{fake.port}/attachments/1/gone.json"}
     gone["size"] = 10
-    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "checkin", file=gone))
+    await fake.dispatch("INTERACTION_CREATE", fd.slash_command(fake, "meeting", file=gone))
     incoming = await handler.next()
-    assert incoming.command == "checkin" and incoming.attachment is None
+    assert incoming.command == "meeting" and incoming.attachment is None
     assert fake.downloads[-1] == "/attachments/1/gone.json"  # tried: answered 404
     await fake.wait_for_request("DELETE", r"/messages/@original$", count=3)  # acknowledged
 
@@ -781,7 +796,7 @@ async def test_commands_are_synced_only_when_they_change(
     await changed.start(Recorder())
     await changed.stop()
     assert len(fake.requests_to("PUT", GLOBAL_PUT)) == 2
-    assert [c["name"] for c in fake.commands] == ["checkin", "announce", "help"]
+    assert [c["name"] for c in fake.commands] == ["checkin", "announce", "meeting", "help"]
 
 
 async def test_a_development_server_gets_the_commands_alone(
@@ -789,7 +804,8 @@ async def test_a_development_server_gets_the_commands_alone(
 ) -> None:
     await start_adapter(dev_guild_id=fd.GUILD_ID)
     assert fake.requests_to("PUT", GLOBAL_PUT) == []
-    assert [c["name"] for c in fake.guild_commands[fd.GUILD_ID]] == ["checkin", "announce"]
+    names = [c["name"] for c in fake.guild_commands[fd.GUILD_ID]]
+    assert names == ["checkin", "announce", "meeting"]
 
 
 async def test_descriptions_are_localised(fake: FakeDiscord) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -267,6 +268,45 @@ def test_other_interactions_are_ignored() -> None:
     assert dc.incoming_from_interaction(interaction(4, {"name": "x"})) is None  # autocomplete
     select = interaction(3, {"custom_id": "s", "component_type": 3})
     assert dc.incoming_from_interaction(select) is None
+
+
+LONE = json.loads('"\\ud800"')  # a lone surrogate, as a JSON decoder hands it over
+
+
+def test_lone_surrogates_from_discord_become_replacement_characters() -> None:
+    """Half an emoji in a name, a message, a channel name, an argument, a form or a file
+    name: cleaned in the converter, so storage and replies never fail on it."""
+    payload = message(
+        f"<@{BOT}> hi {LONE}",
+        author={**USER, "global_name": f"Sam{LONE}"},
+        attachments=[{"filename": f"f{LONE}.json", "url": f"https://cdn/{LONE}"}],
+    )
+    payload["member"] = {"roles": ["600"], "nick": "\udfffSammy"}
+    incoming = dc.incoming_from_message(payload, bot_user_id=BOT, channel_title=f"gen{LONE}")
+    assert incoming is not None
+    assert incoming.text == "hi \ufffd" and incoming.mentioned
+    assert incoming.member.display_name == "\ufffdSammy"
+    assert incoming.chat.title == "gen\ufffd"
+    assert incoming.attachment is not None and incoming.attachment.filename == "f\ufffd.json"
+    ref = dc.message_attachment(payload)
+    assert ref is not None and ref.filename == "f\ufffd.json"
+    command = interaction(2, {"name": "sober", "options": [{"name": "args", "value": LONE}]})
+    command["member"]["nick"] = f"S{LONE}"
+    command["channel"]["name"] = f"c{LONE}"
+    incoming = dc.incoming_from_interaction(command)
+    assert incoming is not None
+    assert (incoming.args, incoming.text) == ("\ufffd", "/sober \ufffd")
+    assert (incoming.member.display_name, incoming.chat.title) == ("S\ufffd", "c\ufffd")
+    button = interaction(3, {"custom_id": f"ci:{LONE}", "component_type": 2}, guild=False)
+    incoming = dc.incoming_from_interaction(button)
+    assert incoming is not None and incoming.button == "ci:\ufffd"
+    form = {
+        "custom_id": f"why:{LONE}",
+        "components": [{"type": 1, "components": [{"type": 4, "value": f"a{LONE}b"}]}],
+    }
+    incoming = dc.incoming_from_interaction(interaction(dc.INTERACTION_MODAL_SUBMIT, form))
+    assert incoming is not None
+    assert (incoming.button, incoming.text) == ("why:\ufffd", "a\ufffdb")
 
 
 # --- commands --------------------------------------------------------------------------

@@ -335,6 +335,22 @@ async def test_meeting_import_with_an_oversized_file_asks_for_a_file_or_url(
     await settled(bot)
 
 
+async def test_only_meeting_takes_a_file_and_crisis_never_downloads_one(
+    fake: FakeDiscord, bot: Harbor
+) -> None:
+    """Only a command that uses a file offers the option; a file sent to any other command
+    (an old command list, a forged request) is never fetched: /crisis never waits for it."""
+    options = {c["name"]: [o["name"] for o in c.get("options", ())] for c in fake.commands}
+    assert options["meeting"] == ["args", "file"]
+    assert [name for name, names in options.items() if "file" in names] == ["meeting"]
+    assert options["crisis"] == ["args"]
+    big = fake.upload("feed.json", b"[" + b" " * 4_000_000 + b"]")
+    answer = await slash(fake, "crisis", guild=False, file=big)
+    assert "116 123" in content(answer)  # Samaritans (GB)
+    await settled(bot)
+    assert fake.downloads == []
+
+
 # --- 8. autocomplete --------------------------------------------------------------------
 
 AUTOCOMPLETE = CALLBACK

@@ -45,6 +45,7 @@ COMMANDS = [
     CommandInfo("sober", "Set your sober date", in_group=False),
     CommandInfo("meetings", "Find a meeting"),
     CommandInfo("settings", "Group settings", in_private=False, moderator=True),
+    CommandInfo("meeting", "Meetings", takes_file=True),
 ]
 WAIT = 5.0
 
@@ -133,13 +134,15 @@ async def test_command_menus_registered(fake: FakeTelegramAPI, adapter: Telegram
     menus = {
         c.params["scope"]["type"]: c.params["commands"] for c in fake.calls_to("setMyCommands")
     }
-    assert [c["command"] for c in menus["all_private_chats"]] == ["start", "sober", "meetings"]
+    private = ["start", "sober", "meetings", "meeting"]
+    assert [c["command"] for c in menus["all_private_chats"]] == private
     # Moderator commands only in the administrators' menu, never in every member's.
-    assert [c["command"] for c in menus["all_group_chats"]] == ["start", "meetings"]
+    assert [c["command"] for c in menus["all_group_chats"]] == ["start", "meetings", "meeting"]
     assert [c["command"] for c in menus["all_chat_administrators"]] == [
         "start",
         "meetings",
         "settings",
+        "meeting",
     ]
 
 
@@ -271,29 +274,44 @@ async def test_document_is_downloaded(
 ) -> None:
     content = json.dumps([{"name": "Daily Reflections", "slug": "dr"}]).encode()
     doc = fake.add_file(content, "meetings.json")
-    fake.push_message(private_chat(ALICE), ALICE, document=doc, caption="/import")
+    fake.push_message(private_chat(ALICE), ALICE, document=doc, caption="/meeting import")
     event = await core.next()
-    assert event.command == "import"
+    assert (event.command, event.args) == ("meeting", "import")
     assert event.attachment is not None
     assert event.attachment.content == content
     assert event.attachment.filename == "meetings.json"
     assert event.attachment.mime == "application/json"
 
 
+
+async def test_a_document_sent_with_a_command_that_reads_none_is_never_downloaded(
+    fake: FakeTelegramAPI, core: EchoCore, adapter: TelegramAdapter
+) -> None:
+    """Only a command that reads a file (CommandInfo.takes_file) waits for a download: a
+    document captioned /start, or with plain words, is never fetched."""
+    doc = fake.add_file(b"[" + b" " * 100_000 + b"]", "big.json")
+    fake.push_message(private_chat(ALICE), ALICE, document=doc, caption="/start")
+    event = await core.next()
+    assert event.command == "start" and event.attachment is None
+    fake.push_message(private_chat(ALICE), ALICE, document=doc, caption="hard day today")
+    event = await core.next()
+    assert event.text == "hard day today" and event.attachment is None
+    assert fake.calls_to("getFile") == []
+
 async def test_oversized_documents_are_not_attached(
     fake: FakeTelegramAPI, core: EchoCore, adapter: TelegramAdapter
 ) -> None:
     declared = fake.add_file(b"[]", "big.json") | {"file_size": MAX_ATTACHMENT + 1}
-    fake.push_message(private_chat(ALICE), ALICE, document=declared, caption="/import")
+    fake.push_message(private_chat(ALICE), ALICE, document=declared, caption="/meeting")
     first = await core.next()
-    assert first.attachment is None and first.text == "/import"
+    assert first.attachment is None and first.text == "/meeting"
     assert fake.calls_to("getFile") == []
     # No size announced: the download happens, and the result is still dropped.
     undeclared = fake.add_file(b"x" * (MAX_ATTACHMENT + 1), "big2.json")
     del undeclared["file_size"]
-    fake.push_message(private_chat(ALICE), ALICE, document=undeclared, caption="/import")
+    fake.push_message(private_chat(ALICE), ALICE, document=undeclared, caption="/meeting")
     second = await core.next()
-    assert second.attachment is None and second.command == "import"
+    assert second.attachment is None and second.command == "meeting"
 
 
 def _free_port() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -178,6 +179,39 @@ def test_callback_query_becomes_button() -> None:
     assert event.button == "checkin:ok"
     assert event.message_id == "42"
     assert event.chat.chat_id == "-100123"
+
+
+def test_lone_surrogates_from_telegram_become_replacement_characters() -> None:
+    """A client that cut an emoji in half sends a lone surrogate ("\\ud800" in the JSON):
+    every text Harbor takes from the update is cleaned, so storage and replies never fail."""
+    raw = """{"update_id": 9, "message": {"message_id": 8, "date": 1,
+      "from": {"id": 11, "is_bot": false, "first_name": "Al\\ud800", "last_name": "B\\udfff"},
+      "chat": {"id": -100123, "type": "supergroup", "title": "Circle \\ud83d"},
+      "text": "@HarborBot /x \\ud800 \\ud83d\\ude00",
+      "entities": [{"type": "mention", "offset": 0, "length": 10}],
+      "document": {"file_id": "F", "file_unique_id": "U", "file_name": "f\\ud800.json"}}}"""
+    update = json.loads(raw)
+    converted = convert_update(update, bot_username=BOT, bot_id=BOT_ID)
+    assert converted is not None
+    event = converted.incoming
+    assert event.member.display_name == "Al\ufffd B\ufffd"
+    assert event.chat.title == "Circle \ufffd"
+    assert event.text == "@HarborBot /x \ufffd 😀"
+    assert event.mentioned
+    assert converted.document is not None and converted.document.filename == "f\ufffd.json"
+    command = json.loads(raw.replace('"@HarborBot /x', '"/sober@HarborBot'))
+    event = convert(command)
+    assert (event.command, event.args) == ("sober", "\ufffd 😀")
+    button = {
+        "update_id": 10,
+        "callback_query": {
+            "id": "q", "from": json.loads('{"id": 11, "first_name": "\\udc00"}'),
+            "chat_instance": "c", "data": json.loads('"checkin:\\ud800"'),
+            "message": {"message_id": 42, "date": 1, "chat": GROUP, "text": "How are you?"},
+        },
+    }  # fmt: skip
+    event = convert(button)
+    assert (event.button, event.member.display_name) == ("checkin:\ufffd", "\ufffd")
 
 
 def _membership(old: str, new: str, chat: dict[str, Any] = GROUP) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import traceback
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from bot.kernel.clock import Clock
@@ -21,6 +22,7 @@ from bot.kernel.platforms import PlatformMemory
 from bot.kernel.ports import Capabilities, Choice, CommandInfo
 from bot.kernel.router import Router, Where
 from bot.kernel.services import Services
+from bot.kernel.text import clean_fields, clean_text
 from bot.kernel.types import EventKind, Incoming, Reply
 from storage.base import Store
 from storage.errors import StorageError
@@ -34,6 +36,7 @@ log = logging.getLogger("harbor.core")
 Guard = Callable[[Incoming], Awaitable[bool]]
 
 MAX_IN_FLIGHT = 256  # events handled at once; more wait their turn
+GUARDED_IDS_KEPT = 10_000  # the last update ids the guards saw, per process
 # Seconds a working store is given to record an event id. A loaded machine takes seconds,
 # and giving up means two gateways answer one update; only a store that errs or stays
 # silent this long lets the event through unrecorded. Crisis replies never wait for it.
@@ -113,6 +116,10 @@ class Core:
         self.lanes = Lanes()
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._guard_slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        # Update ids the guards have seen in this process: a platform's repeat of one update
+        # (a redelivery, Discord adding link previews to an edit) is not answered twice,
+        # without asking the database first.
+        self._guarded_ids: OrderedDict[str, None] = OrderedDict()
         self.dedupe_patience = DEDUPE_PATIENCE
         harbor = settings.harbor
         self.buckets = MemberBuckets(harbor.member_burst, harbor.member_per_minute)
@@ -120,13 +127,17 @@ class Core:
 
     # -- the Inbox an adapter hands events to ------------------------------------------------
     async def handle(self, event: Incoming) -> None:
+        # The last line against lone surrogates, whichever adapter built the event: they
+        # would fail every write (UTF-8) and so every command of that member.
+        event = clean_fields(event)
         # The guards come first, with slots of their own: a crisis reply waits neither for
         # the de-duplication below nor for slots held by events waiting on the database. An
         # update delivered to two gateways may so get two crisis replies: more help, never
         # a late one.
-        async with self._guard_slots:
-            if await self._guarded(event):
-                return
+        if not self._seen_by_guards(event.event_id):
+            async with self._guard_slots:
+                if await self._guarded(event):
+                    return
         if event.edited:
             return  # an edit is scanned by the guards, never run again
         async with self._slots:
@@ -138,6 +149,16 @@ class Core:
             async with self.lanes.hold(key):
                 replies, tr = await self.respond(event)
                 await self.delivery.deliver(event, replies, tr)
+
+    def _seen_by_guards(self, event_id: str | None) -> bool:
+        if event_id is None:
+            return False
+        if event_id in self._guarded_ids:
+            return True
+        self._guarded_ids[event_id] = None
+        if len(self._guarded_ids) > GUARDED_IDS_KEPT:
+            self._guarded_ids.popitem(last=False)
+        return False
 
     async def _within_limits(self, event: Incoming) -> bool:
         """Crisis words and /crisis never get here (the guard answered them)."""
@@ -212,6 +233,7 @@ class Core:
         cmd = self.router.command(event.command or "")
         if cmd is None or cmd.suggest is None:
             return []
+        event, current = clean_fields(event), clean_text(current)
         try:
             ctx = await self._context(event)
             return (await cmd.suggest(ctx, current))[:25]

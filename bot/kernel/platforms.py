@@ -8,6 +8,7 @@ import logging
 
 from bot.kernel.clock import Clock
 from bot.kernel.ports import GroupInfo
+from bot.kernel.text import clean_text
 from storage.base import Store
 from storage.errors import StorageError
 from storage.rows import CommunityUpdate, MemberUpdate
@@ -23,6 +24,7 @@ class PlatformMemory:
     async def note_group(
         self, platform: str, community_id: str, title: str, reads_messages: bool | None
     ) -> None:
+        title = clean_text(title)  # a server's name may hold half an emoji (see kernel.text)
         try:
             now = int(self.clock.now().timestamp())
             community = await self.store.communities.ensure(platform, community_id, title, now)

@@ -23,6 +23,9 @@ class CommandInfo:
     # The description in other languages, by language code ("es": "…").
     translations: Mapping[str, str] = field(default_factory=dict)
     suggests: bool = False  # its argument has autocomplete (Inbox.suggest)
+    # It reads an attached file (/meeting import): only then does a platform offer a file
+    # option (Discord) and fetch what is attached; other commands never wait for a download.
+    takes_file: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,9 @@ class Command:
     private_args: frozenset[str] = frozenset()
     # Autocomplete for its argument, where the platform offers it (Discord).
     suggest: SuggestFn | None = None
+    # It reads the event's attachment (CommandInfo.takes_file): files sent with any other
+    # command are never downloaded.
+    takes_file: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,7 @@ class Router:
                 in_group=cmd.where is not Where.PRIVATE,
                 moderator=cmd.moderator,
                 suggests=cmd.suggest is not None,
+                takes_file=cmd.takes_file,
                 translations={
                     lang: text[:100]
                     for lang in langs

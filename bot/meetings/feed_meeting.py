@@ -14,6 +14,7 @@ from typing import Any, Literal
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
+from bot.kernel.text import clean_tree, json_may_hold_surrogates
 from bot.meetings.guide import FeedError, ImportResult, parse_rows
 from bot.meetings.languages import languages_of
 from bot.meetings.model import (
@@ -106,7 +107,9 @@ def load_json(data: bytes | str, max_bytes: int) -> Any:
     except UnicodeDecodeError as exc:
         raise FeedError("feed.bad_encoding", "The feed is not UTF-8 text.") from exc
     try:
-        return json.loads(text)
+        decoded = json.loads(text)
+        # A "\ud800" escape decodes to a lone surrogate, which no database can store.
+        return clean_tree(decoded) if json_may_hold_surrogates(text) else decoded
     except (ValueError, RecursionError) as exc:
         raise FeedError("feed.bad_json", "The feed is not valid JSON.") from exc
 

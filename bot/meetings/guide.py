@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from bot.kernel.text import clean_tree, json_may_hold_surrogates
 from bot.meetings.model import (
     ADDRESS_MAX,
     NAME_MAX,
@@ -211,7 +212,9 @@ def _load(data: bytes | str, max_bytes: int) -> Any:
     except UnicodeDecodeError as exc:
         raise FeedError("feed.bad_encoding", "The feed is not UTF-8 text.") from exc
     try:
-        return json.loads(text)
+        decoded = json.loads(text)
+        # A "\ud800" escape decodes to a lone surrogate, which no database can store.
+        return clean_tree(decoded) if json_may_hold_surrogates(text) else decoded
     except (ValueError, RecursionError) as exc:
         raise FeedError("feed.bad_json", "The feed is not valid JSON.") from exc
 

@@ -21,7 +21,11 @@ ROUTES = Routes(
             private_args=frozenset({"now", "ics"}),
         ),
         Command(
-            name="meeting", handler=meeting_cmd, help_key="meeting.help", suggest=suggest_meetings
+            name="meeting",
+            handler=meeting_cmd,
+            help_key="meeting.help",
+            suggest=suggest_meetings,
+            takes_file=True,  # /meeting import with a feed file
         ),
         Command(name="remind", handler=remind, help_key="remind.help", suggest=suggest_meetings),
         Command(name="going", handler=going, help_key="going.help", suggest=suggest_meetings),

@@ -327,7 +327,9 @@ async def country_reply(ctx: Context) -> bool:
 
 
 async def privacy(ctx: Context) -> None:
-    ctx.whisper(ctx.text("privacy.text"))
+    keep = ctx.settings.retention  # what the sweep really prunes (Harbor.maintain)
+    text = ctx.text("privacy.text", days=keep.sent_days, milestone_days=keep.milestone_days)
+    ctx.whisper(text)
 
 
 async def mydata(ctx: Context) -> None:
