@@ -43,6 +43,10 @@ def run_bench(name: str) -> str:
             ],
         ),
         (
+            "telegram_path.py",
+            ["pacing off", "messages/s", "presses/s", "target >= 60 msg/s"],
+        ),
+        (
             "crisis.py",
             ["combined, ordinary mix", "100 KB adversarial input", "held-out set:",
              "en indirect", "told as third party (combined)"],
