@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import io
 import pstats
 import statistics
@@ -164,13 +165,18 @@ async def main(args: argparse.Namespace) -> int:
                     profiler.disable()
             eps = statistics.median(runs)
 
+            if args.gc_freeze:
+                gc.collect()
+                gc.freeze()  # what `harbor run` does after start-up: see bot/kernel/runtime.py
             n_b = int(args.rate * args.seconds)
-            events_b = [make_event(i, args.members) for i in range(n_b)]
-            lat = await phase_b(harbor, adapter, events_b, args.rate)
+            lats: list[list[float]] = []
+            for r in range(args.b_runs):
+                first = r * n_b
+                events_b = [make_event(first + i, args.members) for i in range(n_b)]
+                lats.append(await phase_b(harbor, adapter, events_b, args.rate))
         finally:
             await store.close()
 
-    p50, p99, worst = (x * 1000 for x in (pct(lat, 0.50), pct(lat, 0.99), max(lat)))
     print(f"core_throughput: {args.members} members, SQLite file on disk, null adapter")
     print("event: /checkin time HH:MM (one checkin_plans upsert per event)")
     print(
@@ -178,10 +184,20 @@ async def main(args: argparse.Namespace) -> int:
         f" median {eps:,.0f} events/s (runs: {', '.join(f'{x:,.0f}' for x in runs)})"
         f"  (target >= {TARGET_EPS:,.0f}: {verdict(eps >= TARGET_EPS)})"
     )
+    p99s = []
+    for r, lat in enumerate(lats, 1):
+        p50, p99, worst = (x * 1000 for x in (pct(lat, 0.50), pct(lat, 0.99), max(lat)))
+        p99s.append(p99)
+        print(
+            f"phase B run {r}: {n_b} events at {args.rate:,.0f}/s open loop: p50 {p50:.2f} ms"
+            f"  p99 {p99:.2f} ms  max {worst:.2f} ms"
+        )
+    held = sum(p < TARGET_P99_MS for p in p99s)
     print(
-        f"phase B: {n_b} events at {args.rate:,.0f}/s open loop: p50 {p50:.2f} ms"
-        f"  p99 {p99:.2f} ms  max {worst:.2f} ms"
-        f"  (target p99 < {TARGET_P99_MS:.0f} ms: {verdict(p99 < TARGET_P99_MS)})"
+        f"phase B: p99 min / median / max {min(p99s):.2f} / {statistics.median(p99s):.2f} /"
+        f" {max(p99s):.2f} ms; under {TARGET_P99_MS:.0f} ms in {held} of {len(p99s)} runs"
+        f" (gc.freeze after start-up: {'yes' if args.gc_freeze else 'no'})"
+        f"  (target p99 < {TARGET_P99_MS:.0f} ms in every run: {verdict(held == len(p99s))})"
     )
     if profiler:
         out = io.StringIO()
@@ -198,12 +214,19 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=3, help="phase A runs (median judged)")
     p.add_argument("--rate", type=float, default=1000.0, help="phase B arrivals per second")
     p.add_argument("--seconds", type=float, default=10.0, help="phase B duration")
+    p.add_argument("--b-runs", type=int, default=3, help="phase B runs (each judged)")
+    p.add_argument(
+        "--gc-freeze",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="gc.freeze() after the warm-up, as harbor run does after start-up",
+    )
     p.add_argument("--quick", action="store_true", help="a tiny run (smoke test)")
     p.add_argument("--profile", action="store_true", help="cProfile phase A, print top 25")
     args = p.parse_args(argv)
     if args.quick:
         args.members, args.senders, args.events, args.repeats = 50, 8, 300, 1
-        args.rate, args.seconds = 200.0, 0.5
+        args.rate, args.seconds, args.b_runs = 200.0, 0.5, 1
     return args
 
 
