@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sqlite3
 import statistics
@@ -136,6 +137,7 @@ async def main(args: argparse.Namespace) -> None:
         built = time.perf_counter() - t0
         store = await open_store(path)
         paused = int(await store.db.fetchval("SELECT COUNT(*) FROM members WHERE paused = 1"))
+        print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores; others' work counts)")
         print(
             f"data shape: {args.members:,} members ({paused:,} paused), {args.history} days of"
             f" check-ins and sent prompts each; built in {built:.1f} s,"

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -304,6 +305,7 @@ def verdict(ok: bool) -> str:
 
 def report(args: argparse.Namespace, h: dict[str, float], a: dict[str, float]) -> None:
     n = args.members
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} (2 cores; others' work counts)")
     print(f"fanout: {n:,} members, {len(ZONES)} time zones, SQLite file on disk")
     print(f"setup: populate {h['populate_s']:.2f} s (executemany), open store {h['open_s']:.3f} s")
     print(

@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import statistics
 import sys
 import tempfile
@@ -173,6 +174,7 @@ async def main(args: argparse.Namespace) -> None:
     latencies = [float(x) / 1000 for x in args.latency_ms.split(",")]
     columns = ("messages/s min / median / max", "presses/s min / median / max")
     header = f"{'latency':>8}  {columns[0]:>31}  {columns[1]:>31}"
+    print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores; others' work counts)")
     print(
         f"Telegram path: PTB + Harbor's adapter, {args.members} members, {args.runs} runs "
         "(fake Bot API in this process)"

@@ -117,6 +117,8 @@ def build(
         # Several processes share PostgreSQL: one sweeps each source at a time.
         leases=store.leases if store.backend == "postgresql" else None,
         holder=worker_name(),
+        # Reminders are planned one sweep early, due at their own time (Source.plans_ahead).
+        ahead=timedelta(seconds=settings.scheduler.sweep_seconds),
     )
     dispatcher = Dispatcher(store, delivery, clock, settings.scheduler)
     return Harbor(

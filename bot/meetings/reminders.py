@@ -116,6 +116,9 @@ class MeetingSource:
     nothing."""
 
     name = "meetings"
+    # Reminders go out on the minute: planned one sweep early, due at their time. Their
+    # "starts in" is counted from then, in whole minutes rounded up, so it reads the same.
+    plans_ahead = True
 
     def __init__(self, store: Store, default_tz: str, default_lang: str = "en") -> None:
         self.store = store
