@@ -132,6 +132,25 @@ async def phase_b(
     return latencies
 
 
+class GcPauses:
+    """Each full (generation 2) collection, from gc.callbacks: wall time, and CPU time of
+    the collecting thread (which other processes' load does not stretch)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self.cpu: list[float] = []
+        self._start = (0.0, 0.0)
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._start = (time.perf_counter(), time.thread_time())
+        else:
+            self.pauses.append(time.perf_counter() - self._start[0])
+            self.cpu.append(time.thread_time() - self._start[1])
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -142,6 +161,7 @@ def verdict(ok: bool) -> str:
 
 
 async def main(args: argparse.Namespace) -> int:
+    gc_pauses = GcPauses()
     with tempfile.TemporaryDirectory() as tmp:
         store = await open_store(Path(tmp) / "bench.db")
         clock = ManualClock(datetime(2025, 3, 3, 12, 0, tzinfo=UTC))
@@ -171,15 +191,18 @@ async def main(args: argparse.Namespace) -> int:
 
             if args.gc_freeze:
                 gc.collect()
-                gc.freeze()  # what `harbor run` does after start-up: see bot/kernel/runtime.py
+                gc.freeze()  # start-up's objects: never scanned again by a full collection
             n_b = int(args.rate * args.seconds)
             lats: list[list[float]] = []
+            gc.callbacks.append(gc_pauses)
             for r in range(args.b_runs):
                 first = r * n_b
                 events_b = [make_event(first + i, args.members) for i in range(n_b)]
                 clock.advance(timedelta(hours=1))
                 lats.append(await phase_b(harbor, adapter, events_b, args.rate))
         finally:
+            if gc_pauses in gc.callbacks:
+                gc.callbacks.remove(gc_pauses)
             await store.close()
 
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (2 cores; others' work counts)")
@@ -205,6 +228,13 @@ async def main(args: argparse.Namespace) -> int:
         f" (gc.freeze after start-up: {'yes' if args.gc_freeze else 'no'})"
         f"  (target p99 < {TARGET_P99_MS:.0f} ms in every run: {verdict(held == len(p99s))})"
     )
+    pauses = sorted(p * 1000 for p in gc_pauses.pauses)
+    cpu = sorted(p * 1000 for p in gc_pauses.cpu)
+    print(
+        f"phase B: {len(pauses)} full (gen-2) collections: longest {max(pauses, default=0):.1f}"
+        f" ms wall ({max(cpu, default=0):.1f} ms CPU), total {sum(pauses):.1f} ms wall"
+        f" ({sum(cpu):.1f} ms CPU)"
+    )
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
@@ -224,8 +254,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--gc-freeze",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="gc.freeze() after the warm-up, as harbor run does after start-up",
+        default=False,
+        help="gc.freeze() after the warm-up (start-up): fewer objects for full collections",
     )
     p.add_argument("--quick", action="store_true", help="a tiny run (smoke test)")
     p.add_argument("--profile", action="store_true", help="cProfile phase A, print top 25")
