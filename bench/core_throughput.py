@@ -254,8 +254,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--gc-freeze",
         action=argparse.BooleanOptionalAction,
-        default=False,
-        help="gc.freeze() after the warm-up (start-up): fewer objects for full collections",
+        default=True,
+        help="gc.freeze() after the warm-up, as `harbor run` does after start-up",
     )
     p.add_argument("--quick", action="store_true", help="a tiny run (smoke test)")
     p.add_argument("--profile", action="store_true", help="cProfile phase A, print top 25")

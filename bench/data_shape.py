@@ -73,10 +73,12 @@ def populate(path: Path, members: int, paused: float, history: int) -> None:
             " ELSE ? + 60 + id % 86000 END FROM members",
             (now, now),
         )
+        # A paused member's counters are held (members.set_paused sets both, migration 014).
         con.execute(
             "INSERT INTO counters (member_id, name, start_date, tz, next_key, next_at,"
-            " created_at) SELECT id, 'alcohol', '2025-01-01', tz, '180d',"
-            " CASE paused WHEN 1 THEN ? - 86400 ELSE ? + 3600 + id % 86000 END, ? FROM members",
+            " created_at, held) SELECT id, 'alcohol', '2025-01-01', tz, '180d',"
+            " CASE paused WHEN 1 THEN ? - 86400 ELSE ? + 3600 + id % 86000 END, ?, paused"
+            " FROM members",
             (now, now, now),
         )
         for day in range(history):
