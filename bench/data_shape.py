@@ -164,7 +164,7 @@ async def main(args: argparse.Namespace) -> None:
             milestones = MilestoneSource(store, datetime.min.time(), "")
             idle = await timed_sweeps(milestones, args.repeats)
             print(
-                f"empty sweep, milestones (paused members' stay due on purpose):"
+                f"empty sweep, milestones (paused members' held out of the due index):"
                 f" min / median / max {spread(idle)} ms"
             )
 
