@@ -12,10 +12,11 @@ latency (`--latency-ms`, 50 ms) in which one send in 20 takes `--slow-seconds` (
   `scheduler.sweep_seconds` by APScheduler over every source, and the sender pool), with a
   source that has `--reminders` reminders falling due at spread-out moments while the
   prompts drain. Figure per reminder: sent time minus due time; min / median / max.
-  Target: <= 5 s. The meeting source plans one sweep interval ahead (`plans_ahead`), so a
-  reminder is in the outbox, due at its time, before that time; the next line shows how
-  long before. `--no-ahead` shows the old way: planned by the first sweep after its time,
-  so the interval (20 s) bounded the wait before it was even in the outbox.
+  Target: <= 5 s. The meeting source also plans what falls due before the next sweep
+  (`MeetingSource(ahead=sweep interval)`), so a reminder is in the outbox, due at its time,
+  before that time; the next line shows how long before. `--no-ahead` shows the old way:
+  planned by the first sweep after its time, so the interval (20 s) bounded the wait
+  before it was even in the outbox.
 
 Run: .venv/bin/python bench/dispatch_tail.py [--runs 3] [--cap-seconds 20] [--prompts 100000]
     [--reminders 6] [--quick]
@@ -98,20 +99,20 @@ class SlowAdapter:
 
 
 class ReminderSource:
-    """Plans each reminder when it is due, as the meeting source does: at the reminders'
-    priority, and one sweep early (`plans_ahead`, see bot/kernel/scheduling.py) unless
-    `--no-ahead`."""
+    """Plans each reminder as the meeting source does: at the reminders' priority, and
+    those falling due before the next sweep too (`ahead`, the sweep interval; 0 with
+    `--no-ahead`), each due at its own time."""
 
     name = "bench-reminders"
-    plans_ahead = True
 
-    def __init__(self, store: SQLStore, member: MemberRow, due: list[int]) -> None:
+    def __init__(self, store: SQLStore, member: MemberRow, due: list[int], ahead: int) -> None:
         self.store, self.member, self.pending = store, member, sorted(due)
+        self.ahead = ahead
         self.planned_at: dict[int, float] = {}
 
     async def sweep(self, now: datetime, limit: int) -> int:
         ts = int(now.timestamp())
-        due = [t for t in self.pending if t <= ts][:limit]
+        due = [t for t in self.pending if t <= ts + self.ahead][:limit]
         items = [
             planned(
                 private_to(self.member, f"{REMINDER_TEXT} ({t})"),
@@ -206,8 +207,8 @@ async def reminder_run(
     # Spread over the run so they meet every phase of the sweep interval.
     step = args.spread / max(1, args.reminders)
     due = [start + args.first_due + int(i * step) for i in range(args.reminders)]
-    source = ReminderSource(store, _member(args.prompts + 1), due)
-    source.plans_ahead = args.ahead
+    ahead = int(settings.scheduler.sweep_seconds) if args.ahead else 0
+    source = ReminderSource(store, _member(args.prompts + 1), due, ahead)
     harbor = build(
         store, SystemClock(), settings, sources=[source, *build_sources(store, settings)]
     )
@@ -292,7 +293,7 @@ if __name__ == "__main__":
     parser.add_argument("--sweep-seconds", type=float, default=0.0, help="0: as configured")
     parser.add_argument(
         "--ahead", action=argparse.BooleanOptionalAction, default=True,
-        help="the reminder source plans one sweep ahead, as the meeting source does",
+        help="the reminder source plans one sweep interval ahead, as the meeting source does",
     )  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="tiny run for the smoke test")
     args = parser.parse_args()

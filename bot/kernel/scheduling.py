@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from bot.kernel.core import log_failure
@@ -19,12 +19,7 @@ SWEEP_LEASE_SECONDS = 60  # a sweeping process that dies hands its sources on af
 
 
 class Source(Protocol):
-    """A timed feature: check-in prompts, nudges, milestones, meeting reminders.
-
-    A source whose messages must go out on the minute sets `plans_ahead = True`: it is swept
-    as of one sweep interval later, so what falls due before the next sweep is already in
-    the outbox, due at its own time (the senders never send a row before it is due);
-    otherwise it would wait up to a whole interval for the sweep after its time."""
+    """A timed feature: check-in prompts, nudges, milestones, meeting reminders."""
 
     name: str
 
@@ -42,10 +37,8 @@ class Sweeper:
         leases: LeaseStore | None = None,
         holder: str = "",
         lease_seconds: int = SWEEP_LEASE_SECONDS,
-        ahead: timedelta = timedelta(0),
     ) -> None:
         self.sources = tuple(sources)
-        self.ahead = ahead  # how far sources that plan ahead look: the sweep interval
         self.batch_size = batch_size
         # With several processes (PostgreSQL): one process at a time sweeps each source,
         # the others skip it, instead of all re-reading the same due rows to plan nothing.
@@ -73,10 +66,9 @@ class Sweeper:
             if not await self._mine(source.name, now):
                 planned[source.name] = 0  # another process sweeps it
                 continue
-            as_of = now + self.ahead if getattr(source, "plans_ahead", False) else now
             try:
                 while True:
-                    n = await source.sweep(as_of, self.batch_size)
+                    n = await source.sweep(now, self.batch_size)
                     total += n
                     if n < self.batch_size:
                         break
