@@ -90,6 +90,11 @@ _CANNOT_INITIATE = "can't initiate conversation"
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 CONCURRENT_UPDATES = 256
+# Open connections for sending. httpcore scans every pooled connection on each request (a
+# socket check each), so 256 made the pool itself the hot spot; the pacer keeps sends near
+# 25/s, a few in flight at Telegram's latency, so 32 leave ample room.
+SEND_CONNECTIONS = 32
+POOL_TIMEOUT = 5.0  # seconds a request may wait for a free connection in a burst
 POLL_TIMEOUT = 10.0  # seconds a getUpdates long poll may wait for updates
 WATCH_INTERVAL = 5.0
 # No getUpdates answer (of any kind) for this long beyond the long poll: the loop is dead.
@@ -310,7 +315,13 @@ class TelegramAdapter:
             .token(self._token)
             .base_url(f"{self._base}/bot")
             .base_file_url(f"{self._base}/file/bot")
-            .request(HTTPXRequest(connection_pool_size=256, read_timeout=self._read_timeout))
+            .request(
+                HTTPXRequest(
+                    connection_pool_size=SEND_CONNECTIONS,
+                    read_timeout=self._read_timeout,
+                    pool_timeout=POOL_TIMEOUT,
+                )
+            )
             .get_updates_request(self._updates_request)
             .job_queue(None)  # scheduling belongs to the core
             .concurrent_updates(ChatOrderedProcessor())

@@ -17,13 +17,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import io
+import os
 import pstats
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -130,6 +132,25 @@ async def phase_b(
     return latencies
 
 
+class GcPauses:
+    """Each full (generation 2) collection, from gc.callbacks: wall time, and CPU time of
+    the collecting thread (which other processes' load does not stretch)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self.cpu: list[float] = []
+        self._start = (0.0, 0.0)
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._start = (time.perf_counter(), time.thread_time())
+        else:
+            self.pauses.append(time.perf_counter() - self._start[0])
+            self.cpu.append(time.thread_time() - self._start[1])
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -140,6 +161,7 @@ def verdict(ok: bool) -> str:
 
 
 async def main(args: argparse.Namespace) -> int:
+    gc_pauses = GcPauses()
     with tempfile.TemporaryDirectory() as tmp:
         store = await open_store(Path(tmp) / "bench.db")
         clock = ManualClock(datetime(2025, 3, 3, 12, 0, tzinfo=UTC))
@@ -155,6 +177,9 @@ async def main(args: argparse.Namespace) -> int:
             runs: list[float] = []
             profiler = cProfile.Profile() if args.profile else None
             for r in range(args.repeats):
+                # Each member may send `member_burst` events at once, then 30 a minute: an
+                # hour between runs refills every bucket (the clock is manual).
+                clock.advance(timedelta(hours=1))
                 first = (1 + r) * args.members + r * args.events
                 events = [make_event(first + i, args.members) for i in range(args.events)]
                 if profiler:
@@ -164,13 +189,23 @@ async def main(args: argparse.Namespace) -> int:
                     profiler.disable()
             eps = statistics.median(runs)
 
+            if args.gc_freeze:
+                gc.collect()
+                gc.freeze()  # start-up's objects: never scanned again by a full collection
             n_b = int(args.rate * args.seconds)
-            events_b = [make_event(i, args.members) for i in range(n_b)]
-            lat = await phase_b(harbor, adapter, events_b, args.rate)
+            lats: list[list[float]] = []
+            gc.callbacks.append(gc_pauses)
+            for r in range(args.b_runs):
+                first = r * n_b
+                events_b = [make_event(first + i, args.members) for i in range(n_b)]
+                clock.advance(timedelta(hours=1))
+                lats.append(await phase_b(harbor, adapter, events_b, args.rate))
         finally:
+            if gc_pauses in gc.callbacks:
+                gc.callbacks.remove(gc_pauses)
             await store.close()
 
-    p50, p99, worst = (x * 1000 for x in (pct(lat, 0.50), pct(lat, 0.99), max(lat)))
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} (2 cores; others' work counts)")
     print(f"core_throughput: {args.members} members, SQLite file on disk, null adapter")
     print("event: /checkin time HH:MM (one checkin_plans upsert per event)")
     print(
@@ -178,10 +213,27 @@ async def main(args: argparse.Namespace) -> int:
         f" median {eps:,.0f} events/s (runs: {', '.join(f'{x:,.0f}' for x in runs)})"
         f"  (target >= {TARGET_EPS:,.0f}: {verdict(eps >= TARGET_EPS)})"
     )
+    p99s = []
+    for r, lat in enumerate(lats, 1):
+        p50, p99, worst = (x * 1000 for x in (pct(lat, 0.50), pct(lat, 0.99), max(lat)))
+        p99s.append(p99)
+        print(
+            f"phase B run {r}: {n_b} events at {args.rate:,.0f}/s open loop: p50 {p50:.2f} ms"
+            f"  p99 {p99:.2f} ms  max {worst:.2f} ms"
+        )
+    held = sum(p < TARGET_P99_MS for p in p99s)
     print(
-        f"phase B: {n_b} events at {args.rate:,.0f}/s open loop: p50 {p50:.2f} ms"
-        f"  p99 {p99:.2f} ms  max {worst:.2f} ms"
-        f"  (target p99 < {TARGET_P99_MS:.0f} ms: {verdict(p99 < TARGET_P99_MS)})"
+        f"phase B: p99 min / median / max {min(p99s):.2f} / {statistics.median(p99s):.2f} /"
+        f" {max(p99s):.2f} ms; under {TARGET_P99_MS:.0f} ms in {held} of {len(p99s)} runs"
+        f" (gc.freeze after start-up: {'yes' if args.gc_freeze else 'no'})"
+        f"  (target p99 < {TARGET_P99_MS:.0f} ms in every run: {verdict(held == len(p99s))})"
+    )
+    pauses = sorted(p * 1000 for p in gc_pauses.pauses)
+    cpu = sorted(p * 1000 for p in gc_pauses.cpu)
+    print(
+        f"phase B: {len(pauses)} full (gen-2) collections: longest {max(pauses, default=0):.1f}"
+        f" ms wall ({max(cpu, default=0):.1f} ms CPU), total {sum(pauses):.1f} ms wall"
+        f" ({sum(cpu):.1f} ms CPU)"
     )
     if profiler:
         out = io.StringIO()
@@ -198,12 +250,19 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=3, help="phase A runs (median judged)")
     p.add_argument("--rate", type=float, default=1000.0, help="phase B arrivals per second")
     p.add_argument("--seconds", type=float, default=10.0, help="phase B duration")
+    p.add_argument("--b-runs", type=int, default=3, help="phase B runs (each judged)")
+    p.add_argument(
+        "--gc-freeze",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="gc.freeze() after the warm-up, as `harbor run` does after start-up",
+    )
     p.add_argument("--quick", action="store_true", help="a tiny run (smoke test)")
     p.add_argument("--profile", action="store_true", help="cProfile phase A, print top 25")
     args = p.parse_args(argv)
     if args.quick:
         args.members, args.senders, args.events, args.repeats = 50, 8, 300, 1
-        args.rate, args.seconds = 200.0, 0.5
+        args.rate, args.seconds, args.b_runs = 200.0, 0.5, 1
     return args
 
 

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.app import build_sources
 from bot.checkins.commands import CheckinSource
 from bot.checkins.model import next_prompt_utc
 from bot.kernel.clock import ManualClock
@@ -35,6 +37,7 @@ from bot.kernel.dispatcher import Dispatcher
 from bot.kernel.hhmm import parse_hhmm
 from bot.kernel.pacing import Pacer
 from bot.kernel.ports import Capabilities, Inbox, Limits
+from bot.kernel.scheduling import Sweeper
 from bot.kernel.types import SENT, Incoming, Reply, SendResult
 from storage import open_store
 from storage.sql.store import SQLStore
@@ -101,20 +104,36 @@ def rss_mb() -> tuple[float, float]:
     return fields["VmRSS"], fields["VmHWM"]
 
 
-def member_plan(i: int) -> tuple[str, str]:
-    """Member i's zone and local prompt time: zones round-robin, times spread over the day."""
+def io_counters() -> dict[str, int]:
+    """This process's I/O so far (/proc/self/io): `wchar` counts every write() call (the
+    WAL, checkpoints), `write_bytes` what reached the block layer."""
+    fields = {}
+    for line in Path("/proc/self/io").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = int(value)
+    return fields
+
+
+BURST_ZONE, BURST_TIME = "America/New_York", "09:00"
+
+
+def member_plan(i: int, bursty: bool = False) -> tuple[str, str]:
+    """Member i's zone and local prompt time: zones round-robin, times spread over the day;
+    `bursty`: every other member at 09:00 in one zone instead (the morning rush)."""
+    if bursty and i % 2 == 0:
+        return BURST_ZONE, BURST_TIME
     minute = (i * 7919) % 1440
     return ZONES[i % len(ZONES)], f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def populate(path: Path, members: int) -> None:
+def populate(path: Path, members: int, bursty: bool = False) -> None:
     """Members and enabled plans with plain sqlite3 executemany (the store made the schema)."""
     now = int(START.timestamp())
-    zones = {z: ZoneInfo(z) for z in ZONES}
+    zones = {z: ZoneInfo(z) for z in (*ZONES, BURST_ZONE)}
     first: dict[tuple[str, str], int] = {}  # (zone, time) -> first prompt after START
     plans = []
     for i in range(1, members + 1):
-        zone, at = member_plan(i)
+        zone, at = member_plan(i, bursty)
         key = (zone, at)
         if key not in first:
             first[key] = int(next_prompt_utc(parse_hhmm(at), zones[zone], START).timestamp())
@@ -168,7 +187,7 @@ async def harbor_side(args: argparse.Namespace) -> dict[str, float]:
         path = Path(tmp) / "fanout.db"
         await (await open_store(path)).close()  # create the schema
         t0 = time.perf_counter()
-        populate(path, args.members)
+        populate(path, args.members, args.bursty)
         out["populate_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -183,14 +202,22 @@ async def harbor_side(args: argparse.Namespace) -> dict[str, float]:
 
             # Planning: a simulated day, one sweep every `sweep_seconds` of clock time.
             steps = int(86400 / args.sweep_seconds)
+            io0 = io_counters()
             cpu0, wall0 = time.process_time(), time.perf_counter()
+            # Every source, as the Sweeper runs them (the others find nothing due, but an
+            # empty sweep is what they cost every `sweep_seconds` all day).
+            sources = build_sources(store, settings) if args.all_sources else [source]
+            sweeper = Sweeper(sources, batch)
             for step in range(1, steps + 1):
                 clock.set(START + timedelta(seconds=step * args.sweep_seconds))
-                await sweep_all(source, clock.now(), batch)
+                await sweeper.run(clock.now())
             out["day_cpu_s"] = time.process_time() - cpu0
             out["day_wall_s"] = time.perf_counter() - wall0
             out["sweeps"] = steps
             out["day_planned"] = await outbox_count(store)
+            io1 = io_counters()
+            out["day_write_bytes"] = io1["write_bytes"] - io0["write_bytes"]
+            out["day_wchar"] = io1["wchar"] - io0["wchar"]
 
             # One sweep of 10,000 due: a day later every plan is due again; take 10,000.
             one = min(10_000, args.members)
@@ -278,13 +305,22 @@ def verdict(ok: bool) -> str:
 
 def report(args: argparse.Namespace, h: dict[str, float], a: dict[str, float]) -> None:
     n = args.members
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} (2 cores; others' work counts)")
     print(f"fanout: {n:,} members, {len(ZONES)} time zones, SQLite file on disk")
     print(f"setup: populate {h['populate_s']:.2f} s (executemany), open store {h['open_s']:.3f} s")
     print(
-        f"planning: simulated day, {int(h['sweeps'])} sweeps every {args.sweep_seconds:g} s:"
+        f"planning: simulated day, {int(h['sweeps'])} sweeps every {args.sweep_seconds:g} s"
+        f" ({'all sources' if args.all_sources else 'check-ins only'},"
+        f" {'bursty: half at 09:00 New York' if args.bursty else 'spread evenly'}):"
         f" CPU {h['day_cpu_s']:.2f} s (wall {h['day_wall_s']:.2f} s), planned"
         f" {int(h['day_planned']):,} prompts  (target <= {T_DAY_CPU:g} s CPU:"
         f" {verdict(h['day_cpu_s'] <= T_DAY_CPU)})"
+    )
+    planned = max(1, int(h["day_planned"]))
+    print(
+        f"planning: bytes written per planned prompt: {h['day_wchar'] / planned:,.0f} B by"
+        f" write() calls (WAL and checkpoints), {h['day_write_bytes'] / planned:,.0f} B"
+        " reaching the disk (block layer)"
     )
     print(
         f"planning: one sweep of {int(h['one_handled']):,} due: wall {h['one_wall_s']:.3f} s"
@@ -335,6 +371,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dispatch-rows", type=int, default=30_000, help="rows for the null drain")
     p.add_argument("--concurrency", type=int, default=64, help="dispatcher chunk size")
     p.add_argument("--cap-seconds", type=float, default=10.0, help="time per capped run")
+    p.add_argument(
+        "--all-sources", action=argparse.BooleanOptionalAction, default=True,
+        help="sweep every source (--no-all-sources: the check-in source alone)",
+    )  # fmt: skip
+    p.add_argument(
+        "--bursty", action=argparse.BooleanOptionalAction, default=True,
+        help="half the members at 09:00 in one zone (--no-bursty: spread over the day)",
+    )  # fmt: skip
     p.add_argument("--quick", action="store_true", help="a tiny run (smoke test)")
     args = p.parse_args(argv)
     if args.quick:

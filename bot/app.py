@@ -67,7 +67,11 @@ def build_sources(store: Store, settings: Settings) -> list[Source]:
     return [
         EscalationSource(store),
         meeting_reminders.MeetingSource(
-            store, settings.community.timezone, settings.community.language
+            store,
+            settings.community.timezone,
+            settings.community.language,
+            # Reminders are planned one sweep early, due at their own time.
+            ahead=timedelta(seconds=settings.scheduler.sweep_seconds),
         ),
         sobriety.MilestoneSource(
             store, parse_hhmm(settings.community.celebration_time), settings.community.program

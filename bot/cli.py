@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import signal
@@ -158,6 +159,11 @@ async def run_bot(settings: Settings, role: str = "all") -> int:
             "telegram.webhook_secret is not set: with several gateways each would make"
             " its own, and Telegram knows only one; set it in every gateway's config"
         )
+    # What start-up built lives as long as the process (modules, catalogs, the crisis
+    # model): frozen, full collections no longer scan it. bench/core_throughput.py
+    # --gc-freeze: gen-2 CPU in phase B 879 -> 209 ms, the longest pause 124 -> 43 ms.
+    gc.collect()
+    gc.freeze()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

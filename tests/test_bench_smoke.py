@@ -35,12 +35,28 @@ def run_bench(name: str) -> str:
             "fanout.py",
             [
                 "planning: simulated day",
+                "all sources, bursty",
+                "bytes written per planned prompt",
                 "planning: one sweep of",
                 "dispatch: null adapter",
                 "dispatch: Telegram cap 25/s",
                 "memory: RSS",
                 "process RSS (MB)",
             ],
+        ),
+        (
+            "telegram_path.py",
+            ["pacing off", "messages/s", "presses/s", "target >= 60 msg/s"],
+        ),
+        (
+            "data_shape.py",
+            ["empty sweep, check-ins", "empty sweep, milestones", "/mydata", "/forget yes",
+             "erased 3 of 3"],
+        ),
+        (
+            "dispatch_tail.py",
+            ["continuous pool (harbor run)", "chunk-and-gather", "reminder during a drain",
+             "1 of 1 reminders sent"],
         ),
         (
             "crisis.py",

@@ -234,6 +234,21 @@ async def test_reminders_exactly_once(console: ConsoleAdapter, harbor: Harbor,
     assert "Tue 8 Dec" in said[0].text
 
 
+async def test_a_reminder_is_planned_one_sweep_early_and_sent_on_time(
+        console: ConsoleAdapter, store: SQLStore) -> None:
+    """Sweeps run every 20 s: the reminder source looks one interval ahead, so a reminder is
+    in the outbox before its time (due at it, not sent early) instead of waiting for the
+    first sweep after it."""
+    await setup_group(console)
+    await subscribe_sam(console)
+    said = await console.push(":time 2026-12-01T22:59:50+00:00")  # 10 s before 23:00
+    assert said == []
+    assert await outbox_keys(store) == ["reminder:1:2026-12-01"]  # planned, not sent
+    said = await console.push(":time 2026-12-01T23:00:00+00:00")
+    assert [s.to for s in said] == ["group recovery"]
+    assert "Tuesday Night starts in 1 hour" in said[0].text  # counted in whole minutes
+
+
 async def test_skipped_date_gets_no_reminder(console: ConsoleAdapter, store: SQLStore) -> None:
     await setup_group(console)
     await subscribe_sam(console)

@@ -525,6 +525,14 @@ class CheckinSource:
             assert p.next_at is not None
             tz = zones.get(p.tz) or zones.setdefault(p.tz, ZoneInfo(p.tz))
             at = times.get(p.local_time) or times.setdefault(p.local_time, parse_hhmm(p.local_time))
+            if d.member.paused:
+                # Blocked the bot: no prompt, and the plan moves on to its next time after
+                # now (a plan left behind would be read again by every sweep).
+                following = next_prompt_utc(at, tz, now)
+                advances.append(
+                    PromptAdvance(p.member_id, p.next_at, int(following.timestamp()), None)
+                )
+                continue
             occurrence = datetime.fromtimestamp(p.next_at, tz)
             if ts - p.next_at > stale:
                 # Downtime: skip what is too late, but keep one that is still fresh.

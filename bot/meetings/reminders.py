@@ -117,15 +117,26 @@ class MeetingSource:
 
     name = "meetings"
 
-    def __init__(self, store: Store, default_tz: str, default_lang: str = "en") -> None:
+    def __init__(
+        self,
+        store: Store,
+        default_tz: str,
+        default_lang: str = "en",
+        *,
+        ahead: timedelta = timedelta(0),
+    ) -> None:
         self.store = store
+        # Reminders go out on the minute: a sweep also plans those falling due before the
+        # next sweep (`ahead`: the sweep interval), each due at its own time, which the
+        # senders keep; else one waited up to a whole interval for the sweep after it.
+        self.ahead = int(ahead.total_seconds())
         self.default_tz = default_tz
         self.tr = translator(default_lang)  # the group's announcements
 
     async def sweep(self, now: datetime, limit: int) -> int:
         ts = int(now.timestamp())
-        due_meetings = await self.store.meetings.due_meetings(ts, limit)
-        due_subs = await self.store.meetings.due_subscriptions(ts, limit)
+        due_meetings = await self.store.meetings.due_meetings(ts + self.ahead, limit)
+        due_subs = await self.store.meetings.due_subscriptions(ts + self.ahead, limit)
         items: list[OutboxItem] = []
         meeting_moves = [self._announce(d, now, items) for d in due_meetings]
         sub_moves = [self._remind(d, now, items) for d in due_subs]

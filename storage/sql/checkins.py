@@ -132,7 +132,9 @@ class SQLCheckins:
             "  WHERE ms.member_id = p.member_id AND c.active = 1"
             "  ORDER BY ms.last_seen DESC LIMIT 1) AS nudge_after_days"
             " FROM checkin_plans p JOIN members m ON m.id = p.member_id"
-            " WHERE p.enabled = 1 AND p.next_at <= ? AND m.paused = 0"
+            # Paused members' plans too: the sweep moves them on without a prompt, or they
+            # would stay in the due range and every sweep would read them again.
+            " WHERE p.enabled = 1 AND p.next_at <= ?"
             " ORDER BY p.next_at, p.member_id LIMIT ?",  # one order for every sweeper
             (now, limit),
         )

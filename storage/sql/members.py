@@ -97,9 +97,14 @@ class SQLMembers:
         await self._db.execute(f"UPDATE members SET {sets} WHERE id = ?", (*params, member_id))
 
     async def set_paused(self, member_id: int, paused: bool) -> None:
-        await self._db.execute(
-            "UPDATE members SET paused = ? WHERE id = ?", (int(paused), member_id)
-        )
+        async def unit(tx: Tx) -> None:
+            await tx.execute("UPDATE members SET paused = ? WHERE id = ?", (int(paused), member_id))
+            # Their milestones wait, out of the due index, until they are back (014).
+            await tx.execute(
+                "UPDATE counters SET held = ? WHERE member_id = ?", (int(paused), member_id)
+            )
+
+        await self._db.write(unit)
 
     async def count(self) -> int:
         return int(await self._db.fetchval("SELECT COUNT(*) FROM members"))

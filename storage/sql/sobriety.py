@@ -204,7 +204,8 @@ class SQLSobriety:
         rows = await self._db.fetch(
             f"SELECT {prefixed('k', COUNTER)}, {prefixed('m', MEMBER)}"
             " FROM counters k JOIN members m ON m.id = k.member_id"
-            " WHERE k.next_at IS NOT NULL AND k.next_at <= ? AND m.paused = 0"
+            # `held` (their member is paused) as the partial index counters_due has it.
+            " WHERE k.next_at IS NOT NULL AND k.next_at <= ? AND k.held = 0 AND m.paused = 0"
             " ORDER BY k.next_at, k.id LIMIT ?",
             (now, limit),
         )

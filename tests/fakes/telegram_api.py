@@ -5,7 +5,8 @@ against it: point `ApplicationBuilder().base_url(fake.base_url)` and
 It records every call, serves queued updates through long-polled getUpdates, and can be
 told to fail the next calls (429 with retry_after, 403, 400, 5xx) to exercise error mapping.
 It also knows: a group that became a supergroup (ChatMigrated on every call to the old id),
-a revoked token (401 from then on), slow answers (`delay_next`), administrators with their
+a revoked token (401 from then on), slow answers (`delay_next`; `latency` for every call),
+administrators with their
 rights (anonymous ones too), the bot's own status in a group and its privacy mode
 (`can_read_all_group_messages`), `my_chat_member` / `chat_member` updates, webhooks, and
 deleteWebhook's `drop_pending_updates`.
@@ -127,12 +128,16 @@ class FakeTelegramAPI:
             "supports_inline_queries": False,
         }
         self.calls: list[Call] = []
+        self.answered: list[Call] = []  # calls answered with ok, in the order they finished
         # Long polls are capped so a stopping client never waits long.
         self.long_poll_cap = 0.5
+        # Seconds every call takes before it is answered (network and Telegram): benchmarks.
+        self.latency = 0.0
         self._updates: list[JSONDict] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[str, itertools.count[int]] = {}
         self._messages: set[tuple[str, int]] = set()
+        self._last_ids: dict[str, int] = {}
         self._admins: dict[str, list[JSONDict]] = {}
         self._files: dict[str, tuple[str, bytes]] = {}
         self._failures: list[_Failure] = []
@@ -398,6 +403,8 @@ class FakeTelegramAPI:
         call = Call(method, params, files)
         self.calls.append(call)
         self._notify()
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
         delay = next((d for d in self._delays if d[0].lower() == method.lower()), None)
         if delay is not None:
             self._delays.remove(delay)
@@ -426,6 +433,7 @@ class FakeTelegramAPI:
         if isinstance(result, web.Response):
             return result
         call.result = result
+        self.answered.append(call)
         self._notify()
         return web.json_response({"ok": True, "result": result})
 
@@ -554,7 +562,12 @@ class FakeTelegramAPI:
 
     def _next_message_id(self, chat_id: str) -> int:
         counter = self._message_ids.setdefault(chat_id, itertools.count(1))
-        return next(counter)
+        self._last_ids[chat_id] = next(counter)
+        return self._last_ids[chat_id]
+
+    def last_message_id(self, chat_id: int | str) -> int:
+        """The id of the latest message in the chat (the member's or the bot's)."""
+        return self._last_ids.get(str(chat_id), 0)
 
     def _message(self, params: JSONDict, **content: Any) -> JSONDict:
         chat_id = str(params.get("chat_id"))
