@@ -137,3 +137,19 @@ async def test_a_crisis_is_answered_while_every_slot_waits_on_the_database(
     slow.release.set()
     await asyncio.gather(*stuck)
     assert len(adapter.sent) == 1 + len(stuck)
+
+
+async def test_a_repeated_crisis_update_is_answered_once_by_one_process(
+    store: SQLStore, clock: ManualClock
+) -> None:
+    """The guard answers a crisis before the id is recorded: a platform's repeat of that
+    update must not fall through to the router ("I'm here…", or a saved answer)."""
+    [(harbor, adapter)] = gateways(store, clock, 1)
+    for text in (CRISIS, "/crisis"):
+        adapter.sent.clear()
+        update = event(900 if text == CRISIS else 901, text)
+        await harbor.core.handle(update)
+        first = [r.text for r in adapter.sent]
+        await harbor.core.handle(update)  # the platform delivers it again
+        await harbor.core.delivery.settle()
+        assert [r.text for r in adapter.sent] == first and len(first) == 1

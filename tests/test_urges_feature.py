@@ -173,6 +173,22 @@ async def test_a_typed_number_answers_the_follow_up_once_it_was_asked(
     assert "out of 10" not in later.text
 
 
+async def test_a_typed_number_answers_the_latest_follow_up(
+    console: ConsoleAdapter, store: SQLStore
+) -> None:
+    await console.push("/urge")
+    await console.push(":press Check on me in 20 minutes")
+    await console.push(":advance 21m")
+    await console.push(":press 2")  # the first follow-up, answered by its button
+    await console.push("/urge")
+    await console.push(":press Check on me in 20 minutes")
+    await console.push(":advance 21m")
+    (answer,) = await console.push("6")
+    assert "6 out of 10" in answer.text
+    levels = await store.db.fetch("SELECT level_after FROM urges ORDER BY id")
+    assert [r["level_after"] for r in levels] == [2, 6]
+
+
 async def test_a_typed_answer_never_takes_over_another_question(console: ConsoleAdapter) -> None:
     await console.push("/urge")
     await console.push("/reasons add")  # "what's one reason?" is open

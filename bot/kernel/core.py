@@ -134,10 +134,11 @@ class Core:
         # the de-duplication below nor for slots held by events waiting on the database. An
         # update delivered to two gateways may so get two crisis replies: more help, never
         # a late one.
-        if not self._seen_by_guards(event.event_id):
-            async with self._guard_slots:
-                if await self._guarded(event):
-                    return
+        if self._seen_by_guards(event.event_id):
+            return  # a repeat of an update this process already has: it is handled once
+        async with self._guard_slots:
+            if await self._guarded(event):
+                return
         if event.edited:
             return  # an edit is scanned by the guards, never run again
         async with self._slots:

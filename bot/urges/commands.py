@@ -177,7 +177,8 @@ async def _check_later(ctx: Context, row: UrgeRow) -> None:
         delay=CHECK_AFTER,
     )
     await ctx.store.recovery.update_urge(row.id, UrgeUpdate(check_at=due))
-    if await ctx.store.conversations.get(ctx.member.id, ctx.now_ts()) is None:
+    open_question = await ctx.store.conversations.get(ctx.member.id, ctx.now_ts())
+    if open_question is None or open_question.state == CHECKING:
         # Never over another open question (a check-in, a reason): the buttons still work.
         await ctx.store.conversations.set(
             ctx.member.id, CHECKING, {"urge": row.id}, due + ANSWER_WINDOW
@@ -194,6 +195,9 @@ def level_buttons(urge_id: int) -> Buttons:
 
 async def _level(ctx: Context, row: UrgeRow, level: int) -> None:
     await ctx.store.recovery.answer_urge(ctx.member.id, row.id, level, ctx.now_ts())
+    convo = await ctx.store.conversations.get(ctx.member.id, ctx.now_ts())
+    if convo is not None and convo.state == CHECKING and convo.data.get("urge") == row.id:
+        await ctx.store.conversations.clear(ctx.member.id)  # answered, by button or typed
     edit = ctx.event.kind is EventKind.BUTTON  # a typed answer gets a new message
     if level <= EASED_AT_MOST:
         ctx.whisper(ctx.text("urge.level_eased", level=level), edit=edit)
