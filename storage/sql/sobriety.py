@@ -55,11 +55,12 @@ class SQLSobriety:
         async def unit(tx: Tx) -> CounterRow:
             row = await tx.fetchone(
                 "INSERT INTO counters (member_id, name, start_date, start_time, tz, next_key,"
-                " next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " next_at, created_at, held) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+                " (SELECT paused FROM members WHERE id = ?))"  # a paused member's: held
                 " ON CONFLICT (member_id, name) DO UPDATE SET start_date = excluded.start_date,"
                 " start_time = excluded.start_time, tz = excluded.tz,"
                 f" next_key = excluded.next_key, next_at = excluded.next_at RETURNING {COUNTER}",
-                (member_id, name, start_date, start_time, tz, next_key, next_at, now),
+                (member_id, name, start_date, start_time, tz, next_key, next_at, now, member_id),
             )
             assert row is not None
             return counter_row(row)

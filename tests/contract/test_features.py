@@ -110,8 +110,11 @@ async def test_paused_members_milestones_wait_out_of_the_due_range(any_store: SQ
     assert [d.member.id for d in await so.due(T, 10)] == [a.id]
     held = await any_store.db.fetch("SELECT member_id, held FROM counters ORDER BY member_id")
     assert [(r["member_id"], r["held"]) for r in held] == [(a.id, 0), (b.id, 1)]
+    await so.save_counter(b.id, "y", "2026-01-01", None, "UTC", "d30", T - 5, T)  # while paused
+    held = await any_store.db.fetch("SELECT held FROM counters WHERE name = 'y'")
+    assert [r["held"] for r in held] == [1]
     await any_store.members.set_paused(b.id, False)  # b writes again
-    assert [d.member.id for d in await so.due(T, 10)] == [a.id, b.id]
+    assert sorted(d.member.id for d in await so.due(T, 10)) == [a.id, b.id, b.id]
 
 
 # -- check-ins --------------------------------------------------------------------------------
