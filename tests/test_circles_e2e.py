@@ -8,7 +8,6 @@ ephemerally, /events is the group's public listing, and an RSVP is private but c
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -17,28 +16,26 @@ from typing import Any
 
 import pytest
 
-from adapters.discord_adapter import DiscordAdapter
-from adapters.telegram_adapter import TelegramAdapter
-from bot.app import build
 from bot.kernel.clock import ManualClock
-from bot.kernel.config import Settings
 from bot.kernel.runtime import Harbor
 from storage import open_store
 from storage.sql.store import SQLStore
 from tests.fakes import discord_api as fd
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import Call, FakeTelegramAPI, group_chat, private_chat, user
-from tests.test_recovery_tools_platforms import (
+from tests.helpers.fake_calls import (
     CHANNEL_POST,
     DM_POST,
     MODERATOR,
     WAIT,
+    buttons,
     content,
     custom_ids,
     flags,
     interact,
+    on_discord,
+    on_telegram,
     settled,
-    tg_buttons,
     to,
 )
 
@@ -65,16 +62,8 @@ async def tstore(tmp_path: Path) -> AsyncIterator[SQLStore]:
 async def telegram_bot(
     telegram_fake: FakeTelegramAPI, tstore: SQLStore, clock: ManualClock
 ) -> AsyncIterator[Harbor]:
-    settings = Settings.model_validate({"community": {"country": "US"}})
-    harbor = build(tstore, clock, settings, monotonic=lambda: clock.now().timestamp())
-    adapter = TelegramAdapter(
-        telegram_fake.token, harbor.command_infos(), base_url=telegram_fake.root_url
-    )
-    harbor.attach(adapter)
-    await adapter.start(harbor.core)
-    telegram_fake.set_admins(int(GROUP["id"]), [MORGAN])
-    yield harbor
-    await adapter.stop()
+    async with on_telegram(telegram_fake, tstore, clock, {int(GROUP["id"]): [MORGAN]}) as harbor:
+        yield harbor
 
 
 def text_of(call: Call) -> str:
@@ -132,8 +121,8 @@ async def test_telegram_a_supporter_joins_by_code_and_hears_only_what_is_allowed
     assert "Al-Anon" in text_of(joined)  # family resources for him too (US, packaged)
     await telegram_bot.tick()
     told = await fake.wait_for_call("sendMessage", to(11, "Bob used your code"), within=WAIT)
-    toggle = next(b for b in tg_buttons(told) if b.endswith(":milestones:1"))
-    assert any(b.startswith("sup:rm:") for b in tg_buttons(told))
+    toggle = next(b for b in buttons(told) if b.endswith(":milestones:1"))
+    assert any(b.startswith("sup:rm:") for b in buttons(told))
 
     # The code worked once: Carol, who got hold of it, is turned away.
     fake.push_message(private_chat(CAROL), CAROL, f"/supporting {code}")
@@ -198,8 +187,8 @@ async def test_telegram_a_mentorship_starts_when_both_say_yes(
     offer = await fake.wait_for_call("sendMessage", to(11, "could be your mentor"), within=WAIT)
     assert "Meetings helped me." in text_of(offer)
     to_mentor = await fake.wait_for_call("sendMessage", to(22, "Alice is looking"), within=WAIT)
-    yes = next(b for b in tg_buttons(offer) if b.startswith("mtr:yes:"))
-    assert yes in tg_buttons(to_mentor)  # one pairing, the same question to each
+    yes = next(b for b in buttons(offer) if b.startswith("mtr:yes:"))
+    assert yes in buttons(to_mentor)  # one pairing, the same question to each
 
     # Alice says yes first: Morgan is not told anything until she answers herself.
     waiting = await press(fake, ALICE, offer, yes)
@@ -214,7 +203,7 @@ async def test_telegram_a_mentorship_starts_when_both_say_yes(
     assert "you're their mentor" in text_of(accepted)
     await telegram_bot.tick()
     started = await fake.wait_for_call("sendMessage", to(11, "Morgan is your mentor"), within=WAIT)
-    assert any(b.startswith("mtr:share:") for b in tg_buttons(started))
+    assert any(b.startswith("mtr:share:") for b in buttons(started))
     pair = await tstore.mentors.get(pair.id)
     assert pair is not None and pair.status == "active" and pair.sharing == frozenset()
 
@@ -230,19 +219,8 @@ async def test_telegram_a_mentorship_starts_when_both_say_yes(
 async def discord_bot(
     discord_fake: FakeDiscord, store: SQLStore, clock: ManualClock
 ) -> AsyncIterator[Harbor]:
-    settings = Settings.model_validate({"community": {"country": "GB"}})
-    harbor = build(store, clock, settings, monotonic=lambda: clock.now().timestamp())
-    adapter = DiscordAdapter(
-        fd.TOKEN,
-        harbor.command_infos(),
-        read_messages=True,
-        guild_ready_timeout=0.05,
-        ready_timeout=WAIT,
-    )
-    harbor.attach(adapter)
-    await adapter.start(harbor.core)
-    yield harbor
-    await asyncio.wait_for(adapter.stop(), WAIT)
+    async with on_discord(store, clock) as harbor:
+        yield harbor
 
 
 def as_moderator(fake: FakeDiscord, name: str, args: str) -> dict[str, Any]:

@@ -6,54 +6,39 @@ waits are bounded waits for them, never sleeps or measured times."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from adapters.discord_adapter import DiscordAdapter
-from bot.app import build
 from bot.kernel.clock import ManualClock
-from bot.kernel.config import Settings
 from bot.kernel.i18n import t
 from bot.kernel.runtime import Harbor
 from storage.sql.store import SQLStore
 from tests.fakes import discord_api as fd
 from tests.fakes.discord_api import FakeDiscord
-from tests.test_discord_e2e import CALLBACK, DM_POST, PUBLIC, content, custom_ids, flags
+from tests.helpers.fake_calls import (
+    CALLBACK,
+    DM_POST,
+    PUBLIC,
+    WAIT,
+    content,
+    custom_ids,
+    flags,
+    on_discord,
+    settled,
+)
 
 CRISIS = "honestly I want to kill myself tonight"
 EMBED = {"type": "article", "url": "https://example.org", "title": "a link's preview"}
-WAIT = 5.0
 
 
 @pytest.fixture
 async def bot(
     discord_fake: FakeDiscord, store: SQLStore, clock: ManualClock
 ) -> AsyncIterator[Harbor]:
-    settings = Settings.model_validate({"community": {"country": "GB"}})
-    harbor = build(store, clock, settings, monotonic=lambda: clock.now().timestamp())
-    adapter = DiscordAdapter(
-        fd.TOKEN,
-        harbor.command_infos(),
-        read_messages=True,  # the Message Content intent: Harbor reads the channel's messages
-        guild_ready_timeout=0.05,
-        ready_timeout=WAIT,
-    )
-    harbor.attach(adapter)
-    await adapter.start(harbor.core)
-    yield harbor
-    await asyncio.wait_for(adapter.stop(), WAIT)
-
-
-async def settled(bot: Harbor) -> None:
-    """Every gateway event the adapter started handling has finished."""
-    adapter = bot.adapters["discord"]
-    assert isinstance(adapter, DiscordAdapter)
-    while adapter._tasks:
-        _, pending = await asyncio.wait(set(adapter._tasks), timeout=WAIT)
-        assert not pending, "the adapter is still handling an event"
+    async with on_discord(store, clock) as harbor:
+        yield harbor
 
 
 def edit(message: dict[str, Any], content: str, when: str | None, **extra: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from bot.kernel.i18n import t
 from bot.kernel.runtime import Harbor
 from storage.sql.store import SQLStore
 from tests.fakes.telegram_api import Call, FakeTelegramAPI, group_chat, private_chat, user
-from tests.test_telegram_e2e import buttons, to
+from tests.helpers.fake_calls import buttons, to
 
 ALICE = user(11, "Alice")
 MORGAN = user(22, "Morgan")  # the group's owner

@@ -5,7 +5,6 @@ the store); waits are bounded waits on the fake, never sleeps."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from adapters.discord_adapter import MAX_ATTACHMENT_BYTES, DiscordAdapter
+from adapters.discord_adapter import MAX_ATTACHMENT_BYTES
 from adapters.discord_convert import nonce_for
-from bot.app import build
 from bot.kernel.clock import ManualClock
 from bot.kernel.config import Settings
 from bot.kernel.i18n import t
@@ -24,17 +22,24 @@ from storage.rows import MemberUpdate
 from storage.sql.store import SQLStore
 from tests.fakes import discord_api as fd
 from tests.fakes.discord_api import FakeDiscord, Recorded
+from tests.helpers.fake_calls import (
+    CALLBACK,
+    DM_POST,
+    MODERATOR,
+    PUBLIC,
+    WAIT,
+    content,
+    custom_ids,
+    discord_adapter,
+    flags,
+    on_discord,
+    settled,
+)
 
-WAIT = 5.0
 TODAY = "2026-11-25"  # conftest's clock: Wednesday 2026-11-25 12:00 UTC
-MODERATOR = fd.MANAGE_GUILD | fd.SEND_MESSAGES_ETC
-DM_CHANNEL = str(800_000_000_000_000_000 + int(fd.MEMBER_ID) % 10**15)  # the fake's DM id
-CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
 FOLLOWUP = rf"^/webhooks/{fd.APP_ID}/[^/]+$"
 CHANNELS = r"^/channels/\d+/messages$"
-PUBLIC = rf"^/channels/({fd.CHANNEL_ID}|{fd.ANNOUNCE_ID})/messages$"
 ANNOUNCE = rf"^/channels/{fd.ANNOUNCE_ID}/messages$"
-DM_POST = rf"^/channels/{DM_CHANNEL}/messages$"
 
 
 @pytest.fixture
@@ -51,57 +56,8 @@ def settings() -> Settings:
 async def bot(
     fake: FakeDiscord, store: SQLStore, clock: ManualClock, settings: Settings
 ) -> AsyncIterator[Harbor]:
-    harbor = build(store, clock, settings, monotonic=lambda: clock.now().timestamp())
-    adapter = DiscordAdapter(
-        fd.TOKEN,
-        harbor.command_infos(),
-        read_messages=True,  # crisis detection needs the channel messages' text
-        guild_ready_timeout=0.05,
-        ready_timeout=WAIT,
-    )
-    harbor.attach(adapter)
-    await adapter.start(harbor.core)
-    yield harbor
-    await asyncio.wait_for(adapter.stop(), WAIT)
-
-
-def discord_adapter(bot: Harbor) -> DiscordAdapter:
-    adapter = bot.adapters["discord"]
-    assert isinstance(adapter, DiscordAdapter)
-    return adapter
-
-
-async def settled(bot: Harbor) -> None:
-    """Every gateway event the adapter is handling has finished (its replies are out)."""
-    adapter = discord_adapter(bot)
-    while adapter._tasks:
-        _, pending = await asyncio.wait(set(adapter._tasks), timeout=WAIT)
-        assert not pending, "the adapter is still handling an event"
-
-
-def content(call: Recorded) -> str:
-    body: dict[str, Any] = call.body or {}
-    if "data" in body and "type" in body:  # an interaction callback
-        body = body["data"] or {}
-    return str(body.get("content") or "")
-
-
-def flags(call: Recorded) -> int:
-    body: dict[str, Any] = call.body or {}
-    if "data" in body and "type" in body:
-        body = body["data"] or {}
-    return int(body.get("flags") or 0)
-
-
-def custom_ids(call: Recorded) -> list[str]:
-    body: dict[str, Any] = call.body or {}
-    if "data" in body and "type" in body:
-        body = body["data"] or {}
-    return [
-        str(button.get("custom_id") or button.get("url"))
-        for row in body.get("components") or []
-        for button in row.get("components", [])
-    ]
+    async with on_discord(store, clock, settings) as harbor:
+        yield harbor
 
 
 def in_channel(payload: dict[str, Any], channel_id: str, name: str) -> dict[str, Any]:

@@ -6,8 +6,6 @@ attachments; scheduled posts in the chosen channel or topic, once."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,26 +13,31 @@ from typing import Any
 
 import pytest
 
-from adapters.discord_adapter import DiscordAdapter
-from adapters.telegram_adapter import TelegramAdapter
-from bot.app import build
 from bot.kernel.clock import ManualClock
-from bot.kernel.config import Settings
 from bot.kernel.runtime import Harbor
 from storage import open_store
 from storage.sql.store import SQLStore
 from tests.fakes import discord_api as fd
-from tests.fakes.discord_api import FakeDiscord, Recorded
+from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegramAPI, group_chat, private_chat, user
+from tests.helpers.fake_calls import (
+    ANNOUNCE_POST,
+    CHANNEL_POST,
+    DM_POST,
+    MODERATOR,
+    WAIT,
+    buttons,
+    content,
+    custom_ids,
+    flags,
+    interact,
+    on_discord,
+    on_telegram,
+    settled,
+    to,
+)
 
-WAIT = 5.0
 TODAY = "2026-11-25"
-MODERATOR = fd.MANAGE_GUILD | fd.SEND_MESSAGES_ETC
-CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
-DM_CHANNEL = str(800_000_000_000_000_000 + int(fd.MEMBER_ID) % 10**15)
-DM_POST = rf"^/channels/{DM_CHANNEL}/messages$"
-CHANNEL_POST = rf"^/channels/{fd.CHANNEL_ID}/messages$"
-ANNOUNCE_POST = rf"^/channels/{fd.ANNOUNCE_ID}/messages$"
 
 
 # --- Discord ---------------------------------------------------------------------------
@@ -44,58 +47,8 @@ ANNOUNCE_POST = rf"^/channels/{fd.ANNOUNCE_ID}/messages$"
 async def discord_bot(
     discord_fake: FakeDiscord, store: SQLStore, clock: ManualClock
 ) -> AsyncIterator[Harbor]:
-    settings = Settings.model_validate({"community": {"country": "GB"}})
-    harbor = build(store, clock, settings, monotonic=lambda: clock.now().timestamp())
-    adapter = DiscordAdapter(
-        fd.TOKEN,
-        harbor.command_infos(),
-        read_messages=True,
-        guild_ready_timeout=0.05,
-        ready_timeout=WAIT,
-    )
-    harbor.attach(adapter)
-    await adapter.start(harbor.core)
-    yield harbor
-    await asyncio.wait_for(adapter.stop(), WAIT)
-
-
-def _data(call: Recorded) -> dict[str, Any]:
-    body: dict[str, Any] = call.body or {}
-    if "data" in body and "type" in body:
-        return body["data"] or {}
-    return body
-
-
-def content(call: Recorded) -> str:
-    return str(_data(call).get("content") or "")
-
-
-def flags(call: Recorded) -> int:
-    return int(_data(call).get("flags") or 0)
-
-
-def custom_ids(call: Recorded) -> list[str]:
-    return [
-        str(b.get("custom_id") or b.get("url"))
-        for row in _data(call).get("components") or []
-        for b in row.get("components", [])
-    ]
-
-
-async def interact(fake: FakeDiscord, payload: dict[str, Any]) -> Recorded:
-    """Dispatch an interaction; return its first answer (the callback)."""
-    before = len(fake.requests_to("POST", CALLBACK))
-    await fake.dispatch("INTERACTION_CREATE", payload)
-    calls = await fake.wait_for_request("POST", CALLBACK, count=before + 1, within=WAIT)
-    return calls[before]
-
-
-async def settled(bot: Harbor) -> None:
-    adapter = bot.adapters["discord"]
-    assert isinstance(adapter, DiscordAdapter)
-    while adapter._tasks:
-        _, pending = await asyncio.wait(set(adapter._tasks), timeout=WAIT)
-        assert not pending
+    async with on_discord(store, clock) as harbor:
+        yield harbor
 
 
 async def member_id(store: SQLStore, platform: str, user_id: str) -> int:
@@ -278,34 +231,8 @@ async def tstore(tmp_path: Path) -> AsyncIterator[SQLStore]:
 async def telegram_bot(
     telegram_fake: FakeTelegramAPI, tstore: SQLStore, clock: ManualClock
 ) -> AsyncIterator[Harbor]:
-    settings = Settings.model_validate({"community": {"country": "US"}})
-    harbor = build(tstore, clock, settings, monotonic=lambda: clock.now().timestamp())
-    adapter = TelegramAdapter(
-        telegram_fake.token, harbor.command_infos(), base_url=telegram_fake.root_url
-    )
-    harbor.attach(adapter)
-    await adapter.start(harbor.core)
-    telegram_fake.set_admins(int(GROUP["id"]), [MORGAN])
-    yield harbor
-    await adapter.stop()
-
-
-def to(chat_id: int | str, contains: str = "") -> Any:
-    def match(call: Any) -> bool:
-        text = str(call.params.get("text") or call.params.get("caption") or "")
-        return str(call.params.get("chat_id")) == str(chat_id) and contains in text
-
-    return match
-
-
-def tg_buttons(call: Any) -> list[str]:
-    markup = call.params.get("reply_markup")
-    data = json.loads(markup) if isinstance(markup, str) else markup or {}
-    return [
-        b.get("callback_data") or b.get("url")
-        for row in data.get("inline_keyboard", [])
-        for b in row
-    ]
+    async with on_telegram(telegram_fake, tstore, clock, {int(GROUP["id"]): [MORGAN]}) as harbor:
+        yield harbor
 
 
 async def test_telegram_reasons_are_asked_in_the_private_chat(
@@ -334,7 +261,7 @@ async def test_telegram_urge_savings_and_the_card(
     await fake.wait_for_call("sendMessage", to(11, "$290.00"), within=WAIT)
     fake.push_message(private_chat(ALICE), ALICE, "/urge")
     shown = await fake.wait_for_call("sendMessage", to(11, "One thing to try now"), within=WAIT)
-    assert "crisis:show" in tg_buttons(shown)
+    assert "crisis:show" in buttons(shown)
     fake.push_callback(private_chat(ALICE), ALICE, "crisis:show", message_id=1)
     await fake.wait_for_call("sendMessage", to(11, "988"), within=WAIT)
     clock.set(datetime(2026, 11, 26, 9, 30, tzinfo=UTC))

@@ -4,8 +4,7 @@ fake Bot API server, with a real SQLite file and the injected clock for schedule
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +19,8 @@ from bot.kernel.outbox import planned, private_to
 from bot.kernel.runtime import Harbor
 from storage import open_store
 from storage.sql.store import SQLStore
-from tests.fakes.telegram_api import Call, FakeTelegramAPI, group_chat, private_chat, user
+from tests.fakes.telegram_api import FakeTelegramAPI, group_chat, private_chat, user
+from tests.helpers.fake_calls import buttons, on_telegram, to
 
 ALICE = user(11, "Alice")
 MORGAN = user(22, "Morgan")
@@ -42,33 +42,8 @@ async def tstore(tmp_path: Path) -> AsyncIterator[SQLStore]:
 
 @pytest.fixture
 async def bot(fake: FakeTelegramAPI, tstore: SQLStore, clock: ManualClock) -> AsyncIterator[Harbor]:
-    settings = Settings.model_validate({"community": {"country": "US"}})
-    harbor = build(tstore, clock, settings, monotonic=lambda: clock.now().timestamp())
-    adapter = TelegramAdapter(fake.token, harbor.command_infos(), base_url=fake.root_url)
-    harbor.attach(adapter)
-    await adapter.start(harbor.core)
-    fake.set_admins(int(GROUP["id"]), [MORGAN])
-    yield harbor
-    await adapter.stop()
-
-
-def to(chat_id: int | str, contains: str = "") -> Callable[[Call], bool]:
-    def match(call: Call) -> bool:
-        return str(call.params.get("chat_id")) == str(chat_id) and contains in str(
-            call.params.get("text", "")
-        )
-
-    return match
-
-
-def buttons(call: Call) -> list[str]:
-    markup = call.params.get("reply_markup")
-    data = json.loads(markup) if isinstance(markup, str) else markup or {}
-    return [
-        b.get("callback_data") or b.get("url")
-        for row in data.get("inline_keyboard", [])
-        for b in row
-    ]
+    async with on_telegram(fake, tstore, clock, {int(GROUP["id"]): [MORGAN]}) as harbor:
+        yield harbor
 
 
 async def test_start_in_private(fake: FakeTelegramAPI, bot: Harbor) -> None:
