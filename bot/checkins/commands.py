@@ -237,8 +237,7 @@ async def _done_text(ctx: Context, row: CheckinRow) -> str:
     if row.sober == "no" and await ctx.store.sobriety.counters(ctx.member.id):
         # Gently, and only as an offer: the counter is theirs to change, or not.
         text += "\n\n" + ctx.text("checkin.setback_offer")
-    hard_day = (row.cravings is not None and row.cravings >= ALERT_CRAVINGS) or row.sober == "no"
-    if hard_day and (meeting := await _meeting_now(ctx)) is not None:
+    if hard_day(row) and (meeting := await _meeting_now(ctx)) is not None:
         text += "\n\n" + meeting  # "There's an online meeting starting in 12 minutes: …"
     if streak > 1:
         text += "\n\n" + ctx.tr.n("checkin.streak", streak)
@@ -279,9 +278,13 @@ async def _save_note(ctx: Context, day: str, note: str) -> None:
     ctx.whisper(ctx.text("checkin.note_saved"))
 
 
+def hard_day(row: CheckinRow) -> bool:
+    """Strong cravings, or not sober today: what buddies hear of, and when a meeting helps."""
+    return (row.cravings is not None and row.cravings >= ALERT_CRAVINGS) or row.sober == "no"
+
+
 async def _maybe_alert_buddy(ctx: Context, row: CheckinRow) -> None:
-    hard_day = (row.cravings is not None and row.cravings >= ALERT_CRAVINGS) or row.sober == "no"
-    if not hard_day:
+    if not hard_day(row):
         return
     plan = await ctx.store.checkins.plan(ctx.member.id)
     if plan is None or not plan.buddy_alerts:

@@ -91,9 +91,10 @@ async def meetings_now_cmd(ctx: Context, arg: str) -> None:
     else:
         language = ctx.lang
     now = ctx.now()
-    indexes = await now_indexes(ctx.store, await visible_communities(ctx), untagged_language(ctx))
+    communities = await visible_communities(ctx)
+    indexes = await now_indexes(ctx.store, communities, untagged_language(ctx))
     if not any(index.size for index in indexes):
-        pending = await _feeds_not_yet_read(ctx.store, await visible_communities(ctx))
+        pending = await _feeds_not_yet_read(ctx.store, communities)
         ctx.whisper(ctx.text("meetings.now_fetching" if pending else "meetings.now_no_feeds"))
         return
     hits = starting_soon(indexes, now, language)
